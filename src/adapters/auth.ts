@@ -1,0 +1,37 @@
+/**
+ * The auth adapter interface: turns a WOPI access token into a principal for one file.
+ */
+
+/** What the principal may do with the file. */
+export interface WopiPermissions {
+  /** May save (PutFile) and lock the file. Without it the file opens read-only. */
+  write: boolean;
+  /**
+   * May create new files next to this one (PutRelativeFile, "Save As"). Default: same as `write`.
+   * Reported to editors as `UserCanNotWriteRelative`.
+   */
+  create?: boolean;
+  /** May rename the file. Default: same as `write`. Reported as `UserCanRename`. */
+  rename?: boolean;
+}
+
+/** The user an access token stands for, as far as one file is concerned. */
+export interface WopiPrincipal {
+  /** Stable user ID (CheckFileInfo `UserId`; used in `X-WOPI-Editors`). */
+  userId: string;
+  /** Name editors show for this user (CheckFileInfo `UserFriendlyName`). */
+  userFriendlyName?: string;
+  permissions: WopiPermissions;
+}
+
+export interface WopiAuth {
+  /**
+   * Verifies `accessToken` for the file `fileId` and returns who is calling.
+   *
+   * A token is bound to one file: a token issued for another file must be refused.
+   *
+   * @throws InvalidTokenError (401) when the token is malformed, expired, forged or issued for
+   * another file. Never put the token itself in the error message.
+   */
+  authenticate(accessToken: string, fileId: string): Promise<WopiPrincipal>;
+}

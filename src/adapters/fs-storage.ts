@@ -1,0 +1,273 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsConstants, type BigIntStats } from 'node:fs';
+import { mkdir, open, readdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { WopiFileContent, WopiFileInfo, WopiStorage, WopiWriteContext } from './storage';
+import { FileNotFoundError, WopiConfigError } from '../errors';
+import { DEFAULT_OWNER_ID, FILE_ID_PATTERN } from './file-id';
+import { log } from '../log';
+
+const debug = log('storage:fs');
+
+export interface FileSystemStorageOptions {
+  /** The folder whose files are served. Nothing outside it is ever read or written. */
+  root: string;
+  /**
+   * Folder for the file-ID records (which ID names which file). Default `<root>/.express-wopi`.
+   * Several processes serving the same root share it, so they agree on every file's ID.
+   */
+  metadataDir?: string;
+  /** CheckFileInfo `OwnerId` for every file. Default `"express-wopi"`. */
+  ownerId?: string;
+  /** fsync each written file and its folder before a save is reported done. Default true. */
+  fsync?: boolean;
+}
+
+/** One file under the root, as {@link FileSystemStorage.list} reports it. */
+export interface FileSystemEntry {
+  fileId: string;
+  /** File name with extension. */
+  name: string;
+  /** Path relative to the root, with `/` separators. */
+  path: string;
+}
+
+/**
+ * Serves the files of one folder (and its sub-folders).
+ *
+ * File IDs are opaque, URL-safe and never paths. The ID of a file is recorded in
+ * `metadataDir` when the file is first seen and derived deterministically from its path, so two
+ * processes serving the same folder give it the same ID; the record, not the path, is what the
+ * ID resolves through, so a rename keeps the ID.
+ *
+ * Writes go to a hidden temporary file in the same folder, which is fsynced and then renamed over
+ * the original: readers see the old or the new content, never a mix, and a failed or aborted
+ * write leaves the old content byte-identical.
+ *
+ * Paths are confined to the root: `..` segments, absolute paths and symbolic links that lead
+ * outside the root all resolve to "not found". Dot-files and dot-folders are never listed.
+ */
+export class FileSystemStorage implements WopiStorage {
+  readonly root: string;
+  private readonly metadataDir: string;
+  private readonly ownerId: string;
+  private readonly fsync: boolean;
+  private realRootPromise: Promise<string> | undefined;
+
+  constructor(options: FileSystemStorageOptions) {
+    if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
+      throw new WopiConfigError('ERR_WOPI_STORAGE', 'FileSystemStorage: `root` must be a non-empty path');
+    }
+    this.root = path.resolve(options.root);
+    this.metadataDir = path.resolve(options.metadataDir ?? path.join(this.root, '.express-wopi'));
+    this.ownerId = options.ownerId || DEFAULT_OWNER_ID;
+    this.fsync = options.fsync ?? true;
+  }
+
+  /**
+   * The file ID of the file at `relativePath` (relative to the root), assigning one on first use.
+   *
+   * @throws FileNotFoundError when the path is outside the root or is not a regular file.
+   */
+  async fileIdFor(relativePath: string): Promise<string> {
+    const rel = this.normalise(relativePath);
+    await this.resolveExisting(rel);
+    const pathKey = hash(`path:${rel}`);
+    const recorded = await readTextIfExists(this.pathRecord(pathKey));
+    if (recorded !== undefined && (await readTextIfExists(this.idRecord(recorded))) === rel) return recorded;
+
+    await mkdir(path.join(this.metadataDir, 'ids'), { recursive: true });
+    await mkdir(path.join(this.metadataDir, 'paths'), { recursive: true });
+    for (let attempt = 0; ; attempt++) {
+      const candidate = hash(`id:${rel}#${attempt}`).slice(0, 22);
+      try {
+        await writeFile(this.idRecord(candidate), rel, { flag: 'wx' });
+      } catch (err) {
+        if (errorCode(err) !== 'EEXIST') throw err;
+        // Taken: by this very path (another process got here first) or by a file that was renamed away.
+        if ((await readTextIfExists(this.idRecord(candidate))) !== rel) continue;
+      }
+      await writeAtomically(this.pathRecord(pathKey), candidate);
+      debug('file %s has ID %s', rel, candidate);
+      return candidate;
+    }
+  }
+
+  /** Every regular file under the root (dot-files and dot-folders excluded), with its ID. */
+  async list(): Promise<FileSystemEntry[]> {
+    const entries: FileSystemEntry[] = [];
+    const walk = async (dirRel: string): Promise<void> => {
+      const dirents = await readdir(path.join(this.root, dirRel), { withFileTypes: true });
+      dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const d of dirents) {
+        if (d.name.startsWith('.')) continue;
+        const rel = dirRel === '' ? d.name : `${dirRel}/${d.name}`;
+        if (d.isDirectory()) await walk(rel);
+        else if (d.isFile()) entries.push({ fileId: await this.fileIdFor(rel), name: d.name, path: rel });
+      }
+    };
+    await walk('');
+    return entries;
+  }
+
+  async getFileInfo(fileId: string): Promise<WopiFileInfo> {
+    const { abs, rel } = await this.resolveId(fileId);
+    return this.toInfo(rel, await statFile(abs));
+  }
+
+  async readFile(fileId: string): Promise<WopiFileContent> {
+    const { abs, rel } = await this.resolveId(fileId);
+    const handle = await open(abs, fsConstants.O_RDONLY).catch(notFound);
+    try {
+      const st = await handle.stat({ bigint: true });
+      if (!st.isFile()) throw new FileNotFoundError();
+      return { info: this.toInfo(rel, st), stream: handle.createReadStream() };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo> {
+    const { abs, rel } = await this.resolveId(fileId);
+    const before = await statFile(abs);
+    const dir = path.dirname(abs);
+    const temp = path.join(dir, `.${path.basename(abs)}.${randomBytes(6).toString('hex')}.wopi-tmp`);
+    const handle = await open(temp, 'wx', Number(before.mode & 0o777n));
+    let renamed = false;
+    try {
+      for await (const chunk of content) {
+        context.signal.throwIfAborted();
+        await handle.write(chunk as Buffer);
+      }
+      context.signal.throwIfAborted();
+      if (this.fsync) await handle.sync();
+      await handle.close();
+      await rename(temp, abs);
+      renamed = true;
+      if (this.fsync) await syncDirectory(dir);
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      if (!renamed) await unlink(temp).catch(() => undefined);
+      debug('write to %s abandoned: %s', fileId, (err as Error).message);
+      throw err;
+    }
+    return this.toInfo(rel, await statFile(abs));
+  }
+
+  private toInfo(rel: string, st: BigIntStats): WopiFileInfo {
+    return {
+      name: path.posix.basename(rel),
+      size: Number(st.size),
+      // A save renames a new inode into place, so the inode alone changes with every write; the
+      // modification time and size guard against inode reuse.
+      version: `${st.ino.toString(36)}.${st.mtimeNs.toString(36)}.${st.size.toString(36)}`,
+      lastModifiedTime: new Date(Number(st.mtimeNs / 1_000_000n)),
+      ownerId: this.ownerId,
+    };
+  }
+
+  /** The real path of the folder being served (symbolic links resolved), computed once. */
+  private realRoot(): Promise<string> {
+    this.realRootPromise ??= realpath(this.root).catch((err: unknown) => {
+      this.realRootPromise = undefined;
+      throw err;
+    });
+    return this.realRootPromise;
+  }
+
+  private async resolveId(fileId: string): Promise<{ abs: string; rel: string }> {
+    if (!FILE_ID_PATTERN.test(fileId)) throw new FileNotFoundError();
+    const rel = await readTextIfExists(this.idRecord(fileId));
+    if (rel === undefined) throw new FileNotFoundError();
+    return { abs: await this.resolveExisting(this.normalise(rel)), rel };
+  }
+
+  /**
+   * `rel` as a clean posix path relative to the root, or FileNotFoundError when it could name
+   * something outside the root or inside the metadata folder.
+   */
+  private normalise(relativePath: string): string {
+    if (typeof relativePath !== 'string' || relativePath.includes('\0')) throw new FileNotFoundError();
+    const rel = path.posix.normalize(relativePath.replaceAll('\\', '/'));
+    if (rel === '' || rel === '.' || path.posix.isAbsolute(rel) || rel === '..' || rel.startsWith('../')) {
+      throw new FileNotFoundError();
+    }
+    const abs = path.join(this.root, rel);
+    if (isInside(abs, this.metadataDir) || abs === this.metadataDir) throw new FileNotFoundError();
+    return rel;
+  }
+
+  /** Absolute real path of an existing regular file at `rel`, confined to the real root. */
+  private async resolveExisting(rel: string): Promise<string> {
+    const realRootDir = await this.realRoot();
+    const real = await realpath(path.join(this.root, rel)).catch(notFound);
+    if (!isInside(real, realRootDir) || isInside(real, this.metadataDir)) {
+      debug('refused a path that leaves the root');
+      throw new FileNotFoundError();
+    }
+    return real;
+  }
+
+  private idRecord(fileId: string): string {
+    return path.join(this.metadataDir, 'ids', fileId);
+  }
+
+  private pathRecord(pathKey: string): string {
+    return path.join(this.metadataDir, 'paths', pathKey);
+  }
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+function errorCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Maps "no such file" style errors to FileNotFoundError and rethrows the rest. */
+function notFound(err: unknown): never {
+  const code = errorCode(err);
+  if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'EISDIR') throw new FileNotFoundError();
+  throw err;
+}
+
+async function statFile(abs: string): Promise<BigIntStats> {
+  const st = await stat(abs, { bigint: true }).catch(notFound);
+  if (!st.isFile()) throw new FileNotFoundError();
+  return st;
+}
+
+async function readTextIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, text);
+  await rename(temp, file);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, fsConstants.O_RDONLY);
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some file systems do not support fsync on a folder; the data itself is already synced.
+    if (errorCode(err) !== 'EINVAL' && errorCode(err) !== 'EISDIR') throw err;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,113 @@
+import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import type { WopiFileContent, WopiFileInfo, WopiStorage, WopiWriteContext } from './storage';
+import { FileNotFoundError, WopiConfigError } from '../errors';
+import { DEFAULT_OWNER_ID, FILE_ID_PATTERN, newFileId } from './file-id';
+
+interface StoredFile {
+  name: string;
+  content: Buffer;
+  sha256: string;
+  version: number;
+  lastModifiedTime: Date;
+  ownerId: string;
+}
+
+export interface MemoryFileOptions {
+  /** Use this ID instead of a random one (URL-safe: letters, digits, `_`, `-`). */
+  fileId?: string;
+  /** CheckFileInfo `OwnerId`. Default `"express-wopi"`. */
+  ownerId?: string;
+}
+
+/**
+ * Files held in memory: for tests, demos and examples. Content is buffered by nature, so do not
+ * use it for large files or in production.
+ */
+export class MemoryStorage implements WopiStorage {
+  private readonly files = new Map<string, StoredFile>();
+
+  /** Adds a file and returns its ID. */
+  addFile(name: string, content: Buffer | string = '', options: MemoryFileOptions = {}): string {
+    const fileId = options.fileId ?? newFileId();
+    if (!FILE_ID_PATTERN.test(fileId)) {
+      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `MemoryStorage: file ID ${JSON.stringify(fileId)} is not URL-safe`);
+    }
+    if (this.files.has(fileId)) {
+      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `MemoryStorage: a file with ID ${fileId} already exists`);
+    }
+    const bytes = Buffer.from(content);
+    this.files.set(fileId, {
+      name,
+      content: bytes,
+      sha256: sha256(bytes),
+      version: 1,
+      lastModifiedTime: new Date(),
+      ownerId: options.ownerId || DEFAULT_OWNER_ID,
+    });
+    return fileId;
+  }
+
+  /** Every file: ID and name. */
+  list(): Array<{ fileId: string; name: string }> {
+    return [...this.files].map(([fileId, f]) => ({ fileId, name: f.name }));
+  }
+
+  /** The current content of a file (a copy). */
+  getContent(fileId: string): Buffer {
+    return Buffer.from(this.get(fileId).content);
+  }
+
+  async getFileInfo(fileId: string): Promise<WopiFileInfo> {
+    return toInfo(this.get(fileId));
+  }
+
+  async readFile(fileId: string): Promise<WopiFileContent> {
+    const file = this.get(fileId);
+    return { info: toInfo(file), stream: Readable.from([file.content], { objectMode: false }) };
+  }
+
+  async writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo> {
+    this.get(fileId);
+    const chunks: Buffer[] = [];
+    for await (const chunk of content) {
+      context.signal.throwIfAborted();
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+    }
+    context.signal.throwIfAborted();
+    // Looked up again: the file may have been removed while the body was arriving.
+    const file = this.get(fileId);
+    file.content = Buffer.concat(chunks);
+    file.sha256 = sha256(file.content);
+    file.version += 1;
+    file.lastModifiedTime = nextModifiedTime(file.lastModifiedTime);
+    return toInfo(file);
+  }
+
+  private get(fileId: string): StoredFile {
+    const file = FILE_ID_PATTERN.test(fileId) ? this.files.get(fileId) : undefined;
+    if (!file) throw new FileNotFoundError();
+    return file;
+  }
+}
+
+function toInfo(file: StoredFile): WopiFileInfo {
+  return {
+    name: file.name,
+    size: file.content.length,
+    version: String(file.version),
+    lastModifiedTime: new Date(file.lastModifiedTime),
+    sha256: file.sha256,
+    ownerId: file.ownerId,
+  };
+}
+
+/** A modification time strictly after the previous one, so two saves in one millisecond differ. */
+function nextModifiedTime(previous: Date): Date {
+  const now = Date.now();
+  return new Date(now > previous.getTime() ? now : previous.getTime() + 1);
+}
+
+function sha256(content: Buffer): string {
+  return createHash('sha256').update(content).digest('base64');
+}

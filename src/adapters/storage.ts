@@ -1,0 +1,89 @@
+/**
+ * The storage adapter interface: where file bytes and metadata live.
+ *
+ * Implement it to serve files from your own product (a database, S3, a DMS). Every method returns
+ * a Promise. Conditions are signalled by throwing express-wopi's exported errors:
+ *
+ * - unknown file ID (or a file that vanished) → throw `FileNotFoundError` (404);
+ * - anything else that goes wrong → throw whatever you like; the client gets a bare 500 and the
+ *   error is logged on `express-wopi:server_error`.
+ *
+ * The router never passes a path to an adapter: it passes the opaque file ID from the URL. An
+ * adapter must treat that ID as untrusted input.
+ */
+import type { Readable } from 'node:stream';
+
+/** What the router needs to know about one file. */
+export interface WopiFileInfo {
+  /** The file name with its extension and no path, e.g. `report.docx` (CheckFileInfo `BaseFileName`). */
+  name: string;
+  /** Current size in bytes (CheckFileInfo `Size`). */
+  size: number;
+  /**
+   * Opaque version string. It must change whenever the content changes and stay the same when it
+   * does not (CheckFileInfo `Version`, response header `X-WOPI-ItemVersion`).
+   */
+  version: string;
+  /** When the content last changed (CheckFileInfo `LastModifiedTime`; Collabora's save-conflict check). */
+  lastModifiedTime: Date;
+  /**
+   * ID of the file's owner (CheckFileInfo `OwnerId`, required by WOPI; must not be empty). Editors
+   * compare it with `UserId`, e.g. Collabora lets the owner end everyone's session.
+   */
+  ownerId: string;
+  /** Base64 SHA-256 of the content, if the store knows it cheaply (CheckFileInfo `SHA256`). */
+  sha256?: string;
+}
+
+/** An open file: its metadata and a stream of its content, taken from the same version. */
+export interface WopiFileContent {
+  info: WopiFileInfo;
+  /** The whole content. The router consumes or destroys it. */
+  stream: Readable;
+}
+
+/** What the router knows about a PutFile when it asks storage to write. */
+export interface WopiWriteContext {
+  /** The user saving (from the access token). */
+  userId: string;
+  /** The lock the request was made under, if any. */
+  lockId?: string;
+  /** `X-WOPI-Editors`: user IDs of everyone whose changes are in this save (may be empty). */
+  editors: string[];
+  /** Collabora's `IsModifiedByUser`: false when the user saved without changing anything. */
+  isModifiedByUser?: boolean;
+  /** Collabora's `IsAutosave`: true for a periodic save, false for an explicit one. */
+  isAutosave?: boolean;
+  /** Collabora's `IsExitSave`: true for the save made when the last editor leaves. */
+  isExitSave?: boolean;
+  /** Aborted when the client goes away; stop writing and leave the old content as it was. */
+  signal: AbortSignal;
+}
+
+export interface WopiStorage {
+  /**
+   * Metadata of one file. Called for CheckFileInfo, before every lock operation (to answer 404
+   * and to report `X-WOPI-ItemVersion`) and before PutFile. Keep it cheap.
+   *
+   * @throws FileNotFoundError when no file has this ID.
+   */
+  getFileInfo(fileId: string): Promise<WopiFileInfo>;
+
+  /**
+   * Opens a file for reading. Return the metadata and the content of the *same* version, as a
+   * stream: never buffer the whole file.
+   *
+   * @throws FileNotFoundError when no file has this ID.
+   */
+  readFile(fileId: string): Promise<WopiFileContent>;
+
+  /**
+   * Replaces a file's content with `content`, atomically: readers see either the old content or
+   * the complete new one, never a mix. When `content` errors (the client aborted, or the body
+   * exceeded `maxFileSize`) or `context.signal` aborts, reject and leave the old content
+   * byte-identical. Resolve with the metadata of the new version.
+   *
+   * @throws FileNotFoundError when no file has this ID.
+   */
+  writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo>;
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+/**
+ * The express-wopi command line:
+ *
+ *   express-wopi serve <dir> [--port N] [--host H] [--secret S] [--max-file-size BYTES] [--json] …
+ *   express-wopi token --secret S --file-id ID [--user U] [--read-only] [--ttl SECONDS] [--json]
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { serve, type RunningServer } from './serve';
+import { JwtAuth } from '../adapters/jwt-auth';
+import { WopiConfigError } from '../errors';
+
+export const USAGE = `Usage:
+  express-wopi serve <dir> [options]     serve a folder over WOPI and print a WOPISrc and token per file
+      --port N              port to listen on (default 8080; 0 picks a free one)
+      --host H              interface to bind (default 127.0.0.1)
+      --secret S            JWT secret, 32+ characters (default: $WOPI_SECRET, else a random one per run)
+      --max-file-size BYTES largest body PutFile accepts (default 104857600)
+      --public-url URL      base URL editors use to reach this server (default http://HOST:PORT)
+      --user ID             user ID in the printed tokens (default "user")
+      --user-name NAME      display name in the printed tokens (default "Demo User")
+      --read-only           print read-only tokens
+      --ttl SECONDS         lifetime of the printed tokens (default 36000)
+      --json                print JSON lines: one "listening" event, then one "file" event per file
+
+  express-wopi token --file-id ID [options]   print an access token for one file
+      --secret S            JWT secret (default: $WOPI_SECRET)
+      --user ID             user ID (default "user")
+      --user-name NAME      display name
+      --read-only           no write permission
+      --ttl SECONDS         lifetime (default 36000)
+      --json                print {"accessToken":…,"accessTokenTtl":…}
+`;
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+class UsageError extends Error {}
+
+/**
+ * Runs one CLI command. Resolves with an exit code for commands that finish, or with the running
+ * server for `serve` (which keeps running until closed).
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number | RunningServer> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'serve') return await serveCommand(rest, io);
+    if (command === 'token') return await tokenCommand(rest, io);
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      io.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof WopiConfigError || isParseArgsError(err)) {
+      io.stderr.write(`express-wopi: ${(err as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+async function serveCommand(args: string[], io: CliIo): Promise<RunningServer> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      secret: { type: 'string' },
+      'max-file-size': { type: 'string' },
+      'public-url': { type: 'string' },
+      user: { type: 'string', default: 'user' },
+      'user-name': { type: 'string', default: 'Demo User' },
+      'read-only': { type: 'boolean', default: false },
+      ttl: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('serve takes exactly one folder');
+  const maxFileSize = values['max-file-size'] === undefined ? undefined : integerOption('--max-file-size', values['max-file-size'], 0);
+  const ttlSeconds = values.ttl === undefined ? undefined : integerOption('--ttl', values.ttl, 1);
+  const running = await serve({
+    dir: positionals[0] as string,
+    port: integerOption('--port', values.port, 0),
+    host: values.host,
+    secret: values.secret ?? io.env.WOPI_SECRET ?? randomBytes(32).toString('base64url'),
+    userId: values.user,
+    userFriendlyName: values['user-name'],
+    readOnly: values['read-only'],
+    ...(maxFileSize === undefined ? {} : { maxFileSize }),
+    ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+    ...(values['public-url'] === undefined ? {} : { publicUrl: values['public-url'] }),
+  });
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ event: 'listening', url: running.url })}\n`);
+    for (const f of running.files) {
+      io.stdout.write(
+        `${JSON.stringify({ event: 'file', name: f.name, fileId: f.fileId, wopiSrc: f.wopiSrc, accessToken: f.accessToken, accessTokenTtl: f.accessTokenTtl })}\n`,
+      );
+    }
+  } else {
+    io.stdout.write(`express-wopi: serving ${positionals[0]} at ${running.url}\n`);
+    if (running.files.length === 0) io.stdout.write('(the folder has no files)\n');
+    for (const f of running.files) {
+      io.stdout.write(`\n${f.name}\n  WOPISrc:          ${f.wopiSrc}\n  access_token:     ${f.accessToken}\n  access_token_ttl: ${f.accessTokenTtl}\n`);
+    }
+    io.stdout.write('\nPress Ctrl-C to stop.\n');
+  }
+  return running;
+}
+
+async function tokenCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      secret: { type: 'string' },
+      'file-id': { type: 'string' },
+      user: { type: 'string', default: 'user' },
+      'user-name': { type: 'string' },
+      'read-only': { type: 'boolean', default: false },
+      ttl: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError('token takes no positional arguments');
+  const secret = values.secret ?? io.env.WOPI_SECRET;
+  if (secret === undefined) throw new UsageError('token needs --secret (or $WOPI_SECRET)');
+  const fileId = values['file-id'];
+  if (fileId === undefined || fileId === '') throw new UsageError('token needs --file-id');
+  const auth = new JwtAuth({ secret });
+  const issued = await auth.issueToken({
+    fileId,
+    userId: values.user,
+    permissions: { write: !values['read-only'] },
+    ...(values['user-name'] === undefined ? {} : { userFriendlyName: values['user-name'] }),
+    ...(values.ttl === undefined ? {} : { ttlSeconds: integerOption('--ttl', values.ttl, 1) }),
+  });
+  io.stdout.write(values.json ? `${JSON.stringify(issued)}\n` : `${issued.accessToken}\n`);
+  return 0;
+}
+
+function integerOption(name: string, raw: string, min: number): number {
+  if (!/^\d+$/.test(raw)) throw new UsageError(`${name} must be a whole number`);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${name} must be at least ${min}`);
+  return n;
+}
+
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+if (require.main === module) {
+  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  runCli(process.argv.slice(2), io).then(
+    (outcome) => {
+      if (typeof outcome === 'number') {
+        process.exitCode = outcome;
+        return;
+      }
+      const stop = (): void => {
+        void outcome.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (err: unknown) => {
+      process.stderr.write(`express-wopi: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,45 @@
+import type { Request } from 'express';
+import type { Readable } from 'node:stream';
+import type { WopiPrincipal } from './adapters/auth';
+import type { ResolvedWopiOptions } from './options';
+import type { Logger } from './log';
+import { readHeader } from './protocol/headers';
+
+/** Everything an operation needs about one request; built once by the router. */
+export interface WopiContext {
+  req: Request;
+  /** The file ID from the URL. */
+  fileId: string;
+  /** The caller, as the auth adapter resolved the access token. */
+  user: WopiPrincipal;
+  options: ResolvedWopiOptions;
+  /** Per-request logger (`express-wopi:op:<operation>:<request id>`). */
+  log: Logger;
+  /** Aborted when the client disconnects before the response is complete. */
+  signal: AbortSignal;
+  /** A request header by its WOPI name, or `undefined` when absent. */
+  header(name: string): string | undefined;
+}
+
+/** What an operation answers; the router writes it to the response. */
+export interface WopiResult {
+  /** Default 200. */
+  status?: number;
+  headers?: Record<string, string>;
+  /** A JSON body. */
+  json?: unknown;
+  /** A binary body, streamed to the client; `contentLength` is its exact size. */
+  stream?: Readable;
+  contentLength?: number;
+}
+
+export function createContext(
+  req: Request,
+  fileId: string,
+  user: WopiPrincipal,
+  options: ResolvedWopiOptions,
+  logger: Logger,
+  signal: AbortSignal,
+): WopiContext {
+  return { req, fileId, user, options, log: logger, signal, header: (name) => readHeader(req.headers, name) };
+}

@@ -1,0 +1,46 @@
+/**
+ * Which operation answers a request: a table keyed by HTTP method, route and `X-WOPI-Override`.
+ * A request that matches no entry is answered 501.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { WopiOperation } from './operations/operation';
+import { checkFileInfo } from './operations/check-file-info';
+import { getFile } from './operations/get-file';
+import { putFile } from './operations/put-file';
+import { lock } from './operations/lock';
+import { unlockAndRelock } from './operations/unlock-and-relock';
+import { getLock } from './operations/get-lock';
+import { refreshLock } from './operations/refresh-lock';
+import { unlock } from './operations/unlock';
+import { HEADER, readHeader } from './protocol/headers';
+
+/** `file` is `/files/:id`, `contents` is `/files/:id/contents`. */
+export type WopiRoute = 'file' | 'contents';
+
+/** Pseudo-override for LOCK with `X-WOPI-OldLock`, which WOPI defines as UnlockAndRelock. */
+const UNLOCK_AND_RELOCK = 'LOCK+OLDLOCK';
+
+const OPERATIONS: ReadonlyMap<string, WopiOperation> = new Map([
+  ['GET file', checkFileInfo],
+  ['GET contents', getFile],
+  ['POST contents PUT', putFile],
+  ['POST file LOCK', lock],
+  [`POST file ${UNLOCK_AND_RELOCK}`, unlockAndRelock],
+  ['POST file GET_LOCK', getLock],
+  ['POST file REFRESH_LOCK', refreshLock],
+  ['POST file UNLOCK', unlock],
+]);
+
+/** The operation for a request, or `undefined` when this router does not implement it (501). */
+export function selectOperation(method: string, route: WopiRoute, headers: IncomingHttpHeaders): WopiOperation | undefined {
+  const verb = method === 'HEAD' ? 'GET' : method;
+  if (verb === 'GET') return OPERATIONS.get(`GET ${route}`);
+  let override = (readHeader(headers, HEADER.override) ?? '').trim().toUpperCase();
+  if (override === 'LOCK' && readHeader(headers, HEADER.oldLock) !== undefined) override = UNLOCK_AND_RELOCK;
+  return OPERATIONS.get(`${verb} ${route} ${override}`);
+}
+
+/** The `X-WOPI-Override` of a request, for log lines about unsupported requests. */
+export function describeOverride(headers: IncomingHttpHeaders): string {
+  return readHeader(headers, HEADER.override) ?? '(none)';
+}

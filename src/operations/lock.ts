@@ -1,0 +1,17 @@
+import type { WopiOperation } from './operation';
+import { HEADER } from '../protocol/headers';
+import { assertLockAccepted, requireLockHeader } from './lock-rules';
+
+/** Lock — `X-WOPI-Override: LOCK`: locks an unlocked file, or refreshes the caller's own lock. */
+export const lock: WopiOperation = {
+  name: 'Lock',
+  logName: 'lock',
+  requiresWrite: true,
+  async run(ctx) {
+    const lockId = requireLockHeader(ctx, HEADER.lock);
+    const { storage, locks, lockTtlMs } = ctx.options;
+    const file = await storage.getFileInfo(ctx.fileId);
+    assertLockAccepted(await locks.lock(ctx.fileId, lockId, lockTtlMs));
+    return { headers: { [HEADER.itemVersion]: file.version } };
+  },
+};

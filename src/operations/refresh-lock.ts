@@ -1,0 +1,17 @@
+import type { WopiOperation } from './operation';
+import { HEADER } from '../protocol/headers';
+import { assertLockAccepted, requireLockHeader } from './lock-rules';
+
+/** RefreshLock — `X-WOPI-Override: REFRESH_LOCK`: resets the expiry of the caller's lock. */
+export const refreshLock: WopiOperation = {
+  name: 'RefreshLock',
+  logName: 'refresh-lock',
+  requiresWrite: true,
+  async run(ctx) {
+    const lockId = requireLockHeader(ctx, HEADER.lock);
+    const { storage, locks, lockTtlMs } = ctx.options;
+    const file = await storage.getFileInfo(ctx.fileId);
+    assertLockAccepted(await locks.refreshLock(ctx.fileId, lockId, lockTtlMs));
+    return { headers: { [HEADER.itemVersion]: file.version } };
+  },
+};

@@ -1,0 +1,18 @@
+import type { WopiOperation } from './operation';
+import { HEADER } from '../protocol/headers';
+import { assertLockAccepted, requireLockHeader } from './lock-rules';
+
+/** UnlockAndRelock — `LOCK` with `X-WOPI-OldLock`: swaps the old lock for a new one in one step. */
+export const unlockAndRelock: WopiOperation = {
+  name: 'UnlockAndRelock',
+  logName: 'unlock-and-relock',
+  requiresWrite: true,
+  async run(ctx) {
+    const newLockId = requireLockHeader(ctx, HEADER.lock);
+    const oldLockId = requireLockHeader(ctx, HEADER.oldLock);
+    const { storage, locks, lockTtlMs } = ctx.options;
+    const file = await storage.getFileInfo(ctx.fileId);
+    assertLockAccepted(await locks.unlockAndRelock(ctx.fileId, oldLockId, newLockId, lockTtlMs));
+    return { headers: { [HEADER.itemVersion]: file.version } };
+  },
+};

@@ -1,0 +1,17 @@
+import type { WopiOperation } from './operation';
+import { HEADER } from '../protocol/headers';
+import { assertLockAccepted, requireLockHeader } from './lock-rules';
+
+/** Unlock — `X-WOPI-Override: UNLOCK`: releases the caller's lock. */
+export const unlock: WopiOperation = {
+  name: 'Unlock',
+  logName: 'unlock',
+  requiresWrite: true,
+  async run(ctx) {
+    const lockId = requireLockHeader(ctx, HEADER.lock);
+    const { storage, locks } = ctx.options;
+    const file = await storage.getFileInfo(ctx.fileId);
+    assertLockAccepted(await locks.unlock(ctx.fileId, lockId));
+    return { headers: { [HEADER.itemVersion]: file.version } };
+  },
+};

@@ -1,0 +1,129 @@
+import type { Request } from 'express';
+import type { WopiAuth, WopiPrincipal } from './adapters/auth';
+import type { WopiLockStore } from './adapters/locks';
+import type { WopiFileInfo, WopiStorage, WopiWriteContext } from './adapters/storage';
+import { MemoryLockStore } from './adapters/memory-locks';
+import { WopiConfigError } from './errors';
+import { DEFAULT_LOCK_TTL_MS } from './protocol/lock-id';
+import type { CheckFileInfoResponse } from './protocol/check-file-info';
+import { log } from './log';
+
+/** What a {@link WopiRouterOptions.checkFileInfo} hook is told about the request. */
+export interface CheckFileInfoHookContext {
+  req: Request;
+  fileId: string;
+  file: WopiFileInfo;
+  user: WopiPrincipal;
+}
+
+/** What a {@link WopiRouterOptions.onPutFile} hook is told after a successful save. */
+export interface PutFileEvent {
+  req: Request;
+  fileId: string;
+  /** Metadata of the version just written. */
+  file: WopiFileInfo;
+  user: WopiPrincipal;
+  /** The save context the editor sent (`X-WOPI-Editors`, Collabora's IsAutosave …). */
+  save: Omit<WopiWriteContext, 'signal'>;
+}
+
+export interface WopiRouterOptions {
+  /** Where files live. Required. See docs/adapters.md. */
+  storage: WopiStorage;
+  /** Turns access tokens into principals. Required; `JwtAuth` is the built-in. */
+  auth: WopiAuth;
+  /**
+   * Where locks live. Default: a new `MemoryLockStore`, which is correct for a single process
+   * only; with several instances, pass a shared store.
+   */
+  locks?: WopiLockStore;
+  /** Lock lifetime in milliseconds. Default 1800000 (30 minutes, as WOPI specifies). */
+  lockTtlMs?: number;
+  /** Largest body PutFile accepts, in bytes; larger bodies get 413. Default 104857600 (100 MiB). */
+  maxFileSize?: number;
+  /**
+   * Adds or overrides CheckFileInfo properties per request: `PostMessageOrigin`, `HostEditUrl`,
+   * `BreadcrumbBrandName`, ONLYOFFICE and Collabora properties, and so on. The returned object is
+   * merged over the properties the router computes. Return `undefined` to change nothing.
+   */
+  checkFileInfo?: (
+    context: CheckFileInfoHookContext,
+  ) => Partial<CheckFileInfoResponse> | undefined | Promise<Partial<CheckFileInfoResponse> | undefined>;
+  /**
+   * Called after every successful PutFile, with the editor's save context. The response waits
+   * for it; a throw is logged on `express-wopi:server_error` and does not fail the save, which
+   * has already happened.
+   */
+  onPutFile?: (event: PutFileEvent) => void | Promise<void>;
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedWopiOptions {
+  storage: WopiStorage;
+  auth: WopiAuth;
+  locks: WopiLockStore;
+  lockTtlMs: number;
+  maxFileSize: number;
+  checkFileInfo: WopiRouterOptions['checkFileInfo'];
+  onPutFile: WopiRouterOptions['onPutFile'];
+}
+
+export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
+
+const STORAGE_METHODS = ['getFileInfo', 'readFile', 'writeFile'] as const;
+const LOCK_METHODS = ['getLock', 'lock', 'refreshLock', 'unlock', 'unlockAndRelock'] as const;
+const KNOWN_OPTIONS = new Set(['storage', 'auth', 'locks', 'lockTtlMs', 'maxFileSize', 'checkFileInfo', 'onPutFile']);
+
+/**
+ * Validates router options and fills in defaults. Throws {@link WopiConfigError} naming the
+ * first problem, so a broken mount fails when the app starts.
+ */
+export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new WopiConfigError('ERR_WOPI_OPTIONS', 'createWopiRouter: options must be an object with `storage` and `auth`');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new WopiConfigError('ERR_WOPI_OPTIONS', `createWopiRouter: unknown option \`${key}\``);
+    }
+  }
+  const { storage, auth, locks, lockTtlMs = DEFAULT_LOCK_TTL_MS, maxFileSize = DEFAULT_MAX_FILE_SIZE } = options;
+
+  requireMethods(storage, STORAGE_METHODS, 'ERR_WOPI_STORAGE', 'storage', 'WopiStorage');
+  requireMethods(auth, ['authenticate'], 'ERR_WOPI_AUTH', 'auth', 'WopiAuth');
+  if (locks !== undefined) requireMethods(locks, LOCK_METHODS, 'ERR_WOPI_LOCKS', 'locks', 'WopiLockStore');
+  if (!Number.isSafeInteger(lockTtlMs) || lockTtlMs <= 0) {
+    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `lockTtlMs` must be a positive integer (milliseconds)');
+  }
+  if (!Number.isSafeInteger(maxFileSize) || maxFileSize < 0) {
+    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `maxFileSize` must be a non-negative integer (bytes)');
+  }
+  for (const hook of ['checkFileInfo', 'onPutFile'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') {
+      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `createWopiRouter: \`${hook}\` must be a function`);
+    }
+  }
+
+  let lockStore = locks;
+  if (lockStore === undefined) {
+    log('router')('no `locks` given: using MemoryLockStore, which is correct for a single process only');
+    lockStore = new MemoryLockStore();
+  }
+  return { storage, auth, locks: lockStore, lockTtlMs, maxFileSize, checkFileInfo: options.checkFileInfo, onPutFile: options.onPutFile };
+}
+
+function requireMethods(
+  value: unknown,
+  methods: readonly string[],
+  code: 'ERR_WOPI_STORAGE' | 'ERR_WOPI_LOCKS' | 'ERR_WOPI_AUTH',
+  option: string,
+  interfaceName: string,
+): void {
+  if (typeof value !== 'object' || value === null) {
+    throw new WopiConfigError(code, `createWopiRouter: \`${option}\` is required and must implement ${interfaceName}`);
+  }
+  const missing = methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function');
+  if (missing.length > 0) {
+    throw new WopiConfigError(code, `createWopiRouter: \`${option}\` does not implement ${interfaceName} (missing ${missing.join(', ')})`);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The CheckFileInfo response: the properties the router computes from the storage metadata, the
+ * principal and what this router implements. Hosts add or override properties through the
+ * `checkFileInfo` hook.
+ */
+import type { WopiPrincipal } from '../adapters/auth';
+import type { WopiFileInfo } from '../adapters/storage';
+import { formatLastModifiedTime } from './timestamp';
+
+/** CheckFileInfo JSON. The typed members are the ones the router sets; any other WOPI, ONLYOFFICE or Collabora property may be added by the hook. */
+export interface CheckFileInfoResponse {
+  BaseFileName: string;
+  OwnerId: string;
+  Size: number;
+  UserId: string;
+  Version: string;
+  UserFriendlyName?: string;
+  LastModifiedTime: string;
+  FileExtension: string;
+  SHA256?: string;
+  UserCanWrite: boolean;
+  ReadOnly: boolean;
+  UserCanRename: boolean;
+  UserCanNotWriteRelative: boolean;
+  SupportsLocks: boolean;
+  SupportsGetLock: boolean;
+  SupportsExtendedLockLength: boolean;
+  SupportsUpdate: boolean;
+  SupportsRename: boolean;
+  SupportsDeleteFile: boolean;
+  SupportsUserInfo: boolean;
+  PostMessageOrigin?: string;
+  HostEditUrl?: string;
+  HostViewUrl?: string;
+  CloseUrl?: string;
+  DownloadUrl?: string;
+  BreadcrumbBrandName?: string;
+  BreadcrumbDocName?: string;
+  BreadcrumbFolderName?: string;
+  BreadcrumbFolderUrl?: string;
+  [property: string]: unknown;
+}
+
+/** What the router can do beyond the core operations; each flag is true only when implemented. */
+export interface HostCapabilities {
+  rename: boolean;
+  deleteFile: boolean;
+  putRelative: boolean;
+  userInfo: boolean;
+}
+
+/** The extension of a file name including its dot (`report.docx` → `.docx`), or `''`. */
+export function fileExtension(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot) : '';
+}
+
+/** Builds the CheckFileInfo properties the router is responsible for. Pure. */
+export function buildCheckFileInfo(file: WopiFileInfo, user: WopiPrincipal, capabilities: HostCapabilities): CheckFileInfoResponse {
+  const canWrite = user.permissions.write === true;
+  const canCreate = user.permissions.create ?? canWrite;
+  const canRename = user.permissions.rename ?? canWrite;
+  const info: CheckFileInfoResponse = {
+    BaseFileName: file.name,
+    OwnerId: file.ownerId,
+    Size: file.size,
+    UserId: user.userId,
+    Version: file.version,
+    LastModifiedTime: formatLastModifiedTime(file.lastModifiedTime),
+    FileExtension: fileExtension(file.name),
+    UserCanWrite: canWrite,
+    ReadOnly: !canWrite,
+    UserCanRename: capabilities.rename && canWrite && canRename,
+    UserCanNotWriteRelative: !(capabilities.putRelative && canCreate),
+    SupportsLocks: true,
+    SupportsGetLock: true,
+    SupportsExtendedLockLength: true,
+    SupportsUpdate: true,
+    SupportsRename: capabilities.rename,
+    SupportsDeleteFile: capabilities.deleteFile,
+    SupportsUserInfo: capabilities.userInfo,
+  };
+  if (user.userFriendlyName !== undefined) info.UserFriendlyName = user.userFriendlyName;
+  if (file.sha256 !== undefined) info.SHA256 = file.sha256;
+  return info;
+}
