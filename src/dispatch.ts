@@ -39,8 +39,3 @@ export function selectOperation(method: string, route: WopiRoute, headers: Incom
   if (override === 'LOCK' && readHeader(headers, HEADER.oldLock) !== undefined) override = UNLOCK_AND_RELOCK;
   return OPERATIONS.get(`${verb} ${route} ${override}`);
 }
-
-/** The `X-WOPI-Override` of a request, for log lines about unsupported requests. */
-export function describeOverride(headers: IncomingHttpHeaders): string {
-  return readHeader(headers, HEADER.override) ?? '(none)';
-}

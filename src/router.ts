@@ -81,12 +81,8 @@ async function handle(
 function accessToken(req: Request): string | undefined {
   const fromQuery = req.query.access_token;
   if (typeof fromQuery === 'string' && fromQuery !== '') return fromQuery;
-  const authorization = req.headers.authorization;
-  if (authorization?.startsWith('Bearer ')) {
-    const token = authorization.slice('Bearer '.length).trim();
-    if (token !== '') return token;
-  }
-  return undefined;
+  const bearer = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return bearer?.[1];
 }
 
 async function sendResult(res: Response, result: WopiResult): Promise<void> {
@@ -130,7 +126,7 @@ function sendError(req: Request, res: Response, err: unknown, reqLog: Logger, si
   }
   res.status(status);
   for (const [name, value] of Object.entries(wopiError?.headers ?? {})) res.setHeader(name, value);
-  if (wopiError?.body !== undefined) {
+  if (wopiError?.body !== undefined && wopiError.expose) {
     res.json(wopiError.body);
   } else {
     res.type('text/plain').send(wopiError?.expose ? wopiError.message : 'Internal Server Error');

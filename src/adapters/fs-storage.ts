@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsConstants, type BigIntStats } from 'node:fs';
-import { mkdir, open, readdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { WopiFileContent, WopiFileInfo, WopiStorage, WopiWriteContext } from './storage';
 import { FileNotFoundError, WopiConfigError } from '../errors';
 import { DEFAULT_OWNER_ID, FILE_ID_PATTERN } from './file-id';
+import { destroyOnAbort } from './abort';
 import { log } from '../log';
 
 const debug = log('storage:fs');
@@ -72,7 +73,7 @@ export class FileSystemStorage implements WopiStorage {
    */
   async fileIdFor(relativePath: string): Promise<string> {
     const rel = this.normalise(relativePath);
-    await this.resolveExisting(rel);
+    await statFile(await this.resolveExisting(rel));
     const pathKey = hash(`path:${rel}`);
     const recorded = await readTextIfExists(this.pathRecord(pathKey));
     if (recorded !== undefined && (await readTextIfExists(this.idRecord(recorded))) === rel) return recorded;
@@ -81,10 +82,7 @@ export class FileSystemStorage implements WopiStorage {
     await mkdir(path.join(this.metadataDir, 'paths'), { recursive: true });
     for (let attempt = 0; ; attempt++) {
       const candidate = hash(`id:${rel}#${attempt}`).slice(0, 22);
-      try {
-        await writeFile(this.idRecord(candidate), rel, { flag: 'wx' });
-      } catch (err) {
-        if (errorCode(err) !== 'EEXIST') throw err;
+      if (!(await createExclusively(this.idRecord(candidate), rel))) {
         // Taken: by this very path (another process got here first) or by a file that was renamed away.
         if ((await readTextIfExists(this.idRecord(candidate))) !== rel) continue;
       }
@@ -103,6 +101,7 @@ export class FileSystemStorage implements WopiStorage {
       for (const d of dirents) {
         if (d.name.startsWith('.')) continue;
         const rel = dirRel === '' ? d.name : `${dirRel}/${d.name}`;
+        if (this.isMetadataPath(path.join(this.root, rel))) continue;
         if (d.isDirectory()) await walk(rel);
         else if (d.isFile()) entries.push({ fileId: await this.fileIdFor(rel), name: d.name, path: rel });
       }
@@ -132,15 +131,16 @@ export class FileSystemStorage implements WopiStorage {
   async writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo> {
     const { abs, rel } = await this.resolveId(fileId);
     const before = await statFile(abs);
+    context.signal.throwIfAborted();
     const dir = path.dirname(abs);
     const temp = path.join(dir, `.${path.basename(abs)}.${randomBytes(6).toString('hex')}.wopi-tmp`);
-    const handle = await open(temp, 'wx', Number(before.mode & 0o777n));
+    const handle = await open(temp, 'wx');
+    const release = destroyOnAbort(content, context.signal);
     let renamed = false;
     try {
-      for await (const chunk of content) {
-        context.signal.throwIfAborted();
-        await handle.write(chunk as Buffer);
-      }
+      // open() applies the umask; the saved file keeps the permissions the original had.
+      await handle.chmod(Number(before.mode & 0o777n));
+      for await (const chunk of content) await handle.write(chunk as Buffer);
       context.signal.throwIfAborted();
       if (this.fsync) await handle.sync();
       await handle.close();
@@ -152,6 +152,8 @@ export class FileSystemStorage implements WopiStorage {
       if (!renamed) await unlink(temp).catch(() => undefined);
       debug('write to %s abandoned: %s', fileId, (err as Error).message);
       throw err;
+    } finally {
+      release();
     }
     return this.toInfo(rel, await statFile(abs));
   }
@@ -177,6 +179,17 @@ export class FileSystemStorage implements WopiStorage {
     return this.realRootPromise;
   }
 
+  /**
+   * Whether `p` is the metadata folder or inside it, comparing both as given and with symbolic
+   * links resolved (the root, and so the metadata folder, may be reached through a link).
+   */
+  private isMetadataPath(p: string, realRootDir?: string): boolean {
+    const inside = (dir: string): boolean => p === dir || isInside(p, dir);
+    if (inside(this.metadataDir)) return true;
+    if (realRootDir === undefined) return false;
+    return inside(path.join(realRootDir, path.relative(this.root, this.metadataDir)));
+  }
+
   private async resolveId(fileId: string): Promise<{ abs: string; rel: string }> {
     if (!FILE_ID_PATTERN.test(fileId)) throw new FileNotFoundError();
     const rel = await readTextIfExists(this.idRecord(fileId));
@@ -194,8 +207,7 @@ export class FileSystemStorage implements WopiStorage {
     if (rel === '' || rel === '.' || path.posix.isAbsolute(rel) || rel === '..' || rel.startsWith('../')) {
       throw new FileNotFoundError();
     }
-    const abs = path.join(this.root, rel);
-    if (isInside(abs, this.metadataDir) || abs === this.metadataDir) throw new FileNotFoundError();
+    if (this.isMetadataPath(path.join(this.root, rel))) throw new FileNotFoundError();
     return rel;
   }
 
@@ -203,7 +215,7 @@ export class FileSystemStorage implements WopiStorage {
   private async resolveExisting(rel: string): Promise<string> {
     const realRootDir = await this.realRoot();
     const real = await realpath(path.join(this.root, rel)).catch(notFound);
-    if (!isInside(real, realRootDir) || isInside(real, this.metadataDir)) {
+    if (!isInside(real, realRootDir) || this.isMetadataPath(real, realRootDir)) {
       debug('refused a path that leaves the root');
       throw new FileNotFoundError();
     }
@@ -251,6 +263,25 @@ async function readTextIfExists(file: string): Promise<string | undefined> {
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return undefined;
     throw err;
+  }
+}
+
+/**
+ * Creates `file` holding `text` only if it does not exist yet, in one step: the content is
+ * written to a temporary file that is then hard-linked into place, so no reader ever sees the
+ * file empty or half written. Returns false when the file already exists.
+ */
+async function createExclusively(file: string, text: string): Promise<boolean> {
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, text, { flag: 'wx' });
+  try {
+    await link(temp, file);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(temp);
   }
 }
 

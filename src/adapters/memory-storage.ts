@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { WopiFileContent, WopiFileInfo, WopiStorage, WopiWriteContext } from './storage';
 import { FileNotFoundError, WopiConfigError } from '../errors';
 import { DEFAULT_OWNER_ID, FILE_ID_PATTERN, newFileId } from './file-id';
+import { destroyOnAbort } from './abort';
 
 interface StoredFile {
   name: string;
@@ -69,10 +70,13 @@ export class MemoryStorage implements WopiStorage {
 
   async writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo> {
     this.get(fileId);
+    context.signal.throwIfAborted();
     const chunks: Buffer[] = [];
-    for await (const chunk of content) {
-      context.signal.throwIfAborted();
-      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+    const release = destroyOnAbort(content, context.signal);
+    try {
+      for await (const chunk of content) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+    } finally {
+      release();
     }
     context.signal.throwIfAborted();
     // Looked up again: the file may have been removed while the body was arriving.

@@ -15,7 +15,7 @@ export const USAGE = `Usage:
   express-wopi serve <dir> [options]     serve a folder over WOPI and print a WOPISrc and token per file
       --port N              port to listen on (default 8080; 0 picks a free one)
       --host H              interface to bind (default 127.0.0.1)
-      --secret S            JWT secret, 32+ characters (default: $WOPI_SECRET, else a random one per run)
+      --secret S            JWT secret, at least 32 bytes (default: $WOPI_SECRET, else a random one per run)
       --max-file-size BYTES largest body PutFile accepts (default 104857600)
       --public-url URL      base URL editors use to reach this server (default http://HOST:PORT)
       --user ID             user ID in the printed tokens (default "user")
@@ -50,9 +50,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | Runnin
   try {
     if (command === 'serve') return await serveCommand(rest, io);
     if (command === 'token') return await tokenCommand(rest, io);
-    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    if (command === undefined) {
+      io.stderr.write(USAGE);
+      return 2;
+    }
+    if (command === 'help' || command === '--help' || command === '-h') {
       io.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
+      return 0;
     }
     throw new UsageError(`unknown command "${command}"`);
   } catch (err) {

@@ -2,10 +2,10 @@ import { Readable, pipeline } from 'node:stream';
 import type { WopiOperation } from './operation';
 import type { WopiWriteContext } from '../adapters/storage';
 import type { WopiContext } from '../context';
-import { DocumentChangedError, FileTooLargeError, LockConflictError } from '../errors';
+import { DocumentChangedError, FileTooLargeError, InternalWopiError, LockConflictError } from '../errors';
 import { HEADER, parseBooleanHeader, parseEditorsHeader, readEitherHeader } from '../protocol/headers';
 import { parseSizeHeader } from '../protocol/sizes';
-import { timestampMatches } from '../protocol/timestamp';
+import { formatLastModifiedTime, timestampMatches } from '../protocol/timestamp';
 import { limitBytes } from '../protocol/byte-limit';
 import { log } from '../log';
 
@@ -58,7 +58,12 @@ export const putFile: WopiOperation = {
         serverError('onPutFile hook failed for %s: %O', ctx.fileId, err);
       }
     }
-    return { headers: { [HEADER.itemVersion]: written.version } };
+    // Collabora reads the new LastModifiedTime from the PutFile response and sends it back as
+    // X-COOL-WOPI-Timestamp with the next save; without it every later save would conflict.
+    return {
+      headers: { [HEADER.itemVersion]: written.version },
+      json: { LastModifiedTime: formatLastModifiedTime(written.lastModifiedTime) },
+    };
   },
 };
 
@@ -82,14 +87,17 @@ function saveContext(ctx: WopiContext, lockId: string | undefined): Omit<WopiWri
 }
 
 /**
- * The request body as a stream. When a body parser mounted before the router has already read
- * it into `req.body` (for example `express.raw()`), that buffer is used instead.
+ * The request body as a stream. Nothing has read the request before this point, so a request
+ * that has already ended was consumed by a body parser mounted before the router: its buffer is
+ * used when it kept the exact bytes (`express.raw()`); anything else (parsed JSON, decoded text)
+ * cannot be saved faithfully and fails the request rather than writing the wrong content.
  */
 function requestBody(ctx: WopiContext): Readable {
   const { req } = ctx;
-  if (req.readableEnded && Buffer.isBuffer(req.body)) {
-    ctx.log('body was already read by a body parser mounted before the WOPI router');
+  if (!req.readableEnded) return req;
+  if (Buffer.isBuffer(req.body)) {
+    ctx.log('body was already read by a body parser mounted before the WOPI router; using its buffer');
     return Readable.from([req.body]);
   }
-  return req;
+  throw new InternalWopiError('Request body was consumed by a body parser mounted before the WOPI router');
 }

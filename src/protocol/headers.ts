@@ -24,8 +24,9 @@ export const HEADER = {
 } as const;
 
 /**
- * The value of a request header, or `undefined` when it is absent. Repeated headers (which Node
- * joins with `, ` or returns as an array) yield their first value.
+ * The value of a request header, or `undefined` when it is absent. Node joins repeated custom
+ * headers (all `X-WOPI-*` ones) into one `a, b` value; for the few it keeps as an array
+ * (`Set-Cookie`) the first value is returned.
  */
 export function readHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
@@ -34,15 +35,17 @@ export function readHeader(headers: IncomingHttpHeaders, name: string): string |
 }
 
 /**
- * Reads a header that one editor spells `X-COOL-…` and older ones `X-LOOL-…`; the COOL spelling
- * wins when both are present.
+ * Reads a header that one editor spells `X-COOL-…` and older ones `X-LOOL-…`; the preferred
+ * spelling wins when both carry a value, and an empty one does not hide the other.
  */
 export function readEitherHeader(
   headers: IncomingHttpHeaders,
   preferred: string,
   fallback: string,
 ): string | undefined {
-  return readHeader(headers, preferred) ?? readHeader(headers, fallback);
+  const first = readHeader(headers, preferred);
+  if (first !== undefined && first !== '') return first;
+  return readHeader(headers, fallback) ?? first;
 }
 
 /** `"true"` → true, `"false"` → false (any case, surrounding spaces ignored); anything else → undefined. */

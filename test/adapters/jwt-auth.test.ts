@@ -1,0 +1,248 @@
+import jwt from 'jsonwebtoken';
+import { InvalidTokenError, JwtAuth, WopiConfigError, WopiError, type JwtAuthOptions, type WopiPermissions } from '../../src';
+
+const SECRET = 'a'.repeat(32);
+const OTHER_SECRET = 'b'.repeat(32);
+
+function b64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** Authenticates and returns the error it throws (fails the test if it resolves). */
+async function refusal(auth: JwtAuth, token: string, fileId: string): Promise<WopiError> {
+  const err = await auth.authenticate(token, fileId).then(
+    () => {
+      throw new Error('authenticate accepted the token');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(InvalidTokenError);
+  expect(WopiError.is(err)).toBe(true);
+  const wopiError = err as WopiError;
+  expect(wopiError.status).toBe(401);
+  // The token (or any part of it) never appears in what is thrown.
+  const shown = `${wopiError.message} ${String(wopiError)} ${JSON.stringify(wopiError)} ${String(wopiError.cause ?? '')}`;
+  if (token !== '') expect(shown).not.toContain(token);
+  for (const part of token.split('.')) if (part.length > 8) expect(shown).not.toContain(part);
+  return wopiError;
+}
+
+describe('JwtAuth constructor', () => {
+  it.each<[string, unknown]>([
+    ['no options', undefined],
+    ['null options', null],
+    ['no secret', {}],
+    ['31-byte secret', { secret: 'x'.repeat(31) }],
+    ['31-byte Buffer secret', { secret: Buffer.alloc(31, 1) }],
+    ['empty secret', { secret: '' }],
+    ['15 two-byte characters (30 bytes)', { secret: 'é'.repeat(15) }],
+    ['numeric secret', { secret: 12345678901234567890123456789012 }],
+    ['alg none', { secret: SECRET, algorithm: 'none' }],
+    ['alg RS256', { secret: SECRET, algorithm: 'RS256' }],
+    ['alg lower-case', { secret: SECRET, algorithm: 'hs256' }],
+    ['ttl 0', { secret: SECRET, tokenTtlSeconds: 0 }],
+    ['ttl -1', { secret: SECRET, tokenTtlSeconds: -1 }],
+    ['ttl 1.5', { secret: SECRET, tokenTtlSeconds: 1.5 }],
+    ['ttl NaN', { secret: SECRET, tokenTtlSeconds: NaN }],
+    ["ttl '60'", { secret: SECRET, tokenTtlSeconds: '60' }],
+  ])('refuses %s with WopiConfigError ERR_WOPI_AUTH', (_label, options) => {
+    let thrown: unknown;
+    try {
+      new JwtAuth(options as JwtAuthOptions);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(WopiConfigError);
+    expect((thrown as WopiConfigError).code).toBe('ERR_WOPI_AUTH');
+  });
+
+  it('never puts the secret in the error message', () => {
+    const secret = 'short-but-secret';
+    expect(() => new JwtAuth({ secret })).toThrow(WopiConfigError);
+    try {
+      new JwtAuth({ secret });
+    } catch (err) {
+      expect((err as Error).message).not.toContain(secret);
+    }
+  });
+
+  it.each<[string, JwtAuthOptions]>([
+    ['32-byte string', { secret: SECRET }],
+    ['32-byte Buffer', { secret: Buffer.alloc(32, 7) }],
+    ['16 two-byte characters (32 bytes)', { secret: 'é'.repeat(16) }],
+    ['HS384', { secret: SECRET, algorithm: 'HS384' }],
+    ['HS512', { secret: SECRET, algorithm: 'HS512' }],
+    ['ttl 1', { secret: SECRET, tokenTtlSeconds: 1 }],
+  ])('accepts %s', (_label, options) => {
+    expect(() => new JwtAuth(options)).not.toThrow();
+  });
+});
+
+describe('JwtAuth.issueToken', () => {
+  it.each<[string, JwtAuthOptions, number | undefined, number]>([
+    ['default ttl (10 hours)', { secret: SECRET }, undefined, 36_000],
+    ['configured ttl', { secret: SECRET, tokenTtlSeconds: 600 }, undefined, 600],
+    ['per-token ttl', { secret: SECRET, tokenTtlSeconds: 600 }, 60, 60],
+  ])('accessTokenTtl is the expiry in ms since the epoch: %s', async (_label, options, ttlSeconds, expected) => {
+    const auth = new JwtAuth(options);
+    const before = Date.now();
+    const issued = await auth.issueToken({ fileId: 'f1', userId: 'u1', permissions: { write: true }, ...(ttlSeconds ? { ttlSeconds } : {}) });
+    const after = Date.now();
+    expect(Number.isInteger(issued.accessTokenTtl)).toBe(true);
+    expect(issued.accessTokenTtl % 1000).toBe(0);
+    expect(issued.accessTokenTtl).toBeGreaterThan(before + expected * 1000 - 1000);
+    expect(issued.accessTokenTtl).toBeLessThanOrEqual(after + expected * 1000);
+    const claims = jwt.decode(issued.accessToken) as { exp: number; iat: number };
+    expect(issued.accessTokenTtl).toBe(claims.exp * 1000);
+    expect(claims.exp - claims.iat).toBe(expected);
+  });
+
+  it('signs with the configured algorithm and sets iss/aud when configured', async () => {
+    const auth = new JwtAuth({ secret: SECRET, algorithm: 'HS384', issuer: 'my-app', audience: 'wopi' });
+    const { accessToken } = await auth.issueToken({ fileId: 'f1', userId: 'u1', permissions: { write: false } });
+    const decoded = jwt.decode(accessToken, { complete: true })!;
+    expect(decoded.header.alg).toBe('HS384');
+    expect(decoded.payload).toMatchObject({ iss: 'my-app', aud: 'wopi', sub: 'u1', fid: 'f1' });
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['missing fileId', { userId: 'u1', permissions: { write: true } }, /fileId/],
+    ['empty fileId', { fileId: '', userId: 'u1', permissions: { write: true } }, /fileId/],
+    ['numeric fileId', { fileId: 42, userId: 'u1', permissions: { write: true } }, /fileId/],
+    ['missing userId', { fileId: 'f1', permissions: { write: true } }, /userId/],
+    ['empty userId', { fileId: 'f1', userId: '', permissions: { write: true } }, /userId/],
+    ['ttl 0', { fileId: 'f1', userId: 'u1', permissions: { write: true }, ttlSeconds: 0 }, /ttlSeconds/],
+    ['ttl 1.5', { fileId: 'f1', userId: 'u1', permissions: { write: true }, ttlSeconds: 1.5 }, /ttlSeconds/],
+  ])('refuses %s with a TypeError', async (_label, request, message) => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const err = await auth.issueToken(request as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('JwtAuth.authenticate', () => {
+  const auth = new JwtAuth({ secret: SECRET });
+
+  it.each<[string, WopiPermissions, string | undefined]>([
+    ['writer', { write: true }, 'Ada Lovelace'],
+    ['reader', { write: false }, undefined],
+    ['writer without create/rename', { write: true, create: false, rename: false }, 'Ada'],
+    ['reader allowed to create', { write: false, create: true }, 'Ada'],
+    ['writer allowed to rename only', { write: true, create: false, rename: true }, 'Ada'],
+  ])('round-trips userId, userFriendlyName and permissions (%s)', async (_label, permissions, userFriendlyName) => {
+    const { accessToken } = await auth.issueToken({ fileId: 'file-1', userId: 'user-7', permissions, ...(userFriendlyName === undefined ? {} : { userFriendlyName }) });
+    const principal = await auth.authenticate(accessToken, 'file-1');
+    expect(principal).toStrictEqual({
+      userId: 'user-7',
+      ...(userFriendlyName === undefined ? {} : { userFriendlyName }),
+      permissions,
+    });
+  });
+
+  it('round-trips through issuer and audience when both sides agree', async () => {
+    const a = new JwtAuth({ secret: SECRET, issuer: 'app', audience: 'wopi' });
+    const { accessToken } = await a.issueToken({ fileId: 'f', userId: 'u', permissions: { write: true } });
+    await expect(a.authenticate(accessToken, 'f')).resolves.toMatchObject({ userId: 'u' });
+  });
+
+  it('refuses a token issued for another file', async () => {
+    const { accessToken } = await auth.issueToken({ fileId: 'file-1', userId: 'u', permissions: { write: true } });
+    await refusal(auth, accessToken, 'file-2');
+  });
+
+  it('refuses an expired token (issued by JwtAuth in the past)', async () => {
+    const spy = jest.spyOn(Date, 'now').mockReturnValue(Date.now() - 2 * 3600 * 1000);
+    const { accessToken, accessTokenTtl } = await auth.issueToken({ fileId: 'f', userId: 'u', permissions: { write: true }, ttlSeconds: 60 });
+    spy.mockRestore();
+    expect(accessTokenTtl).toBeLessThan(Date.now());
+    await refusal(auth, accessToken, 'f');
+  });
+
+  it('refuses a token with a not-before in the future', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = jwt.sign({ sub: 'u', fid: 'f', perm: { w: true }, iat: now, nbf: now + 3600, exp: now + 7200 }, SECRET, { algorithm: 'HS256' });
+    await refusal(auth, token, 'f');
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    const other = new JwtAuth({ secret: OTHER_SECRET });
+    const { accessToken } = await other.issueToken({ fileId: 'f', userId: 'u', permissions: { write: true } });
+    await refusal(auth, accessToken, 'f');
+  });
+
+  it('refuses an alg:none token built by hand', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const payload = { sub: 'u', fid: 'f', perm: { w: true }, iat: now, exp: now + 3600 };
+    const token = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(payload)}.`;
+    await refusal(auth, token, 'f');
+  });
+
+  it('refuses an alg:none token that still carries a valid HS256 signature', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const valid = jwt.sign({ sub: 'u', fid: 'f', perm: { w: true }, iat: now, exp: now + 3600 }, SECRET, { algorithm: 'HS256' });
+    const [, payload, signature] = valid.split('.');
+    await refusal(auth, `${b64url({ alg: 'none', typ: 'JWT' })}.${payload}.${signature}`, 'f');
+  });
+
+  it.each<['HS384' | 'HS512']>([['HS384'], ['HS512']])('refuses a %s token when pinned to HS256 (same secret)', async (alg) => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = jwt.sign({ sub: 'u', fid: 'f', perm: { w: true }, iat: now, exp: now + 3600 }, SECRET, { algorithm: alg });
+    await refusal(auth, token, 'f');
+  });
+
+  it('refuses an HS256 token when pinned to HS512', async () => {
+    const pinned = new JwtAuth({ secret: SECRET, algorithm: 'HS512' });
+    const { accessToken } = await auth.issueToken({ fileId: 'f', userId: 'u', permissions: { write: true } });
+    await refusal(pinned, accessToken, 'f');
+  });
+
+  it.each<[string, Partial<JwtAuthOptions>, Partial<JwtAuthOptions>]>([
+    ['issuer mismatch', { issuer: 'evil' }, { issuer: 'app' }],
+    ['audience mismatch', { audience: 'other' }, { audience: 'wopi' }],
+    ['issuer required but absent', {}, { issuer: 'app' }],
+    ['audience required but absent', {}, { audience: 'wopi' }],
+  ])('refuses on %s', async (_label, issuerOptions, verifierOptions) => {
+    const issuer = new JwtAuth({ secret: SECRET, ...issuerOptions });
+    const verifier = new JwtAuth({ secret: SECRET, ...verifierOptions });
+    const { accessToken } = await issuer.issueToken({ fileId: 'f', userId: 'u', permissions: { write: true } });
+    await refusal(verifier, accessToken, 'f');
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['no fid', { sub: 'u', perm: { w: true } }],
+    ['no perm', { sub: 'u', fid: 'f' }],
+    ['no sub', { fid: 'f', perm: { w: true } }],
+    ['perm null', { sub: 'u', fid: 'f', perm: null }],
+    ['perm a string', { sub: 'u', fid: 'f', perm: 'w' }],
+    ['fid a number', { sub: 'u', fid: 1, perm: { w: true } }],
+    ['sub a number', { sub: 7, fid: 'f', perm: { w: true } }],
+    ['only standard claims', {}],
+  ])('refuses a correctly signed token with %s', async (_label, claims) => {
+    const token = jwt.sign(claims, SECRET, { algorithm: 'HS256', expiresIn: 3600 });
+    await refusal(auth, token, 'f');
+  });
+
+  it.each<[string, string]>([
+    ['garbage', 'not-a-token'],
+    ['empty', ''],
+    ['two segments', 'abc.def'],
+    ['four segments', 'a.b.c.d'],
+  ])('refuses a malformed token (%s)', async (_label, token) => {
+    await refusal(auth, token, 'f');
+  });
+
+  it('refuses a token whose payload was changed after signing (reader → writer)', async () => {
+    const { accessToken } = await auth.issueToken({ fileId: 'f', userId: 'reader', permissions: { write: false } });
+    const [h, p, s] = accessToken.split('.');
+    const payload = JSON.parse(Buffer.from(p!, 'base64url').toString()) as { perm: { w: boolean } };
+    expect(payload.perm.w).toBe(false);
+    payload.perm.w = true;
+    await refusal(auth, `${h}.${b64url(payload)}.${s}`, 'f');
+  });
+
+  it('coerces non-boolean permission claims to safe values', async () => {
+    const token = jwt.sign({ sub: 'u', fid: 'f', perm: { w: 'true', c: 1, r: 'yes' } }, SECRET, { algorithm: 'HS256', expiresIn: 60 });
+    await expect(auth.authenticate(token, 'f')).resolves.toStrictEqual({ userId: 'u', permissions: { write: false } });
+  });
+});

@@ -1,0 +1,217 @@
+import { MemoryLockStore, type LockOutcome } from '../../src';
+
+const TTL = 1000;
+
+/** A store whose clock only moves when the test says so. */
+function setup(start = 1_000_000) {
+  let now = start;
+  const store = new MemoryLockStore({ now: () => now });
+  return {
+    store,
+    at: (t: number) => {
+      now = start + t;
+    },
+  };
+}
+
+const refused = (currentLockId: string | null): LockOutcome => ({ ok: false, currentLockId });
+const OK: LockOutcome = { ok: true };
+
+describe('MemoryLockStore', () => {
+  describe('outcomes by current state', () => {
+    // state: what is on file "f" before the call. 'A' means locked with A.
+    type Op = 'lock' | 'refreshLock' | 'unlock' | 'unlockAndRelock';
+    it.each<[Op, null | 'A', string, LockOutcome, string | null]>([
+      // op, state, lock id used (for relock: old id; new id is N), outcome, lock afterwards
+      ['lock', null, 'A', OK, 'A'],
+      ['lock', 'A', 'A', OK, 'A'],
+      ['lock', 'A', 'B', refused('A'), 'A'],
+      ['refreshLock', null, 'A', refused(null), null],
+      ['refreshLock', 'A', 'A', OK, 'A'],
+      ['refreshLock', 'A', 'B', refused('A'), 'A'],
+      ['unlock', null, 'A', refused(null), null],
+      ['unlock', 'A', 'A', OK, null],
+      ['unlock', 'A', 'B', refused('A'), 'A'],
+      ['unlockAndRelock', null, 'A', refused(null), null],
+      ['unlockAndRelock', 'A', 'A', OK, 'N'],
+      ['unlockAndRelock', 'A', 'B', refused('A'), 'A'],
+    ])('%s on state %j with %j → %j, then lock is %j', async (op, state, id, outcome, after) => {
+      const { store } = setup();
+      if (state !== null) expect(await store.lock('f', state, TTL)).toStrictEqual(OK);
+      let result: LockOutcome;
+      switch (op) {
+        case 'lock':
+          result = await store.lock('f', id, TTL);
+          break;
+        case 'refreshLock':
+          result = await store.refreshLock('f', id, TTL);
+          break;
+        case 'unlock':
+          result = await store.unlock('f', id);
+          break;
+        case 'unlockAndRelock':
+          result = await store.unlockAndRelock('f', id, 'N', TTL);
+          break;
+      }
+      expect(result).toStrictEqual(outcome);
+      expect(await store.getLock('f')).toBe(after);
+    });
+  });
+
+  it('compares lock IDs exactly (case, spaces, JSON-looking values)', async () => {
+    const { store } = setup();
+    const id = '{"S":"abc", "F":4}';
+    await store.lock('f', id, TTL);
+    expect(await store.lock('f', '{"S":"abc","F":4}', TTL)).toStrictEqual(refused(id));
+    expect(await store.lock('f', ` ${id}`, TTL)).toStrictEqual(refused(id));
+    expect(await store.unlock('f', id.toUpperCase())).toStrictEqual(refused(id));
+    expect(await store.unlock('f', id)).toStrictEqual(OK);
+  });
+
+  it('keeps locks of different files apart', async () => {
+    const { store } = setup();
+    expect(await store.lock('f1', 'A', TTL)).toStrictEqual(OK);
+    expect(await store.lock('f2', 'B', TTL)).toStrictEqual(OK);
+    expect(await store.getLock('f1')).toBe('A');
+    expect(await store.getLock('f2')).toBe('B');
+    expect(await store.unlock('f1', 'A')).toStrictEqual(OK);
+    expect(await store.getLock('f2')).toBe('B');
+  });
+
+  describe('expiry', () => {
+    it.each<[number, string | null]>([
+      [0, 'A'],
+      [TTL - 1, 'A'],
+      [TTL, null], // expiresAt <= now: expired exactly at the ttl boundary
+      [TTL + 1, null],
+    ])('lock at t=0 with ttl 1000; at t=%d getLock → %j', async (t, expected) => {
+      const { store, at } = setup();
+      await store.lock('f', 'A', TTL);
+      at(t);
+      expect(await store.getLock('f')).toBe(expected);
+    });
+
+    it('an expired lock is the same as no lock for every operation', async () => {
+      const { store, at } = setup();
+      await store.lock('f', 'A', TTL);
+      at(TTL);
+      expect(await store.refreshLock('f', 'A', TTL)).toStrictEqual(refused(null));
+      expect(await store.unlock('f', 'A')).toStrictEqual(refused(null));
+      expect(await store.unlockAndRelock('f', 'A', 'N', TTL)).toStrictEqual(refused(null));
+      expect(await store.lock('f', 'B', TTL)).toStrictEqual(OK);
+      expect(await store.getLock('f')).toBe('B');
+    });
+
+    it('refreshLock extends the expiry to now + ttl', async () => {
+      const { store, at } = setup();
+      await store.lock('f', 'A', TTL);
+      at(600);
+      expect(await store.refreshLock('f', 'A', TTL)).toStrictEqual(OK);
+      at(TTL + 599);
+      expect(await store.getLock('f')).toBe('A');
+      at(TTL + 600);
+      expect(await store.getLock('f')).toBe(null);
+    });
+
+    it('lock with the same ID also resets the expiry', async () => {
+      const { store, at } = setup();
+      await store.lock('f', 'A', TTL);
+      at(900);
+      expect(await store.lock('f', 'A', TTL)).toStrictEqual(OK);
+      at(1899);
+      expect(await store.getLock('f')).toBe('A');
+      at(1900);
+      expect(await store.getLock('f')).toBe(null);
+    });
+
+    it('a refused request does not extend the lock', async () => {
+      const { store, at } = setup();
+      await store.lock('f', 'A', TTL);
+      at(500);
+      await store.lock('f', 'B', TTL);
+      await store.refreshLock('f', 'B', TTL);
+      await store.unlockAndRelock('f', 'B', 'C', TTL);
+      at(TTL);
+      expect(await store.getLock('f')).toBe(null);
+    });
+
+    it('unlockAndRelock gives the new lock a fresh ttl', async () => {
+      const { store, at } = setup();
+      await store.lock('f', 'A', TTL);
+      at(900);
+      expect(await store.unlockAndRelock('f', 'A', 'B', TTL)).toStrictEqual(OK);
+      at(1899);
+      expect(await store.getLock('f')).toBe('B');
+      at(1900);
+      expect(await store.getLock('f')).toBe(null);
+    });
+
+    it('honours the ttl passed to each call', async () => {
+      const { store, at } = setup();
+      await store.lock('f', 'A', 10);
+      await store.lock('g', 'B', 30 * 60 * 1000);
+      at(10);
+      expect(await store.getLock('f')).toBe(null);
+      at(30 * 60 * 1000 - 1);
+      expect(await store.getLock('g')).toBe('B');
+      at(30 * 60 * 1000);
+      expect(await store.getLock('g')).toBe(null);
+    });
+  });
+
+  describe('size', () => {
+    it('counts unexpired locks and drops expired ones', async () => {
+      const { store, at } = setup();
+      expect(store.size).toBe(0);
+      await store.lock('a', 'A', 100);
+      await store.lock('b', 'B', 200);
+      await store.lock('c', 'C', 300);
+      expect(store.size).toBe(3);
+      at(100);
+      expect(store.size).toBe(2);
+      at(250);
+      expect(store.size).toBe(1);
+      await store.unlock('c', 'C');
+      expect(store.size).toBe(0);
+    });
+
+    it('drops expired locks that nobody touches again (no getLock needed)', async () => {
+      const { store, at } = setup();
+      for (let i = 0; i < 50; i++) await store.lock(`f${i}`, 'A', 100);
+      at(100);
+      expect(store.size).toBe(0);
+    });
+  });
+
+  it('lets exactly one of 100 concurrent lock() calls with distinct IDs win', async () => {
+    const { store } = setup();
+    const ids = Array.from({ length: 100 }, (_, i) => `lock-${i}`);
+    const outcomes = await Promise.all(ids.map((id) => store.lock('f', id, TTL)));
+    const winners = ids.filter((_, i) => outcomes[i]!.ok);
+    expect(winners).toHaveLength(1);
+    const winner = winners[0]!;
+    expect(await store.getLock('f')).toBe(winner);
+    for (const [i, outcome] of outcomes.entries()) {
+      if (ids[i] !== winner) expect(outcome).toStrictEqual(refused(winner));
+    }
+  });
+
+  it('lets exactly one of 100 concurrent unlockAndRelock() calls win', async () => {
+    const { store } = setup();
+    await store.lock('f', 'old', TTL);
+    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => store.unlockAndRelock('f', 'old', `new-${i}`, TTL)));
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    const current = await store.getLock('f');
+    expect(current).toMatch(/^new-\d+$/);
+    expect(outcomes.filter((o) => !o.ok).every((o) => !o.ok && o.currentLockId === current)).toBe(true);
+  });
+
+  it('uses Date.now when no clock is given', async () => {
+    const store = new MemoryLockStore();
+    await store.lock('f', 'A', 60_000);
+    expect(await store.getLock('f')).toBe('A');
+    await store.lock('g', 'B', 1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await store.getLock('g')).toBe(null);
+  });
+});

@@ -1,0 +1,441 @@
+/**
+ * The express-wopi command line: `runCli` driven in-process (captured stdout/stderr, an explicit
+ * env), plus the built CLI spawned as a real process to prove it stops cleanly on SIGTERM/SIGINT.
+ */
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { runCli, USAGE, type CliIo } from '../../src/cli/main';
+import type { RunningServer } from '../../src/cli/serve';
+import { InvalidTokenError, JwtAuth } from '../../src';
+
+const REPO = path.join(__dirname, '..', '..');
+const SECRET = 'cli-test-secret-cli-test-secret-0123456789';
+const ENV_SECRET = 'env-secret-env-secret-env-secret-9876543210';
+
+interface Captured {
+  io: CliIo;
+  /** Everything written to stdout so far. */
+  out(): string;
+  /** Everything written to stderr so far. */
+  err(): string;
+}
+
+function capture(env: NodeJS.ProcessEnv = {}): Captured {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  return { io: { stdout, stderr, env }, out: () => out, err: () => err };
+}
+
+/** Lets PassThrough 'data' events that were queued by the last writes run. */
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+// ---------------------------------------------------------------------------------------------
+// A temporary folder to serve: two files (one in a sub-folder) and a dot-file that is never listed.
+
+let dir: string;
+const running: RunningServer[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'express-wopi-cli-'));
+  writeFileSync(path.join(dir, 'report.docx'), 'report body');
+  mkdirSync(path.join(dir, 'sub'));
+  writeFileSync(path.join(dir, 'sub', 'budget.xlsx'), 'budget');
+  writeFileSync(path.join(dir, '.hidden.docx'), 'secret');
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `serve`, asserts it started, and registers the server for closing. */
+async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ server: RunningServer; cap: Captured }> {
+  const cap = capture(env);
+  const outcome = await runCli(['serve', ...args], cap.io);
+  if (typeof outcome === 'number') throw new Error(`serve exited with ${outcome}: ${cap.err()}`);
+  running.push(outcome);
+  await flush();
+  return { server: outcome, cap };
+}
+
+interface FileEvent {
+  event: 'file';
+  name: string;
+  fileId: string;
+  wopiSrc: string;
+  accessToken: string;
+  accessTokenTtl: number;
+}
+
+function jsonLines(text: string): Array<Record<string, unknown>> {
+  const lines = text.split('\n');
+  expect(lines.pop()).toBe(''); // every line, the last included, ends with a newline
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+async function checkFileInfo(file: { wopiSrc: string; accessToken: string }): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${file.wopiSrc}?access_token=${encodeURIComponent(file.accessToken)}`);
+  const body = res.headers.get('content-type')?.includes('json') ? ((await res.json()) as Record<string, unknown>) : {};
+  return { status: res.status, body };
+}
+
+describe('serve (in-process)', () => {
+  test('--json prints the listening event, then one file event per listed file', async () => {
+    const { server, cap } = await startServe([dir, '--port', '0', '--json', '--secret', SECRET]);
+    expect(cap.err()).toBe('');
+    const [listening, ...files] = jsonLines(cap.out());
+    expect(listening).toEqual({ event: 'listening', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/wopi$/) });
+    expect(listening?.url).toBe(server.url);
+    const port = Number(/:(\d+)\/wopi$/.exec(String(listening?.url))?.[1]);
+    expect(port).toBeGreaterThan(0); // --port 0 picked a real port
+
+    // Sorted walk; the dot-file and the .express-wopi metadata folder are not listed.
+    expect(files.map((f) => f.name)).toEqual(['report.docx', 'sub/budget.xlsx']);
+    expect(cap.out()).not.toContain('hidden');
+    const now = Date.now();
+    for (const f of files as unknown as FileEvent[]) {
+      expect(Object.keys(f).sort()).toEqual(['accessToken', 'accessTokenTtl', 'event', 'fileId', 'name', 'wopiSrc']);
+      expect(f.event).toBe('file');
+      expect(f.fileId).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(f.wopiSrc).toBe(`${server.url}/files/${f.fileId}`);
+      expect(typeof f.accessToken).toBe('string');
+      // Default TTL 36000 s, reported in ms since the epoch.
+      expect(f.accessTokenTtl).toBeGreaterThan(now + 36_000_000 - 60_000);
+      expect(f.accessTokenTtl).toBeLessThanOrEqual(now + 36_000_000 + 60_000);
+    }
+    expect(new Set(files.map((f) => f.fileId)).size).toBe(2);
+  });
+
+  test('the printed tokens open the printed WOPISrc: CheckFileInfo 200, writable', async () => {
+    const { cap } = await startServe([dir, '--port', '0', '--json']); // no secret at all: a random one
+    const files = jsonLines(cap.out()).slice(1) as unknown as FileEvent[];
+    expect(files).toHaveLength(2);
+    for (const f of files) {
+      const { status, body } = await checkFileInfo(f);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ BaseFileName: path.basename(f.name), UserId: 'user', UserFriendlyName: 'Demo User', UserCanWrite: true });
+    }
+    const report = files.find((f) => f.name === 'report.docx')!;
+    expect((await checkFileInfo(report)).body.Size).toBe('report body'.length);
+
+    // GetFile serves the bytes from disk.
+    const res = await fetch(`${report.wopiSrc}/contents?access_token=${encodeURIComponent(report.accessToken)}`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('report body');
+
+    // A token is bound to its file; a garbage token is refused.
+    const other = files.find((f) => f.name !== 'report.docx')!;
+    expect((await checkFileInfo({ wopiSrc: report.wopiSrc, accessToken: other.accessToken })).status).toBe(401);
+    expect((await checkFileInfo({ wopiSrc: report.wopiSrc, accessToken: 'nope' })).status).toBe(401);
+  });
+
+  test('--user, --user-name and --ttl shape the printed tokens', async () => {
+    const { cap } = await startServe([dir, '--port', '0', '--json', '--user', 'alice', '--user-name', 'Alice A.', '--ttl', '120']);
+    const [f] = jsonLines(cap.out()).slice(1) as unknown as FileEvent[];
+    const now = Date.now();
+    expect(f!.accessTokenTtl).toBeGreaterThan(now + 120_000 - 5_000);
+    expect(f!.accessTokenTtl).toBeLessThanOrEqual(now + 120_000 + 5_000);
+    const { status, body } = await checkFileInfo(f!);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ UserId: 'alice', UserFriendlyName: 'Alice A.' });
+  });
+
+  test('--read-only prints tokens that open the file read-only', async () => {
+    const { cap } = await startServe([dir, '--port', '0', '--json', '--read-only']);
+    const files = jsonLines(cap.out()).slice(1) as unknown as FileEvent[];
+    const f = files[0]!;
+    const { status, body } = await checkFileInfo(f);
+    expect(status).toBe(200);
+    expect(body.UserCanWrite).toBe(false);
+    // …and the server enforces it.
+    const res = await fetch(`${f.wopiSrc}?access_token=${encodeURIComponent(f.accessToken)}`, {
+      method: 'POST',
+      headers: { 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'L1' },
+    });
+    expect(res.status).toBe(401);
+  });
+
+  test('--secret signs the tokens with that secret', async () => {
+    // The flag wins over $WOPI_SECRET.
+    const { cap } = await startServe([dir, '--port', '0', '--json', '--secret', SECRET], { WOPI_SECRET: ENV_SECRET });
+    const files = jsonLines(cap.out()).slice(1) as unknown as FileEvent[];
+    for (const f of files) {
+      await expect(new JwtAuth({ secret: SECRET }).authenticate(f.accessToken, f.fileId)).resolves.toMatchObject({
+        userId: 'user',
+        permissions: { write: true },
+      });
+      await expect(new JwtAuth({ secret: ENV_SECRET }).authenticate(f.accessToken, f.fileId)).rejects.toBeInstanceOf(InvalidTokenError);
+    }
+  });
+
+  test('$WOPI_SECRET from the env object signs the tokens when --secret is absent', async () => {
+    const { cap } = await startServe([dir, '--port', '0', '--json'], { WOPI_SECRET: ENV_SECRET });
+    const files = jsonLines(cap.out()).slice(1) as unknown as FileEvent[];
+    expect(files).toHaveLength(2);
+    for (const f of files) {
+      await expect(new JwtAuth({ secret: ENV_SECRET }).authenticate(f.accessToken, f.fileId)).resolves.toMatchObject({ userId: 'user' });
+      await expect(new JwtAuth({ secret: SECRET }).authenticate(f.accessToken, f.fileId)).rejects.toBeInstanceOf(InvalidTokenError);
+    }
+  });
+
+  test('--max-file-size 10: a locked 11-byte PutFile is 413 and leaves the file alone; 10 bytes are saved', async () => {
+    const { cap } = await startServe([dir, '--port', '0', '--json', '--max-file-size', '10']);
+    const f = (jsonLines(cap.out()).slice(1) as unknown as FileEvent[]).find((x) => x.name === 'report.docx')!;
+    const q = `?access_token=${encodeURIComponent(f.accessToken)}`;
+    const lock = await fetch(`${f.wopiSrc}${q}`, { method: 'POST', headers: { 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'L1' } });
+    expect(lock.status).toBe(200);
+
+    const put = (body: string): Promise<Response> =>
+      fetch(`${f.wopiSrc}/contents${q}`, {
+        method: 'POST',
+        headers: { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'L1', 'Content-Type': 'application/octet-stream' },
+        body,
+      });
+    const tooBig = await put('x'.repeat(11));
+    expect(tooBig.status).toBe(413);
+    await tooBig.arrayBuffer();
+    expect(readFileSync(path.join(dir, 'report.docx'), 'utf8')).toBe('report body');
+
+    const fits = await put('y'.repeat(10));
+    expect(fits.status).toBe(200);
+    expect(readFileSync(path.join(dir, 'report.docx'), 'utf8')).toBe('y'.repeat(10));
+  });
+
+  test('--public-url sets the base of every WOPISrc (trailing slash tolerated)', async () => {
+    const { server, cap } = await startServe([dir, '--port', '0', '--json', '--public-url', 'https://wopi.example.com/']);
+    const [listening, ...files] = jsonLines(cap.out());
+    expect(listening).toEqual({ event: 'listening', url: 'https://wopi.example.com/wopi' });
+    expect(server.url).toBe('https://wopi.example.com/wopi');
+    expect(files).toHaveLength(2);
+    for (const f of files as unknown as FileEvent[]) {
+      expect(f.wopiSrc.startsWith('https://wopi.example.com/wopi/files/')).toBe(true);
+      expect(f.wopiSrc).toBe(`https://wopi.example.com/wopi/files/${f.fileId}`);
+    }
+  });
+
+  test('human output names each file with its WOPISrc and token, and not the dot-file', async () => {
+    const { server, cap } = await startServe([dir, '--port', '0', '--secret', SECRET]);
+    const out = cap.out();
+    expect(cap.err()).toBe('');
+    expect(out).toContain(`serving ${dir} at ${server.url}`);
+    expect(() => JSON.parse(out.split('\n')[0]!)).toThrow(); // not JSON lines
+    expect(server.files.map((f) => f.name)).toEqual(['report.docx', 'sub/budget.xlsx']);
+    for (const f of server.files) {
+      expect(out).toContain(`\n${f.name}\n`);
+      expect(out).toMatch(new RegExp(`WOPISrc:\\s+${escapeRegExp(f.wopiSrc)}\\n`));
+      expect(out).toContain(f.accessToken);
+      expect(out).toContain(String(f.accessTokenTtl));
+    }
+    expect(out).not.toContain('hidden');
+    expect(out).toContain('Ctrl-C');
+  });
+
+  test('human output says so when the folder has no files', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'express-wopi-cli-empty-'));
+    try {
+      const { server, cap } = await startServe([empty, '--port', '0']);
+      expect(server.files).toEqual([]);
+      expect(cap.out()).toContain('(the folder has no files)');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  describe('bad usage exits 2 with the usage on stderr', () => {
+    test.each([
+      ['no folder', ['serve', '--port', '0']],
+      ['two folders', ['serve', 'DIR', 'DIR', '--port', '0']],
+      ['--port abc', ['serve', 'DIR', '--port', 'abc']],
+      ['--port -1', ['serve', 'DIR', '--port', '-1']],
+      ['--max-file-size 1.5', ['serve', 'DIR', '--port', '0', '--max-file-size', '1.5']],
+      ['--ttl 0', ['serve', 'DIR', '--port', '0', '--ttl', '0']],
+      ['an unknown flag', ['serve', 'DIR', '--port', '0', '--bogus']],
+      ['an unknown command', ['frobnicate', 'DIR']],
+      ['a short --secret', ['serve', 'DIR', '--port', '0', '--secret', 'too-short']],
+      ['a short $WOPI_SECRET', ['serve', 'DIR', '--port', '0'], { WOPI_SECRET: 'too-short' }],
+    ] as Array<[string, string[], NodeJS.ProcessEnv?]>)('%s', async (_name, args, env = {}) => {
+      const cap = capture(env);
+      const outcome = await runCli(
+        args.map((a) => (a === 'DIR' ? dir : a)),
+        cap.io,
+      );
+      if (typeof outcome !== 'number') running.push(outcome);
+      await flush();
+      expect(outcome).toBe(2);
+      expect(cap.err()).toMatch(/^express-wopi: .+\n/);
+      expect(cap.err()).toContain(USAGE);
+      expect(cap.out()).toBe('');
+    });
+  });
+
+  test('help prints the usage on stdout with exit code 0', async () => {
+    const cap = capture();
+    await expect(runCli(['--help'], cap.io)).resolves.toBe(0);
+    await flush();
+    expect(cap.out()).toBe(USAGE);
+    expect(cap.err()).toBe('');
+  });
+});
+
+describe('token', () => {
+  const run = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> => {
+    const cap = capture(env);
+    const outcome = await runCli(['token', ...args], cap.io);
+    if (typeof outcome !== 'number') {
+      await outcome.close();
+      throw new Error('token returned a server');
+    }
+    await flush();
+    return { code: outcome, out: cap.out(), err: cap.err() };
+  };
+
+  test('prints one token for the file, writable, for user "user"', async () => {
+    const { code, out, err } = await run(['--secret', SECRET, '--file-id', 'X']);
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    expect(out).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const token = out.trim();
+    const auth = new JwtAuth({ secret: SECRET });
+    await expect(auth.authenticate(token, 'X')).resolves.toEqual({ userId: 'user', permissions: { write: true } });
+    await expect(auth.authenticate(token, 'Y')).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(new JwtAuth({ secret: ENV_SECRET }).authenticate(token, 'X')).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  test('--json prints {accessToken, accessTokenTtl}', async () => {
+    const before = Date.now();
+    const { code, out } = await run(['--secret', SECRET, '--file-id', 'X', '--json']);
+    expect(code).toBe(0);
+    expect(out.endsWith('\n')).toBe(true);
+    const parsed = JSON.parse(out) as { accessToken: string; accessTokenTtl: number };
+    expect(Object.keys(parsed).sort()).toEqual(['accessToken', 'accessTokenTtl']);
+    expect(parsed.accessTokenTtl).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 36_000_000);
+    expect(parsed.accessTokenTtl).toBeLessThanOrEqual(Date.now() + 36_000_000);
+    await expect(new JwtAuth({ secret: SECRET }).authenticate(parsed.accessToken, 'X')).resolves.toMatchObject({ userId: 'user' });
+  });
+
+  test('--read-only gives write: false; --user/--user-name/--ttl are honoured', async () => {
+    const { code, out } = await run(['--secret', SECRET, '--file-id', 'X', '--read-only', '--user', 'bob', '--user-name', 'Bob B.', '--ttl', '60', '--json']);
+    expect(code).toBe(0);
+    const parsed = JSON.parse(out) as { accessToken: string; accessTokenTtl: number };
+    expect(parsed.accessTokenTtl).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(parsed.accessTokenTtl).toBeGreaterThan(Date.now() + 50_000);
+    await expect(new JwtAuth({ secret: SECRET }).authenticate(parsed.accessToken, 'X')).resolves.toEqual({
+      userId: 'bob',
+      userFriendlyName: 'Bob B.',
+      permissions: { write: false },
+    });
+  });
+
+  test('takes the secret from $WOPI_SECRET', async () => {
+    const { code, out } = await run(['--file-id', 'X'], { WOPI_SECRET: ENV_SECRET });
+    expect(code).toBe(0);
+    await expect(new JwtAuth({ secret: ENV_SECRET }).authenticate(out.trim(), 'X')).resolves.toMatchObject({ userId: 'user' });
+  });
+
+  test.each([
+    ['missing --file-id', ['--secret', SECRET], {}],
+    ['empty --file-id', ['--secret', SECRET, '--file-id', ''], {}],
+    ['missing secret (no flag, no env)', ['--file-id', 'X'], {}],
+    ['short secret', ['--secret', 'short', '--file-id', 'X'], {}],
+    ['a positional argument', ['--secret', SECRET, '--file-id', 'X', 'extra'], {}],
+    ['an unknown flag', ['--secret', SECRET, '--file-id', 'X', '--nope'], {}],
+    ['a bad --ttl', ['--secret', SECRET, '--file-id', 'X', '--ttl', 'soon'], {}],
+  ] as Array<[string, string[], NodeJS.ProcessEnv]>)('%s exits 2 with usage on stderr', async (_name, args, env) => {
+    const { code, out, err } = await run(args, env);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(/^express-wopi: .+\n/);
+    expect(err).toContain(USAGE);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The built CLI as a real process.
+
+const CLI = path.join(REPO, 'dist', 'cli', 'main.js');
+
+function newestMtime(folder: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    const p = path.join(folder, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+describe('the built CLI as a process', () => {
+  beforeAll(() => {
+    const stale = !existsSync(CLI) || statSync(CLI).mtimeMs < newestMtime(path.join(REPO, 'src'));
+    if (stale) execSync('npm run build', { cwd: REPO, stdio: 'pipe', timeout: 180_000 });
+    expect(existsSync(CLI)).toBe(true);
+  }, 200_000);
+
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    child = undefined;
+  });
+
+  /** Spawns `serve`, resolves with the parsed listening line once it is printed. */
+  async function spawnServe(): Promise<{ proc: ChildProcess; listening: { event: string; url: string }; stderr: () => string }> {
+    const proc = spawn(process.execPath, [CLI, 'serve', dir, '--port', '0', '--json'], {
+      cwd: REPO,
+      env: { ...process.env, WOPI_SECRET: SECRET },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    let stderr = '';
+    proc.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      const timer = setTimeout(() => reject(new Error(`no listening line within 10 s; stderr: ${stderr}`)), 10_000);
+      proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
+        buf += c;
+        const nl = buf.indexOf('\n');
+        if (nl >= 0) {
+          clearTimeout(timer);
+          resolve(buf.slice(0, nl));
+        }
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`exited early (${code ?? signal}); stderr: ${stderr}`));
+      });
+    });
+    return { proc, listening: JSON.parse(firstLine) as { event: string; url: string }, stderr: () => stderr };
+  }
+
+  function exitWithin(proc: ChildProcess, ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`still running ${ms} ms after the signal`)), ms);
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  test.each(['SIGTERM', 'SIGINT'] as const)('serve stops with exit code 0 on %s', async (signal) => {
+    const { proc, listening, stderr } = await spawnServe();
+    expect(listening).toEqual({ event: 'listening', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/wopi$/) });
+    // It really serves: an unknown file with no token is 401 (the token is checked first).
+    const probe = await fetch(`${listening.url}/files/nope`);
+    expect(probe.status).toBe(401);
+    // A keep-alive connection is open now; shutdown must not wait for it.
+    const exited = exitWithin(proc, 5_000);
+    expect(proc.kill(signal)).toBe(true);
+    await expect(exited).resolves.toEqual({ code: 0, signal: null });
+    expect(stderr()).toBe('');
+  });
+});
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

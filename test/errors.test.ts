@@ -1,0 +1,160 @@
+import {
+  BadRequestError,
+  DocumentChangedError,
+  FileNotFoundError,
+  FileTooLargeError,
+  InternalWopiError,
+  InvalidTokenError,
+  LockConflictError,
+  NotImplementedError,
+  PreconditionFailedError,
+  WopiConfigError,
+  WopiError,
+  type WopiConfigErrorCode,
+} from '../src';
+
+describe('WopiError subclasses', () => {
+  it.each<[string, () => WopiError, number, string, boolean, string]>([
+    ['BadRequestError', () => new BadRequestError('bad'), 400, 'WOPI_BAD_REQUEST', true, 'bad'],
+    ['InvalidTokenError', () => new InvalidTokenError(), 401, 'WOPI_INVALID_TOKEN', true, 'Invalid access token'],
+    ['FileNotFoundError', () => new FileNotFoundError(), 404, 'WOPI_FILE_NOT_FOUND', true, 'File not found'],
+    ['LockConflictError', () => new LockConflictError('L1', 'locked'), 409, 'WOPI_LOCK_CONFLICT', true, 'locked'],
+    ['DocumentChangedError', () => new DocumentChangedError('L1'), 409, 'WOPI_DOCUMENT_CHANGED', true, 'Document changed in storage'],
+    ['PreconditionFailedError', () => new PreconditionFailedError('big'), 412, 'WOPI_PRECONDITION_FAILED', true, 'big'],
+    ['FileTooLargeError', () => new FileTooLargeError(), 413, 'WOPI_FILE_TOO_LARGE', true, 'File too large'],
+    ['NotImplementedError', () => new NotImplementedError(), 501, 'WOPI_NOT_IMPLEMENTED', true, 'Not implemented'],
+    ['InternalWopiError', () => new InternalWopiError(), 500, 'WOPI_INTERNAL', false, 'Internal server error'],
+  ])('%s: status %d, code %s, expose %s', (name, make, status, code, expose, message) => {
+    const err = make();
+    expect(err).toBeInstanceOf(WopiError);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.name).toBe(name);
+    expect(err.status).toBe(status);
+    expect(err.code).toBe(code);
+    expect(err.expose).toBe(expose);
+    expect(err.message).toBe(message);
+    expect(WopiError.is(err)).toBe(true);
+    expect(Object.isFrozen(err.headers)).toBe(true);
+  });
+
+  it.each<[string, () => WopiError]>([
+    ['BadRequestError', () => new BadRequestError('x')],
+    ['InvalidTokenError', () => new InvalidTokenError()],
+    ['FileNotFoundError', () => new FileNotFoundError()],
+    ['PreconditionFailedError', () => new PreconditionFailedError('x')],
+    ['FileTooLargeError', () => new FileTooLargeError()],
+    ['NotImplementedError', () => new NotImplementedError()],
+    ['InternalWopiError', () => new InternalWopiError()],
+  ])('%s carries no headers and no body by default', (_name, make) => {
+    const err = make();
+    expect(err.headers).toStrictEqual({});
+    expect(err.body).toBeUndefined();
+  });
+
+  it.each<[number, boolean]>([
+    [400, true],
+    [404, true],
+    [499, true],
+    [500, false],
+    [501, true],
+    [502, false],
+    [503, false],
+  ])('a WopiError with status %d has expose=%s', (status, expose) => {
+    expect(new WopiError(status, 'X', 'm').expose).toBe(expose);
+  });
+
+  it('keeps the cause for logs', () => {
+    const cause = new Error('redis down');
+    const err = new InternalWopiError('lock store failed', { cause });
+    expect(err.cause).toBe(cause);
+    expect(new InternalWopiError().cause).toBeUndefined();
+  });
+
+  it('freezes a copy of the given headers', () => {
+    const headers = { 'X-A': '1' };
+    const err = new BadRequestError('x', { headers });
+    headers['X-A'] = '2';
+    expect(err.headers).toStrictEqual({ 'X-A': '1' });
+  });
+});
+
+describe('LockConflictError', () => {
+  it.each<[string | null, string]>([
+    ['L1', 'L1'],
+    ['{"S":"x", "F":4}', '{"S":"x", "F":4}'],
+    [null, ''],
+    ['', ''],
+  ])('current lock %j → X-WOPI-Lock %j plus the reason header', (current, header) => {
+    const err = new LockConflictError(current, 'File is not locked');
+    expect(err.currentLock).toBe(header);
+    expect(err.headers).toStrictEqual({ 'X-WOPI-Lock': header, 'X-WOPI-LockFailureReason': 'File is not locked' });
+    expect(err.body).toBeUndefined();
+  });
+
+  it('merges extra headers and keeps the cause', () => {
+    const cause = new Error('c');
+    const err = new LockConflictError('L', 'r', { headers: { 'X-Extra': 'y' }, cause });
+    expect(err.headers).toStrictEqual({ 'X-WOPI-Lock': 'L', 'X-WOPI-LockFailureReason': 'r', 'X-Extra': 'y' });
+    expect(err.cause).toBe(cause);
+  });
+});
+
+describe('DocumentChangedError', () => {
+  it.each<[string | null, string]>([
+    ['L1', 'L1'],
+    [null, ''],
+  ])('current lock %j → body {COOLStatusCode:1010}, X-WOPI-Lock %j', (current, header) => {
+    const err = new DocumentChangedError(current);
+    expect(err.status).toBe(409);
+    expect(err.body).toStrictEqual({ COOLStatusCode: 1010 });
+    expect(err.headers['X-WOPI-Lock']).toBe(header);
+    expect(err.headers['X-WOPI-LockFailureReason']).toBe('Document changed in storage');
+  });
+});
+
+describe('WopiError.is', () => {
+  const brand = Symbol.for('express-wopi.error');
+  it.each<[string, unknown, boolean]>([
+    ['a WopiError', new WopiError(418, 'X', 'teapot'), true],
+    ['a subclass instance', new FileNotFoundError(), true],
+    ['a branded plain object (error from another copy of the package)', { [brand]: true, status: 404, message: 'x' }, true],
+    ['an object whose brand is not exactly true', { [brand]: 1, status: 404 }, false],
+    ['an object with a look-alike non-registered symbol', { [Symbol('express-wopi.error')]: true, status: 404 }, false],
+    ['an object with a string key of the same name', { 'express-wopi.error': true, status: 404 }, false],
+    ['a plain Error', new Error('x'), false],
+    ['a plain object with status', { status: 404, code: 'WOPI_FILE_NOT_FOUND' }, false],
+    ['a WopiConfigError', new WopiConfigError('ERR_WOPI_OPTIONS', 'x'), false],
+    ['null', null, false],
+    ['undefined', undefined, false],
+    ['a string', 'WopiError', false],
+    ['a number', 404, false],
+  ])('%s → %s', (_label, value, expected) => {
+    expect(WopiError.is(value)).toBe(expected);
+  });
+
+  it('recognises an error created by a separately loaded copy of the module', () => {
+    let Other: typeof FileNotFoundError | undefined;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      Other = (require('../src/errors') as typeof import('../src/errors')).FileNotFoundError;
+    });
+    expect(Other).toBeDefined();
+    expect(Other).not.toBe(FileNotFoundError);
+    const foreign = new Other!();
+    expect(foreign instanceof WopiError).toBe(false);
+    expect(WopiError.is(foreign)).toBe(true);
+  });
+});
+
+describe('WopiConfigError', () => {
+  it.each<WopiConfigErrorCode>(['ERR_WOPI_OPTIONS', 'ERR_WOPI_STORAGE', 'ERR_WOPI_LOCKS', 'ERR_WOPI_AUTH', 'ERR_WOPI_OPTION_VALUE'])(
+    'carries code %s and names it in the message',
+    (code) => {
+      const err = new WopiConfigError(code, 'something is wrong');
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.name).toBe('WopiConfigError');
+      expect(err.code).toBe(code);
+      expect(err.message).toBe(`something is wrong [${code}]`);
+    },
+  );
+});

@@ -1,0 +1,84 @@
+/**
+ * Storage fixtures for the operation tests: every operation test file runs once per entry of
+ * {@link STORAGES} (`describe.each`), against MemoryStorage and against FileSystemStorage on a real
+ * temporary folder that is removed afterwards.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { FileSystemStorage, MemoryStorage, type WopiStorage } from '../../src';
+
+export interface StorageFixture {
+  storage: WopiStorage;
+  /** Stores a file and returns its WOPI file ID. */
+  addFile(name: string, content?: Buffer | string): Promise<string>;
+  /** The stored bytes of a file, read behind the router's back. */
+  content(fileId: string): Promise<Buffer>;
+  /** Removes whatever the fixture created. */
+  cleanup(): Promise<void>;
+}
+
+export type StorageFactory = () => Promise<StorageFixture>;
+
+async function memoryFixture(): Promise<StorageFixture> {
+  const storage = new MemoryStorage();
+  return {
+    storage,
+    addFile: async (name, content = '') => storage.addFile(name, content),
+    content: async (fileId) => storage.getContent(fileId),
+    cleanup: async () => undefined,
+  };
+}
+
+async function fileSystemFixture(): Promise<StorageFixture> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-ops-'));
+  const storage = new FileSystemStorage({ root });
+  const paths = new Map<string, string>();
+  return {
+    storage,
+    addFile: async (name, content = '') => {
+      const abs = path.join(root, name);
+      await writeFile(abs, content);
+      const fileId = await storage.fileIdFor(name);
+      paths.set(fileId, abs);
+      return fileId;
+    },
+    content: async (fileId) => {
+      const abs = paths.get(fileId);
+      if (abs === undefined) throw new Error(`fixture: unknown file ID ${fileId}`);
+      return readFile(abs);
+    },
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+/** `describe.each(STORAGES)('%s', (_name, makeStorage) => …)` */
+export const STORAGES: Array<[string, StorageFactory]> = [
+  ['MemoryStorage', memoryFixture],
+  ['FileSystemStorage', fileSystemFixture],
+];
+
+/**
+ * Registers beforeEach/afterEach that build a fresh fixture per test and clean it up; returns a
+ * getter for the current one.
+ */
+export function useStorage(factory: StorageFactory): () => StorageFixture {
+  let current: StorageFixture | undefined;
+  beforeEach(async () => {
+    current = await factory();
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return () => {
+    if (current === undefined) throw new Error('fixture used outside a test');
+    return current;
+  };
+}
+
+/** Every byte value 0x00–0xFF, then the same run reversed: a binary-safety probe. */
+export function allBytes(): Buffer {
+  const up = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  return Buffer.concat([up, Buffer.from(up).reverse()]);
+}

@@ -1,0 +1,308 @@
+import express from 'express';
+import request from 'supertest';
+import { createWopiRouter, JwtAuth, type CheckFileInfoHookContext } from '../../src';
+import { createApp, TEST_SECRET } from '../helpers/create-app';
+import { STORAGES, useStorage } from '../helpers/ops-storages';
+import { binaryParser, checkFileInfo, expectNoToken, failingStorage, fileUrl, signToken } from '../helpers/ops-http';
+
+const ISO_8601_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
+  const fx = useStorage(makeStorage);
+
+  describe('200', () => {
+    test('answers the required and recommended properties for a writable token', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello world');
+      const { app, token } = createApp({ storage: fx().storage });
+      const res = await checkFileInfo(app, fileId, await token(fileId));
+
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const info = res.body as Record<string, unknown>;
+      expect(info.BaseFileName).toBe('report.docx');
+      expect(typeof info.OwnerId).toBe('string');
+      expect(info.OwnerId).not.toBe('');
+      expect(info.Size).toBe(11);
+      expect(info.UserId).toBe('u1');
+      expect(typeof info.Version).toBe('string');
+      expect(info.Version).not.toBe('');
+      expect(info.UserFriendlyName).toBe('Ada');
+      expect(info.LastModifiedTime).toMatch(ISO_8601_UTC);
+      expect(Number.isNaN(Date.parse(info.LastModifiedTime as string))).toBe(false);
+      expect(info.FileExtension).toBe('.docx');
+      expect(info.UserCanWrite).toBe(true);
+      expect(info.ReadOnly).toBe(false);
+    });
+
+    test('Version equals the X-WOPI-ItemVersion of GetFile', async () => {
+      const fileId = await fx().addFile('a.txt', 'abc');
+      const { app, token } = createApp({ storage: fx().storage });
+      const t = await token(fileId);
+      const info = await checkFileInfo(app, fileId, t);
+      const contents = await request(app).get(`${fileUrl(fileId)}/contents`).query({ access_token: t });
+      expect(contents.status).toBe(200);
+      expect(contents.headers['x-wopi-itemversion']).toBe(info.body.Version);
+    });
+
+    test('a read-only token gives UserCanWrite false and ReadOnly true', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({ storage: fx().storage });
+      const res = await checkFileInfo(app, fileId, await token(fileId, { write: false }, 'reader'));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ UserId: 'reader', UserCanWrite: false, ReadOnly: true });
+    });
+
+    test('reports the Supports* flags of this release', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({ storage: fx().storage });
+      const res = await checkFileInfo(app, fileId, await token(fileId));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        SupportsLocks: true,
+        SupportsGetLock: true,
+        SupportsExtendedLockLength: true,
+        SupportsUpdate: true,
+        SupportsRename: false,
+        SupportsDeleteFile: false,
+        SupportsUserInfo: false,
+        UserCanNotWriteRelative: true,
+        UserCanRename: false,
+      });
+    });
+
+    test('a file without extension has FileExtension ""', async () => {
+      const fileId = await fx().addFile('README', 'x');
+      const { app, token } = createApp({ storage: fx().storage });
+      const res = await checkFileInfo(app, fileId, await token(fileId));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ BaseFileName: 'README', FileExtension: '', Size: 1 });
+    });
+
+    test('an empty file reports Size 0', async () => {
+      const fileId = await fx().addFile('empty.xlsx', '');
+      const { app, token } = createApp({ storage: fx().storage });
+      const res = await checkFileInfo(app, fileId, await token(fileId));
+      expect(res.status).toBe(200);
+      expect(res.body.Size).toBe(0);
+    });
+
+    test('the access token may come in an Authorization: Bearer header', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({ storage: fx().storage });
+      const res = await request(app).get(fileUrl(fileId)).set('Authorization', `Bearer ${await token(fileId)}`);
+      expect(res.status).toBe(200);
+      expect(res.body.BaseFileName).toBe('report.docx');
+    });
+  });
+
+  describe('checkFileInfo hook', () => {
+    test('adds and overrides properties and receives fileId, file and user', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const calls: CheckFileInfoHookContext[] = [];
+      const { app, token } = createApp({
+        storage: fx().storage,
+        checkFileInfo: (ctx) => {
+          calls.push(ctx);
+          return { PostMessageOrigin: 'https://host.example', BreadcrumbBrandName: 'Acme', BaseFileName: 'shown.docx', UserCanNotWriteRelative: false };
+        },
+      });
+      const res = await checkFileInfo(app, fileId, await token(fileId, { write: true }, 'u7'));
+
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        PostMessageOrigin: 'https://host.example',
+        BreadcrumbBrandName: 'Acme',
+        BaseFileName: 'shown.docx',
+        UserCanNotWriteRelative: false,
+        UserId: 'u7',
+        Size: 5,
+      });
+      expect(calls).toHaveLength(1);
+      const ctx = calls[0]!;
+      expect(ctx.fileId).toBe(fileId);
+      expect(ctx.file).toMatchObject({ name: 'report.docx', size: 5, version: res.body.Version });
+      expect(ctx.file.lastModifiedTime).toBeInstanceOf(Date);
+      expect(ctx.user).toEqual({ userId: 'u7', userFriendlyName: 'Ada', permissions: { write: true } });
+      expect(ctx.req.method).toBe('GET');
+    });
+
+    test('an async hook works', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({
+        storage: fx().storage,
+        checkFileInfo: async ({ user }) => {
+          await new Promise((r) => setTimeout(r, 5));
+          return { UserFriendlyName: `${user.userId} (async)`, HostEditUrl: 'https://host.example/edit' };
+        },
+      });
+      const res = await checkFileInfo(app, fileId, await token(fileId));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ UserFriendlyName: 'u1 (async)', HostEditUrl: 'https://host.example/edit', BaseFileName: 'report.docx' });
+    });
+
+    test('a hook returning undefined changes nothing', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const plain = createApp({ storage: fx().storage });
+      const hooked = createApp({ storage: fx().storage, checkFileInfo: () => undefined });
+      const a = await checkFileInfo(plain.app, fileId, await plain.token(fileId));
+      const b = await checkFileInfo(hooked.app, fileId, await hooked.token(fileId));
+      expect(b.status).toBe(200);
+      expect(b.body).toEqual(a.body);
+    });
+
+    test('a hook that throws gives a generic 500', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({
+        storage: fx().storage,
+        checkFileInfo: () => {
+          throw new Error('hook exploded: SECRET-HOOK-DETAIL');
+        },
+      });
+      const t = await token(fileId);
+      const res = await checkFileInfo(app, fileId, t);
+      expect(res.status).toBe(500);
+      expect(res.text).toBe('Internal Server Error');
+      expectNoToken(res, t);
+    });
+  });
+
+  describe('401', () => {
+    test('missing access token', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app } = createApp({ storage: fx().storage });
+      const res = await checkFileInfo(app, fileId, undefined);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({});
+    });
+
+    test('empty access_token and an empty Bearer header', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app } = createApp({ storage: fx().storage });
+      expect((await checkFileInfo(app, fileId, '')).status).toBe(401);
+      expect((await request(app).get(fileUrl(fileId)).set('Authorization', 'Bearer ')).status).toBe(401);
+    });
+
+    test('garbage token', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app } = createApp({ storage: fx().storage });
+      const garbage = 'not-a-jwt-GARBAGE-TOKEN-1234567890';
+      const res = await checkFileInfo(app, fileId, garbage);
+      expect(res.status).toBe(401);
+      expectNoToken(res, garbage);
+    });
+
+    test('garbage token in Authorization: Bearer', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app } = createApp({ storage: fx().storage });
+      const garbage = 'bearer-GARBAGE-TOKEN-0987654321';
+      const res = await request(app).get(fileUrl(fileId)).set('Authorization', `Bearer ${garbage}`);
+      expect(res.status).toBe(401);
+      expectNoToken(res, garbage);
+    });
+
+    test('token signed with another secret', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app } = createApp({ storage: fx().storage });
+      const other = new JwtAuth({ secret: 'another-secret-another-secret-another-secret' });
+      const forged = (await other.issueToken({ fileId, userId: 'u1', permissions: { write: true } })).accessToken;
+      const res = await checkFileInfo(app, fileId, forged);
+      expect(res.status).toBe(401);
+      expectNoToken(res, forged);
+    });
+
+    test('token issued for another file', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const otherId = await fx().addFile('other.docx', 'other');
+      const { app, token } = createApp({ storage: fx().storage });
+      const t = await token(otherId);
+      const res = await checkFileInfo(app, fileId, t);
+      expect(res.status).toBe(401);
+      expectNoToken(res, t);
+      // …while it does open the file it was issued for.
+      expect((await checkFileInfo(app, otherId, t)).status).toBe(200);
+    });
+
+    test('expired token', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app } = createApp({ storage: fx().storage });
+      const now = Math.floor(Date.now() / 1000);
+      const valid = signToken({ fileId, iat: now - 60, exp: now + 3600 });
+      const expired = signToken({ fileId, iat: now - 7200, exp: now - 3600 });
+      // The same construction with a future expiry is accepted: the 401 is about expiry alone.
+      expect((await checkFileInfo(app, fileId, valid)).status).toBe(200);
+      const res = await checkFileInfo(app, fileId, expired);
+      expect(res.status).toBe(401);
+      expectNoToken(res, expired);
+    });
+  });
+
+  describe('404', () => {
+    test('unknown file ID', async () => {
+      const { app, token } = createApp({ storage: fx().storage });
+      const t = await token('noSuchFile123');
+      const res = await checkFileInfo(app, 'noSuchFile123', t);
+      expect(res.status).toBe(404);
+      expectNoToken(res, t);
+    });
+
+    test.each([
+      ['dots and slashes', '../../etc/passwd'],
+      ['a space', 'a b'],
+      ['a dot', 'report.docx'],
+      ['non-ASCII', 'fïle'],
+      ['very long', 'x'.repeat(129)],
+    ])('file ID with odd characters (%s)', async (_label, odd) => {
+      await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({ storage: fx().storage });
+      const t = await token(odd);
+      const res = await checkFileInfo(app, odd, t);
+      expect(res.status).toBe(404);
+      expectNoToken(res, t);
+    });
+  });
+
+  describe('500', () => {
+    test('storage.getFileInfo throwing a plain Error gives a bare 500', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({ storage: failingStorage(fx().storage, 'getFileInfo', 'db down: SECRET-STORAGE-DETAIL') });
+      const t = await token(fileId);
+      const res = await checkFileInfo(app, fileId, t);
+      expect(res.status).toBe(500);
+      expect(res.text).toBe('Internal Server Error');
+      expect(res.text).not.toContain('SECRET-STORAGE-DETAIL');
+      expect(JSON.stringify(res.headers)).not.toContain('SECRET-STORAGE-DETAIL');
+      expectNoToken(res, t);
+    });
+  });
+
+  describe('mounting', () => {
+    test('works under a different mount path', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({ storage: fx().storage, mountPath: '/some/where/wopi' });
+      const res = await request(app).get(fileUrl(fileId, '/some/where/wopi')).query({ access_token: await token(fileId) });
+      expect(res.status).toBe(200);
+      expect(res.body.BaseFileName).toBe('report.docx');
+      expect((await request(app).get(fileUrl(fileId)).query({ access_token: await token(fileId) })).status).toBe(404);
+    });
+
+    test('works below a parent router mounted with app.use', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const auth = new JwtAuth({ secret: TEST_SECRET });
+      const parent = express.Router();
+      parent.use('/wopi', createWopiRouter({ storage: fx().storage, auth }));
+      const app = express();
+      app.use('/api/v1', parent);
+      const t = (await auth.issueToken({ fileId, userId: 'u1', permissions: { write: true } })).accessToken;
+      const res = await request(app).get(fileUrl(fileId, '/api/v1/wopi')).query({ access_token: t });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ BaseFileName: 'report.docx', UserId: 'u1' });
+      const contents = await request(app)
+        .get(`${fileUrl(fileId, '/api/v1/wopi')}/contents`)
+        .query({ access_token: t })
+        .buffer(true)
+        .parse(binaryParser);
+      expect(contents.status).toBe(200);
+      expect(contents.body).toEqual(Buffer.from('hello'));
+    });
+  });
+});

@@ -1,0 +1,121 @@
+import { createApp } from '../helpers/create-app';
+import { STORAGES, useStorage } from '../helpers/ops-storages';
+import {
+  expectLockHeader,
+  expectNoLockHeader,
+  expectNoToken,
+  failingLockStore,
+  getLockReq,
+  lockReq,
+  MINUTE,
+  setupLockApp,
+  signToken,
+} from '../helpers/ops-http';
+
+describe.each(STORAGES)('GetLock on %s', (_name, makeStorage) => {
+  const fx = useStorage(makeStorage);
+
+  describe('200', () => {
+    test('unlocked → 200 with X-WOPI-Lock present and ""', async () => {
+      const { app, fileId, t } = await setupLockApp(fx());
+      const res = await getLockReq(app, fileId, t);
+      expect(res.status).toBe(200);
+      expectLockHeader(res, '');
+    });
+
+    test('locked → 200 with the lock value', async () => {
+      const { app, fileId, t } = await setupLockApp(fx());
+      expect((await lockReq(app, fileId, t, 'LOCK-A')).status).toBe(200);
+      const res = await getLockReq(app, fileId, t);
+      expect(res.status).toBe(200);
+      expectLockHeader(res, 'LOCK-A');
+    });
+
+    test('JSON-looking and 1024-character lock values are returned verbatim', async () => {
+      const { app, fileId, t } = await setupLockApp(fx());
+      const json = '{"S":"x","F":4,"E":2,"M":"{\\"a\\":1}"}';
+      expect((await lockReq(app, fileId, t, json)).status).toBe(200);
+      expectLockHeader(await getLockReq(app, fileId, t), json);
+
+      const other = await setupLockApp(fx());
+      const long = 'Z'.repeat(1024);
+      expect((await lockReq(other.app, other.fileId, other.t, long)).status).toBe(200);
+      expectLockHeader(await getLockReq(other.app, other.fileId, other.t), long);
+    });
+
+    test('after expiry → ""', async () => {
+      const { app, fileId, t, clock } = await setupLockApp(fx());
+      expect((await lockReq(app, fileId, t, 'LOCK-A')).status).toBe(200);
+      clock.advance(30 * MINUTE - 1);
+      expectLockHeader(await getLockReq(app, fileId, t), 'LOCK-A');
+      clock.advance(1);
+      const res = await getLockReq(app, fileId, t);
+      expect(res.status).toBe(200);
+      expectLockHeader(res, '');
+    });
+
+    test('a read-only token may GetLock', async () => {
+      const { app, fileId, t, token } = await setupLockApp(fx());
+      expect((await lockReq(app, fileId, t, 'LOCK-A')).status).toBe(200);
+      const res = await getLockReq(app, fileId, await token(fileId, { write: false }, 'viewer'));
+      expect(res.status).toBe(200);
+      expectLockHeader(res, 'LOCK-A');
+    });
+
+    test('GetLock does not create, change or refresh a lock', async () => {
+      const { app, fileId, t, clock } = await setupLockApp(fx());
+      expectLockHeader(await getLockReq(app, fileId, t), '');
+      expectLockHeader(await getLockReq(app, fileId, t), '');
+      expect((await lockReq(app, fileId, t, 'LOCK-A')).status).toBe(200);
+      clock.advance(20 * MINUTE);
+      expectLockHeader(await getLockReq(app, fileId, t), 'LOCK-A');
+      clock.advance(10 * MINUTE);
+      expectLockHeader(await getLockReq(app, fileId, t), '');
+    });
+  });
+
+  describe('401 / 404 / 500', () => {
+    test('missing token → 401 without X-WOPI-Lock', async () => {
+      const { app, fileId, t } = await setupLockApp(fx());
+      expect((await lockReq(app, fileId, t, 'SECRET-LOCK')).status).toBe(200);
+      const res = await getLockReq(app, fileId, undefined);
+      expect(res.status).toBe(401);
+      expectNoLockHeader(res);
+      expect(res.text).not.toContain('SECRET-LOCK');
+    });
+
+    test('garbage, foreign and expired tokens → 401 without the lock', async () => {
+      const { app, fileId, t, token } = await setupLockApp(fx());
+      expect((await lockReq(app, fileId, t, 'SECRET-LOCK')).status).toBe(200);
+      const otherId = await fx().addFile('other.docx', 'x');
+      const now = Math.floor(Date.now() / 1000);
+      for (const bad of ['GARBAGE-GETLOCK-TOKEN', await token(otherId), signToken({ fileId, iat: now - 100, exp: now - 10 })]) {
+        const res = await getLockReq(app, fileId, bad);
+        expect(res.status).toBe(401);
+        expectNoLockHeader(res);
+        expectNoToken(res, bad);
+        expect(JSON.stringify(res.headers) + res.text).not.toContain('SECRET-LOCK');
+      }
+    });
+
+    test('unknown file → 404', async () => {
+      const { app, token } = await setupLockApp(fx());
+      const t = await token('ghost');
+      const res = await getLockReq(app, 'ghost', t);
+      expect(res.status).toBe(404);
+      expectNoLockHeader(res);
+      expectNoToken(res, t);
+    });
+
+    test('lock store that throws → 500, never 200 with ""', async () => {
+      const fileId = await fx().addFile('report.docx', 'x');
+      const { app, token } = createApp({ storage: fx().storage, locks: failingLockStore('sync') });
+      const t = await token(fileId);
+      const res = await getLockReq(app, fileId, t);
+      expect(res.status).toBe(500);
+      expect(res.text).toBe('Internal Server Error');
+      expectNoLockHeader(res);
+      expectNoToken(res, t);
+    });
+  });
+});

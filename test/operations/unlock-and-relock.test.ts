@@ -1,0 +1,175 @@
+import { createApp } from '../helpers/create-app';
+import { STORAGES, useStorage } from '../helpers/ops-storages';
+import {
+  checkFileInfo,
+  currentLock,
+  expectConflict,
+  expectNoLockHeader,
+  expectNoToken,
+  failingLockStore,
+  lockReq,
+  MINUTE,
+  relockReq,
+  setupLockApp,
+  unlockReq,
+} from '../helpers/ops-http';
+
+describe.each(STORAGES)('UnlockAndRelock on %s', (_name, makeStorage) => {
+  const fx = useStorage(makeStorage);
+
+  async function lockedWith(lockId: string) {
+    const s = await setupLockApp(fx());
+    expect((await lockReq(s.app, s.fileId, s.t, lockId)).status).toBe(200);
+    return s;
+  }
+
+  describe('200', () => {
+    test('old lock matches → 200 with ItemVersion, no X-WOPI-Lock; the lock is replaced', async () => {
+      const { app, fileId, t } = await lockedWith('OLD');
+      const res = await relockReq(app, fileId, t, 'OLD', 'NEW');
+      expect(res.status).toBe(200);
+      expectNoLockHeader(res);
+      const info = await checkFileInfo(app, fileId, t);
+      expect(res.headers['x-wopi-itemversion']).toBe(info.body.Version);
+      expect(await currentLock(app, fileId, t)).toBe('NEW');
+      // The old lock no longer works…
+      const unlockOld = await unlockReq(app, fileId, t, 'OLD');
+      expectConflict(unlockOld, 'NEW');
+      expect(await currentLock(app, fileId, t)).toBe('NEW');
+      // …and the new one does.
+      expect((await unlockReq(app, fileId, t, 'NEW')).status).toBe(200);
+      expect(await currentLock(app, fileId, t)).toBe('');
+    });
+
+    test('relock to the same ID → 200', async () => {
+      const { app, fileId, t } = await lockedWith('SAME');
+      expect((await relockReq(app, fileId, t, 'SAME', 'SAME')).status).toBe(200);
+      expect(await currentLock(app, fileId, t)).toBe('SAME');
+    });
+
+    test('relock gives a fresh 30-minute expiry', async () => {
+      const { app, fileId, t, clock } = await lockedWith('OLD');
+      clock.advance(25 * MINUTE);
+      expect((await relockReq(app, fileId, t, 'OLD', 'NEW')).status).toBe(200);
+      clock.advance(25 * MINUTE); // 50 min after the first lock: the old expiry has passed
+      expect(await currentLock(app, fileId, t)).toBe('NEW');
+      clock.advance(4 * MINUTE + 59_999); // 29:59.999 after the relock
+      expect(await currentLock(app, fileId, t)).toBe('NEW');
+      clock.advance(1); // 30:00 after the relock
+      expect(await currentLock(app, fileId, t)).toBe('');
+    });
+
+    test('1024-character lock IDs on both sides work', async () => {
+      const oldId = 'o'.repeat(1024);
+      const newId = 'n'.repeat(1024);
+      const { app, fileId, t } = await lockedWith(oldId);
+      expect((await relockReq(app, fileId, t, oldId, newId)).status).toBe(200);
+      expect(await currentLock(app, fileId, t)).toBe(newId);
+    });
+  });
+
+  describe('409', () => {
+    test('unlocked → 409 with X-WOPI-Lock "" and still unlocked', async () => {
+      const { app, fileId, t } = await setupLockApp(fx());
+      const res = await relockReq(app, fileId, t, 'OLD', 'NEW');
+      expectConflict(res, '');
+      expectNoToken(res, t);
+      expect(await currentLock(app, fileId, t)).toBe('');
+    });
+
+    test('locked with another lock → 409 with the current lock, which is kept', async () => {
+      const { app, fileId, t } = await lockedWith('CURRENT');
+      const res = await relockReq(app, fileId, t, 'OLD', 'NEW');
+      expectConflict(res, 'CURRENT');
+      expectNoToken(res, t);
+      expect(await currentLock(app, fileId, t)).toBe('CURRENT');
+    });
+
+    test('expired old lock → 409 ""', async () => {
+      const { app, fileId, t, clock } = await lockedWith('OLD');
+      clock.advance(31 * MINUTE);
+      expectConflict(await relockReq(app, fileId, t, 'OLD', 'NEW'), '');
+      expect(await currentLock(app, fileId, t)).toBe('');
+    });
+
+    test('JSON-looking old lock compared exactly', async () => {
+      const json = '{"S":"abc","F":1}';
+      const { app, fileId, t } = await lockedWith(json);
+      expectConflict(await relockReq(app, fileId, t, '{"F":1,"S":"abc"}', 'NEW'), json);
+      expect(await currentLock(app, fileId, t)).toBe(json);
+    });
+  });
+
+  describe('400', () => {
+    test('missing new X-WOPI-Lock → 400, lock unchanged', async () => {
+      const { app, fileId, t } = await lockedWith('OLD');
+      const res = await relockReq(app, fileId, t, 'OLD', undefined);
+      expect(res.status).toBe(400);
+      expectNoToken(res, t);
+      expect(await currentLock(app, fileId, t)).toBe('OLD');
+    });
+
+    test('empty new X-WOPI-Lock → 400', async () => {
+      const { app, fileId, t } = await lockedWith('OLD');
+      expect((await relockReq(app, fileId, t, 'OLD', '')).status).toBe(400);
+      expect(await currentLock(app, fileId, t)).toBe('OLD');
+    });
+
+    test('empty X-WOPI-OldLock → 400 (not a plain Lock)', async () => {
+      const { app, fileId, t } = await setupLockApp(fx());
+      const res = await relockReq(app, fileId, t, '', 'NEW');
+      expect(res.status).toBe(400);
+      expect(await currentLock(app, fileId, t)).toBe('');
+    });
+
+    test('X-WOPI-OldLock longer than 1024 characters → 400', async () => {
+      const { app, fileId, t } = await lockedWith('OLD');
+      expect((await relockReq(app, fileId, t, 'o'.repeat(1025), 'NEW')).status).toBe(400);
+      expect(await currentLock(app, fileId, t)).toBe('OLD');
+    });
+
+    test('new X-WOPI-Lock longer than 1024 characters → 400', async () => {
+      const { app, fileId, t } = await lockedWith('OLD');
+      expect((await relockReq(app, fileId, t, 'OLD', 'n'.repeat(1025))).status).toBe(400);
+      expect(await currentLock(app, fileId, t)).toBe('OLD');
+    });
+  });
+
+  describe('401 / 404 / 500', () => {
+    test('read-only token → 401, lock unchanged', async () => {
+      const { app, fileId, t, token } = await lockedWith('OLD');
+      const ro = await token(fileId, { write: false });
+      const res = await relockReq(app, fileId, ro, 'OLD', 'NEW');
+      expect(res.status).toBe(401);
+      expectNoLockHeader(res);
+      expectNoToken(res, ro);
+      expect(await currentLock(app, fileId, t)).toBe('OLD');
+    });
+
+    test('missing token → 401', async () => {
+      const { app, fileId, t } = await lockedWith('OLD');
+      expect((await relockReq(app, fileId, undefined, 'OLD', 'NEW')).status).toBe(401);
+      expect(await currentLock(app, fileId, t)).toBe('OLD');
+    });
+
+    test('unknown file → 404', async () => {
+      const { app, token } = await setupLockApp(fx());
+      const t = await token('ghost');
+      const res = await relockReq(app, 'ghost', t, 'OLD', 'NEW');
+      expect(res.status).toBe(404);
+      expectNoLockHeader(res);
+      expectNoToken(res, t);
+    });
+
+    test('lock store that throws → 500', async () => {
+      const fileId = await fx().addFile('report.docx', 'x');
+      const { app, token } = createApp({ storage: fx().storage, locks: failingLockStore('async') });
+      const t = await token(fileId);
+      const res = await relockReq(app, fileId, t, 'OLD', 'NEW');
+      expect(res.status).toBe(500);
+      expect(res.text).toBe('Internal Server Error');
+      expectNoLockHeader(res);
+      expectNoToken(res, t);
+    });
+  });
+});

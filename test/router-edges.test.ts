@@ -1,0 +1,79 @@
+/**
+ * Router behaviour at its edges: body parsers mounted before it, error bodies of 5xx errors, the
+ * Authorization scheme's case.
+ */
+import express from 'express';
+import request from 'supertest';
+import { createWopiRouter, JwtAuth, MemoryLockStore, MemoryStorage, WopiError, type WopiStorage } from '../src';
+import { TEST_SECRET } from './helpers/create-app';
+
+/** An app whose storage holds one locked file (lock `L`); `wrap` may put a storage in front of it. */
+async function setup(before?: express.RequestHandler, wrap: (memory: MemoryStorage) => WopiStorage = (m) => m) {
+  const memory = new MemoryStorage();
+  const fileId = memory.addFile('doc.docx', 'old content');
+  const auth = new JwtAuth({ secret: TEST_SECRET });
+  const locks = new MemoryLockStore();
+  await locks.lock(fileId, 'L', 60_000);
+  const app = express();
+  if (before) app.use(before);
+  app.use('/wopi', createWopiRouter({ storage: wrap(memory), locks, auth }));
+  const { accessToken } = await auth.issueToken({ fileId, userId: 'u1', permissions: { write: true } });
+  return { app, fileId, memory, accessToken };
+}
+
+describe('a body parser mounted before the router', () => {
+  test('express.raw() kept the exact bytes: PutFile saves them', async () => {
+    const { app, fileId, memory, accessToken } = await setup(express.raw({ type: '*/*' }));
+    const body = Buffer.from([0, 1, 2, 0xfe, 0xff]);
+    const res = await request(app)
+      .post(`/wopi/files/${fileId}/contents`)
+      .query({ access_token: accessToken })
+      .set({ 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'L', 'Content-Type': 'application/octet-stream' })
+      .send(body);
+    expect(res.status).toBe(200);
+    expect(memory.getContent(fileId).equals(body)).toBe(true);
+  });
+
+  test('express.text() decoded the body: PutFile answers 500 and writes nothing', async () => {
+    const { app, fileId, memory, accessToken } = await setup(express.text({ type: '*/*' }));
+    const res = await request(app)
+      .post(`/wopi/files/${fileId}/contents`)
+      .query({ access_token: accessToken })
+      .set({ 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'L', 'Content-Type': 'text/plain' })
+      .send('new content');
+    expect(res.status).toBe(500);
+    expect(res.text).toBe('Internal Server Error');
+    expect(memory.getContent(fileId).toString()).toBe('old content');
+  });
+});
+
+describe('5xx errors', () => {
+  test('a non-exposed WopiError with a body sends the generic body, not its own', async () => {
+    const { app, fileId, accessToken } = await setup(undefined, (memory) => ({
+      getFileInfo: async () => {
+        throw new WopiError(503, 'BACKEND_DOWN', 'backend at 10.0.0.7 is down', { body: { secret: 'internal detail' } });
+      },
+      readFile: (id) => memory.readFile(id),
+      writeFile: (id, content, ctx) => memory.writeFile(id, content, ctx),
+    }));
+    const res = await request(app).get(`/wopi/files/${fileId}`).query({ access_token: accessToken });
+    expect(res.status).toBe(503);
+    expect(res.text).toBe('Internal Server Error');
+    expect(res.text).not.toContain('internal detail');
+    expect(res.text).not.toContain('10.0.0.7');
+  });
+});
+
+describe('Authorization header', () => {
+  test.each(['Bearer', 'bearer', 'BEARER'])('the %s scheme is accepted (schemes are case-insensitive)', async (scheme) => {
+    const { app, fileId, accessToken } = await setup(undefined);
+    const res = await request(app).get(`/wopi/files/${fileId}`).set('Authorization', `${scheme} ${accessToken}`);
+    expect(res.status).toBe(200);
+  });
+
+  test('another scheme is not a token', async () => {
+    const { app, fileId, accessToken } = await setup(undefined);
+    const res = await request(app).get(`/wopi/files/${fileId}`).set('Authorization', `Basic ${accessToken}`);
+    expect(res.status).toBe(401);
+  });
+});
