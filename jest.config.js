@@ -7,5 +7,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   testTimeout: 30000,
+  globalSetup: '<rootDir>/test/global-setup.js',
   collectCoverageFrom: ['src/**/*.ts'],
 };

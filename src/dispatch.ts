@@ -12,6 +12,10 @@ import { unlockAndRelock } from './operations/unlock-and-relock';
 import { getLock } from './operations/get-lock';
 import { refreshLock } from './operations/refresh-lock';
 import { unlock } from './operations/unlock';
+import { putRelativeFile } from './operations/put-relative-file';
+import { renameFile } from './operations/rename-file';
+import { deleteFile } from './operations/delete-file';
+import { putUserInfo } from './operations/put-user-info';
 import { HEADER, readHeader } from './protocol/headers';
 
 /** `file` is `/files/:id`, `contents` is `/files/:id/contents`. */
@@ -29,6 +33,10 @@ const OPERATIONS: ReadonlyMap<string, WopiOperation> = new Map([
   ['POST file GET_LOCK', getLock],
   ['POST file REFRESH_LOCK', refreshLock],
   ['POST file UNLOCK', unlock],
+  ['POST file PUT_RELATIVE', putRelativeFile],
+  ['POST file RENAME_FILE', renameFile],
+  ['POST file DELETE', deleteFile],
+  ['POST file PUT_USER_INFO', putUserInfo],
 ]);
 
 /** The operation for a request, or `undefined` when this router does not implement it (501). */

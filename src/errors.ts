@@ -81,6 +81,19 @@ export class FileNotFoundError extends WopiError {
 }
 
 /**
+ * Thrown by storages when a name is taken (every candidate of a PutRelativeFile or RenameFile).
+ * The operations turn it into their own answer; on its own it is a 409 carrying `X-WOPI-Lock: ''`.
+ */
+export class FileExistsError extends WopiError {
+  constructor(message = 'A file with this name already exists', options: WopiErrorOptions = {}) {
+    super(409, 'WOPI_FILE_EXISTS', message, {
+      ...options,
+      headers: { [HEADER.lock]: '', [HEADER.lockFailureReason]: message, ...options.headers },
+    });
+  }
+}
+
+/**
  * 409: the file's lock does not allow the request. Always carries `X-WOPI-Lock` with the lock
  * currently on the file, or the empty string when the file is not locked, and a
  * `X-WOPI-LockFailureReason` for the client's logs.

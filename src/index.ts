@@ -6,12 +6,21 @@ export type {
   WopiRouterOptions,
   CheckFileInfoHookContext,
   PutFileEvent,
+  HostUrls,
+  HostUrlsContext,
 } from './options';
 export { DEFAULT_MAX_FILE_SIZE } from './options';
 
-export type { WopiStorage, WopiFileInfo, WopiFileContent, WopiWriteContext } from './adapters/storage';
+export type {
+  WopiStorage,
+  WopiFileInfo,
+  WopiFileContent,
+  WopiWriteContext,
+  WopiRelativeTarget,
+  WopiCreatedFile,
+} from './adapters/storage';
 export type { WopiLockStore, LockOutcome } from './adapters/locks';
-export type { WopiAuth, WopiPrincipal, WopiPermissions } from './adapters/auth';
+export type { WopiAuth, WopiPrincipal, WopiPermissions, IssueTokenRequest, IssuedToken } from './adapters/auth';
 export type { CheckFileInfoResponse } from './protocol/check-file-info';
 
 export { FileSystemStorage } from './adapters/fs-storage';
@@ -20,14 +29,22 @@ export { MemoryStorage } from './adapters/memory-storage';
 export type { MemoryFileOptions } from './adapters/memory-storage';
 export { MemoryLockStore } from './adapters/memory-locks';
 export type { MemoryLockStoreOptions } from './adapters/memory-locks';
+export { RedisLockStore, LockStoreUnavailableError } from './adapters/redis-locks';
+export type {
+  RedisLockStoreOptions,
+  RedisSendCommand,
+  NodeRedisClientLike,
+  IoredisClientLike,
+} from './adapters/redis-locks';
 export { JwtAuth } from './adapters/jwt-auth';
-export type { JwtAuthOptions, JwtAuthAlgorithm, IssueTokenRequest, IssuedToken } from './adapters/jwt-auth';
+export type { JwtAuthOptions, JwtAuthAlgorithm } from './adapters/jwt-auth';
 
 export {
   WopiError,
   BadRequestError,
   InvalidTokenError,
   FileNotFoundError,
+  FileExistsError,
   LockConflictError,
   DocumentChangedError,
   PreconditionFailedError,

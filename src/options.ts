@@ -5,7 +5,7 @@ import type { WopiFileInfo, WopiStorage, WopiWriteContext } from './adapters/sto
 import { MemoryLockStore } from './adapters/memory-locks';
 import { WopiConfigError } from './errors';
 import { DEFAULT_LOCK_TTL_MS } from './protocol/lock-id';
-import type { CheckFileInfoResponse } from './protocol/check-file-info';
+import type { CheckFileInfoResponse, HostCapabilities } from './protocol/check-file-info';
 import { log } from './log';
 
 /** What a {@link WopiRouterOptions.checkFileInfo} hook is told about the request. */
@@ -25,6 +25,24 @@ export interface PutFileEvent {
   user: WopiPrincipal;
   /** The save context the editor sent (`X-WOPI-Editors`, Collabora's IsAutosave …). */
   save: Omit<WopiWriteContext, 'signal'>;
+}
+
+/** What a {@link WopiRouterOptions.hostUrls} hook is asked about. */
+export interface HostUrlsContext {
+  req: Request;
+  /** The file the URLs are for (for PutRelativeFile, the file just created). */
+  fileId: string;
+  /** Its name, with extension. */
+  name: string;
+  user: WopiPrincipal;
+}
+
+/** Host page URLs for one file. */
+export interface HostUrls {
+  /** Host page that opens the file in view mode. */
+  HostViewUrl?: string;
+  /** Host page that opens the file in edit mode. */
+  HostEditUrl?: string;
 }
 
 export interface WopiRouterOptions {
@@ -50,6 +68,18 @@ export interface WopiRouterOptions {
     context: CheckFileInfoHookContext,
   ) => Partial<CheckFileInfoResponse> | undefined | Promise<Partial<CheckFileInfoResponse> | undefined>;
   /**
+   * The URL editors reach this router at, e.g. `https://files.example.com/wopi`, used to build the
+   * `Url` (a WOPISrc) of files PutRelativeFile creates. A function gets the request. Default: the
+   * request's own protocol, `Host` header and mount path (set Express's `trust proxy` when behind
+   * a proxy that rewrites them).
+   */
+  publicUrl?: string | ((req: Request) => string);
+  /**
+   * The host pages for a file, sent as `HostViewUrl` / `HostEditUrl` in PutRelativeFile responses
+   * and in CheckFileInfo (where the `checkFileInfo` hook can still override them).
+   */
+  hostUrls?: (context: HostUrlsContext) => HostUrls | undefined | Promise<HostUrls | undefined>;
+  /**
    * Called after every successful PutFile, with the editor's save context. The response waits
    * for it; a throw is logged on `express-wopi:server_error` and does not fail the save, which
    * has already happened.
@@ -66,13 +96,27 @@ export interface ResolvedWopiOptions {
   maxFileSize: number;
   checkFileInfo: WopiRouterOptions['checkFileInfo'];
   onPutFile: WopiRouterOptions['onPutFile'];
+  publicUrl: WopiRouterOptions['publicUrl'];
+  hostUrls: WopiRouterOptions['hostUrls'];
+  /** What the storage and auth adapters support beyond the core operations. */
+  capabilities: HostCapabilities;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
 
 const STORAGE_METHODS = ['getFileInfo', 'readFile', 'writeFile'] as const;
 const LOCK_METHODS = ['getLock', 'lock', 'refreshLock', 'unlock', 'unlockAndRelock'] as const;
-const KNOWN_OPTIONS = new Set(['storage', 'auth', 'locks', 'lockTtlMs', 'maxFileSize', 'checkFileInfo', 'onPutFile']);
+const KNOWN_OPTIONS = new Set([
+  'storage',
+  'auth',
+  'locks',
+  'lockTtlMs',
+  'maxFileSize',
+  'checkFileInfo',
+  'onPutFile',
+  'publicUrl',
+  'hostUrls',
+]);
 
 /**
  * Validates router options and fills in defaults. Throws {@link WopiConfigError} naming the
@@ -98,7 +142,11 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
   if (!Number.isSafeInteger(maxFileSize) || maxFileSize < 0) {
     throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `maxFileSize` must be a non-negative integer (bytes)');
   }
-  for (const hook of ['checkFileInfo', 'onPutFile'] as const) {
+  const { publicUrl } = options;
+  if (publicUrl !== undefined && typeof publicUrl !== 'function' && !isHttpUrl(publicUrl)) {
+    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `publicUrl` must be an http(s) URL or a function');
+  }
+  for (const hook of ['checkFileInfo', 'onPutFile', 'hostUrls'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') {
       throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `createWopiRouter: \`${hook}\` must be a function`);
     }
@@ -109,7 +157,39 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
     log('router')('no `locks` given: using MemoryLockStore, which is correct for a single process only');
     lockStore = new MemoryLockStore();
   }
-  return { storage, auth, locks: lockStore, lockTtlMs, maxFileSize, checkFileInfo: options.checkFileInfo, onPutFile: options.onPutFile };
+  return {
+    storage,
+    auth,
+    locks: lockStore,
+    lockTtlMs,
+    maxFileSize,
+    checkFileInfo: options.checkFileInfo,
+    onPutFile: options.onPutFile,
+    publicUrl: typeof publicUrl === 'string' ? publicUrl.replace(/\/+$/, '') : publicUrl,
+    hostUrls: options.hostUrls,
+    capabilities: capabilitiesOf(storage, auth),
+  };
+}
+
+/** Which optional operations the adapters make possible. */
+function capabilitiesOf(storage: WopiStorage, auth: WopiAuth): HostCapabilities {
+  const has = (target: object, method: string): boolean => typeof (target as Record<string, unknown>)[method] === 'function';
+  return {
+    putRelative: has(storage, 'findRelativeFile') && has(storage, 'createRelativeFile') && has(auth, 'issueToken'),
+    rename: has(storage, 'renameFile'),
+    deleteFile: has(storage, 'deleteFile'),
+    userInfo: has(storage, 'putUserInfo') && has(storage, 'getUserInfo'),
+  };
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 function requireMethods(

@@ -5,6 +5,7 @@ import { selectOperation, type WopiRoute } from './dispatch';
 import { InvalidTokenError, NotImplementedError, WopiError } from './errors';
 import { resolveOptions, type ResolvedWopiOptions, type WopiRouterOptions } from './options';
 import { HEADER, readHeader } from './protocol/headers';
+import { canWrite } from './protocol/permissions';
 import { log, type Logger } from './log';
 
 const routerLog = log('router');
@@ -65,10 +66,13 @@ async function handle(
     const override = readHeader(req.headers, HEADER.override);
     throw new NotImplementedError(override === undefined ? 'X-WOPI-Override is required' : 'Unsupported X-WOPI-Override');
   }
+  if (operation.isSupported?.(options) === false) {
+    throw new NotImplementedError(`${operation.name} is not supported by this host`);
+  }
   const token = accessToken(req);
   if (token === undefined) throw new InvalidTokenError('Missing access token');
   const user = await options.auth.authenticate(token, fileId);
-  if (operation.requiresWrite && user.permissions.write !== true) {
+  if (operation.requiresWrite && !canWrite(user)) {
     throw new InvalidTokenError('Access token does not grant write access');
   }
   const opLog = log(`op:${operation.logName}`).extend(requestId);

@@ -24,6 +24,24 @@ export interface WopiPrincipal {
   permissions: WopiPermissions;
 }
 
+/** What a token is issued for: one file, one user, some permissions. */
+export interface IssueTokenRequest {
+  /** The one file this token opens. */
+  fileId: string;
+  userId: string;
+  userFriendlyName?: string;
+  permissions: WopiPermissions;
+  /** Lifetime in seconds; default chosen by the auth adapter. */
+  ttlSeconds?: number;
+}
+
+export interface IssuedToken {
+  /** Pass to the editor as `access_token`. */
+  accessToken: string;
+  /** Pass to the editor as `access_token_ttl`: the expiry in milliseconds since the Unix epoch (0 = unknown). */
+  accessTokenTtl: number;
+}
+
 export interface WopiAuth {
   /**
    * Verifies `accessToken` for the file `fileId` and returns who is calling.
@@ -34,4 +52,11 @@ export interface WopiAuth {
    * another file. Never put the token itself in the error message.
    */
   authenticate(accessToken: string, fileId: string): Promise<WopiPrincipal>;
+
+  /**
+   * Issues a token for another file. Optional; PutRelativeFile needs it to answer with a `Url`
+   * carrying an access token for the file it created (the router asks for the same user and
+   * permissions the request's principal has). Without it PutRelativeFile answers 501.
+   */
+  issueToken?(request: IssueTokenRequest): Promise<IssuedToken>;
 }

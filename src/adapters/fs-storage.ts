@@ -3,8 +3,16 @@ import { constants as fsConstants, type BigIntStats } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { WopiFileContent, WopiFileInfo, WopiStorage, WopiWriteContext } from './storage';
-import { FileNotFoundError, WopiConfigError } from '../errors';
+import type {
+  WopiCreatedFile,
+  WopiFileContent,
+  WopiFileInfo,
+  WopiRelativeTarget,
+  WopiStorage,
+  WopiWriteContext,
+} from './storage';
+import { BadRequestError, FileExistsError, FileNotFoundError, WopiConfigError, WopiError } from '../errors';
+import { checkFileName } from '../protocol/file-name';
 import { DEFAULT_OWNER_ID, FILE_ID_PATTERN } from './file-id';
 import { destroyOnAbort } from './abort';
 import { log } from '../log';
@@ -74,8 +82,8 @@ export class FileSystemStorage implements WopiStorage {
   async fileIdFor(relativePath: string): Promise<string> {
     const rel = this.normalise(relativePath);
     await statFile(await this.resolveExisting(rel));
-    const pathKey = hash(`path:${rel}`);
-    const recorded = await readTextIfExists(this.pathRecord(pathKey));
+    const key = pathKey(rel);
+    const recorded = await readTextIfExists(this.pathRecord(key));
     if (recorded !== undefined && (await readTextIfExists(this.idRecord(recorded))) === rel) return recorded;
 
     await mkdir(path.join(this.metadataDir, 'ids'), { recursive: true });
@@ -86,7 +94,7 @@ export class FileSystemStorage implements WopiStorage {
         // Taken: by this very path (another process got here first) or by a file that was renamed away.
         if ((await readTextIfExists(this.idRecord(candidate))) !== rel) continue;
       }
-      await writeAtomically(this.pathRecord(pathKey), candidate);
+      await writeAtomically(this.pathRecord(key), candidate);
       debug('file %s has ID %s', rel, candidate);
       return candidate;
     }
@@ -129,33 +137,143 @@ export class FileSystemStorage implements WopiStorage {
   }
 
   async writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo> {
-    const { abs, rel } = await this.resolveId(fileId);
-    const before = await statFile(abs);
-    context.signal.throwIfAborted();
-    const dir = path.dirname(abs);
-    const temp = path.join(dir, `.${path.basename(abs)}.${randomBytes(6).toString('hex')}.wopi-tmp`);
-    const handle = await open(temp, 'wx');
-    const release = destroyOnAbort(content, context.signal);
-    let renamed = false;
+    return withBody(content, context.signal, async () => {
+      const { abs, rel } = await this.resolveId(fileId);
+      const before = await statFile(abs);
+      const temp = await this.writeTemporary(path.dirname(abs), content, context.signal, Number(before.mode & 0o777n));
+      await this.publish(temp, () => rename(temp, abs));
+      return this.toInfo(rel, await statFile(abs));
+    });
+  }
+
+  async findRelativeFile(fileId: string, name: string): Promise<string | null> {
+    const { rel } = await this.resolveId(fileId);
+    const siblingRel = sibling(rel, name);
     try {
-      // open() applies the umask; the saved file keeps the permissions the original had.
-      await handle.chmod(Number(before.mode & 0o777n));
+      return await this.fileIdFor(siblingRel);
+    } catch (err) {
+      if (WopiError.is(err) && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  async createRelativeFile(
+    fileId: string,
+    content: Readable,
+    target: WopiRelativeTarget,
+    context: WopiWriteContext,
+  ): Promise<WopiCreatedFile> {
+    return withBody(content, context.signal, () => this.createRelative(fileId, content, target, context.signal));
+  }
+
+  private async createRelative(fileId: string, content: Readable, target: WopiRelativeTarget, signal: AbortSignal): Promise<WopiCreatedFile> {
+    const { rel } = await this.resolveId(fileId);
+    const dir = path.dirname(path.join(this.root, rel));
+    const temp = await this.writeTemporary(dir, content, signal);
+    let created: { rel: string; abs: string } | undefined;
+    await this.publish(temp, async () => {
+      for (const name of target.candidates) {
+        const candidate = { rel: sibling(rel, name), abs: path.join(dir, name) };
+        if (target.overwrite) {
+          try {
+            await rename(temp, candidate.abs);
+          } catch (err) {
+            // A folder has the name: it is taken, and never replaced.
+            const code = errorCode(err);
+            if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST') continue;
+            throw err;
+          }
+        } else if (await linkIfFree(temp, candidate.abs)) {
+          // link() fails when the name is taken, so an existing file is never replaced.
+          await unlink(temp);
+        } else {
+          continue;
+        }
+        created = candidate;
+        return;
+      }
+      throw new FileExistsError();
+    });
+    const { rel: newRel, abs: newAbs } = created as { rel: string; abs: string };
+    const newId = await this.fileIdFor(newRel);
+    debug('created %s (%s) next to %s', newId, newRel, fileId);
+    return { fileId: newId, info: this.toInfo(newRel, await statFile(newAbs)) };
+  }
+
+  async renameFile(fileId: string, candidates: Iterable<string>): Promise<WopiFileInfo> {
+    const { abs, rel } = await this.resolveId(fileId);
+    const own = path.join(this.root, rel);
+    const dir = path.dirname(own);
+    for (const name of candidates) {
+      const newRel = sibling(rel, name);
+      if (newRel === rel) return this.toInfo(rel, await statFile(abs));
+      const newAbs = path.join(dir, name);
+      // A hard link claims the new name only if it is free; then the old name goes.
+      if (!(await linkIfFree(own, newAbs))) continue;
+      await unlink(own);
+      await writeAtomically(this.idRecord(fileId), newRel);
+      await writeAtomically(this.pathRecord(pathKey(newRel)), fileId);
+      await unlinkIfExists(this.pathRecord(pathKey(rel)));
+      if (this.fsync) await syncDirectory(dir);
+      debug('renamed %s to %s', fileId, newRel);
+      return this.toInfo(newRel, await statFile(newAbs));
+    }
+    throw new FileExistsError();
+  }
+
+  async deleteFile(fileId: string): Promise<void> {
+    const { rel } = await this.resolveId(fileId);
+    const own = path.join(this.root, rel);
+    await unlink(own).catch(notFound);
+    // The record stays as a tombstone, so the ID is never handed to another file.
+    await writeAtomically(this.idRecord(fileId), TOMBSTONE);
+    await unlinkIfExists(this.pathRecord(pathKey(rel)));
+    if (this.fsync) await syncDirectory(path.dirname(own));
+    debug('deleted %s (%s)', fileId, rel);
+  }
+
+  async putUserInfo(userId: string, userInfo: string): Promise<void> {
+    await mkdir(path.join(this.metadataDir, 'users'), { recursive: true });
+    await writeAtomically(this.userRecord(userId), userInfo);
+  }
+
+  async getUserInfo(userId: string): Promise<string | undefined> {
+    return readTextIfExists(this.userRecord(userId));
+  }
+
+  /**
+   * Streams `content` into a new hidden file in `dir`, fsyncs it and returns its path. On any
+   * failure (including an abort) the file is removed and the error rethrown.
+   */
+  private async writeTemporary(dir: string, content: Readable, signal: AbortSignal, mode?: number): Promise<string> {
+    signal.throwIfAborted();
+    const temp = path.join(dir, `.express-wopi.${randomBytes(6).toString('hex')}.wopi-tmp`);
+    const handle = await open(temp, 'wx');
+    try {
+      // open() applies the umask; a saved file keeps the permissions the original had.
+      if (mode !== undefined) await handle.chmod(mode);
       for await (const chunk of content) await handle.write(chunk as Buffer);
-      context.signal.throwIfAborted();
+      signal.throwIfAborted();
       if (this.fsync) await handle.sync();
       await handle.close();
-      await rename(temp, abs);
-      renamed = true;
-      if (this.fsync) await syncDirectory(dir);
+      return temp;
     } catch (err) {
       await handle.close().catch(() => undefined);
-      if (!renamed) await unlink(temp).catch(() => undefined);
-      debug('write to %s abandoned: %s', fileId, (err as Error).message);
+      await unlink(temp).catch(() => undefined);
+      debug('write abandoned: %s', (err as Error).message);
       throw err;
-    } finally {
-      release();
     }
-    return this.toInfo(rel, await statFile(abs));
+  }
+
+  /** Runs `step`, which moves `temp` into place; removes `temp` if it fails, then syncs the folder. */
+  private async publish(temp: string, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      await unlink(temp).catch(() => undefined);
+      throw err;
+    }
+    if (this.fsync) await syncDirectory(path.dirname(temp));
   }
 
   private toInfo(rel: string, st: BigIntStats): WopiFileInfo {
@@ -193,7 +311,7 @@ export class FileSystemStorage implements WopiStorage {
   private async resolveId(fileId: string): Promise<{ abs: string; rel: string }> {
     if (!FILE_ID_PATTERN.test(fileId)) throw new FileNotFoundError();
     const rel = await readTextIfExists(this.idRecord(fileId));
-    if (rel === undefined) throw new FileNotFoundError();
+    if (rel === undefined || rel === TOMBSTONE) throw new FileNotFoundError();
     return { abs: await this.resolveExisting(this.normalise(rel)), rel };
   }
 
@@ -222,13 +340,62 @@ export class FileSystemStorage implements WopiStorage {
     return real;
   }
 
+  private userRecord(userId: string): string {
+    return path.join(this.metadataDir, 'users', hash(`user:${userId}`));
+  }
+
   private idRecord(fileId: string): string {
     return path.join(this.metadataDir, 'ids', fileId);
   }
 
-  private pathRecord(pathKey: string): string {
-    return path.join(this.metadataDir, 'paths', pathKey);
+  private pathRecord(key: string): string {
+    return path.join(this.metadataDir, 'paths', key);
   }
+}
+
+/** What an ID record holds once its file is deleted; no path can contain a NUL. */
+const TOMBSTONE = '\0deleted';
+
+/**
+ * Runs `work`, which consumes `content`, with the body guarded from its first moment: an abort of
+ * `signal` destroys it, and an error it emits before `work` starts reading cannot go unhandled.
+ */
+async function withBody<T>(content: Readable, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  const release = destroyOnAbort(content, signal);
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}
+
+/** The relative path of `name` in the same folder as the file at `rel`. */
+function sibling(rel: string, name: string): string {
+  const legal = checkFileName(name);
+  if (!legal.ok) throw new BadRequestError(legal.reason);
+  const dir = path.posix.dirname(rel);
+  return dir === '.' ? name : `${dir}/${name}`;
+}
+
+function pathKey(rel: string): string {
+  return hash(`path:${rel}`);
+}
+
+/** Hard-links `existing` as `newPath`; false when `newPath` is taken. */
+async function linkIfFree(existing: string, newPath: string): Promise<boolean> {
+  try {
+    await link(existing, newPath);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+async function unlinkIfExists(file: string): Promise<void> {
+  await unlink(file).catch((err: unknown) => {
+    if (errorCode(err) !== 'ENOENT') throw err;
+  });
 }
 
 function hash(text: string): string {
@@ -275,11 +442,7 @@ async function createExclusively(file: string, text: string): Promise<boolean> {
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(temp, text, { flag: 'wx' });
   try {
-    await link(temp, file);
-    return true;
-  } catch (err) {
-    if (errorCode(err) === 'EEXIST') return false;
-    throw err;
+    return await linkIfFree(temp, file);
   } finally {
     await unlink(temp);
   }

@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import type { WopiAuth, WopiPermissions, WopiPrincipal } from './auth';
+import type { IssuedToken, IssueTokenRequest, WopiAuth, WopiPermissions, WopiPrincipal } from './auth';
 import { InvalidTokenError, WopiConfigError } from '../errors';
 import { log } from '../log';
 
@@ -18,23 +18,6 @@ export interface JwtAuthOptions {
   issuer?: string;
   /** `aud` claim set on issue and required on verify. */
   audience?: string;
-}
-
-export interface IssueTokenRequest {
-  /** The one file this token opens. */
-  fileId: string;
-  userId: string;
-  userFriendlyName?: string;
-  permissions: WopiPermissions;
-  /** Lifetime in seconds; default the `tokenTtlSeconds` option. */
-  ttlSeconds?: number;
-}
-
-export interface IssuedToken {
-  /** Pass to the editor as `access_token`. */
-  accessToken: string;
-  /** Pass to the editor as `access_token_ttl`: the expiry in milliseconds since the Unix epoch. */
-  accessTokenTtl: number;
 }
 
 interface TokenClaims {

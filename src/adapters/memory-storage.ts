@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import type { WopiFileContent, WopiFileInfo, WopiStorage, WopiWriteContext } from './storage';
-import { FileNotFoundError, WopiConfigError } from '../errors';
+import type { WopiCreatedFile, WopiFileContent, WopiFileInfo, WopiRelativeTarget, WopiStorage, WopiWriteContext } from './storage';
+import { FileExistsError, FileNotFoundError, WopiConfigError } from '../errors';
 import { DEFAULT_OWNER_ID, FILE_ID_PATTERN, newFileId } from './file-id';
 import { destroyOnAbort } from './abort';
 
@@ -23,10 +23,13 @@ export interface MemoryFileOptions {
 
 /**
  * Files held in memory: for tests, demos and examples. Content is buffered by nature, so do not
- * use it for large files or in production.
+ * use it for large files or in production. All files live in one flat folder, so "next to" a
+ * file (PutRelativeFile) means among all files; PutRelativeFile and RenameFile never give two
+ * files the same name.
  */
 export class MemoryStorage implements WopiStorage {
   private readonly files = new Map<string, StoredFile>();
+  private readonly userInfo = new Map<string, string>();
 
   /** Adds a file and returns its ID. */
   addFile(name: string, content: Buffer | string = '', options: MemoryFileOptions = {}): string {
@@ -70,22 +73,70 @@ export class MemoryStorage implements WopiStorage {
 
   async writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo> {
     this.get(fileId);
-    context.signal.throwIfAborted();
-    const chunks: Buffer[] = [];
-    const release = destroyOnAbort(content, context.signal);
-    try {
-      for await (const chunk of content) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
-    } finally {
-      release();
-    }
-    context.signal.throwIfAborted();
+    const bytes = await collect(content, context.signal);
     // Looked up again: the file may have been removed while the body was arriving.
     const file = this.get(fileId);
-    file.content = Buffer.concat(chunks);
-    file.sha256 = sha256(file.content);
-    file.version += 1;
-    file.lastModifiedTime = nextModifiedTime(file.lastModifiedTime);
+    replaceContent(file, bytes);
     return toInfo(file);
+  }
+
+  async findRelativeFile(fileId: string, name: string): Promise<string | null> {
+    this.get(fileId);
+    return this.idOfName(name) ?? null;
+  }
+
+  async createRelativeFile(
+    fileId: string,
+    content: Readable,
+    target: WopiRelativeTarget,
+    context: WopiWriteContext,
+  ): Promise<WopiCreatedFile> {
+    this.get(fileId);
+    const bytes = await collect(content, context.signal);
+    for (const name of target.candidates) {
+      const existing = this.idOfName(name);
+      if (existing !== undefined && target.overwrite) {
+        const file = this.get(existing);
+        replaceContent(file, bytes);
+        return { fileId: existing, info: toInfo(file) };
+      }
+      if (existing === undefined) {
+        const newId = this.addFile(name, bytes, { ownerId: this.get(fileId).ownerId });
+        return { fileId: newId, info: toInfo(this.get(newId)) };
+      }
+    }
+    throw new FileExistsError();
+  }
+
+  async renameFile(fileId: string, candidates: Iterable<string>): Promise<WopiFileInfo> {
+    const file = this.get(fileId);
+    for (const name of candidates) {
+      const holder = this.idOfName(name);
+      if (holder === undefined || holder === fileId) {
+        file.name = name;
+        return toInfo(file);
+      }
+    }
+    throw new FileExistsError();
+  }
+
+  async deleteFile(fileId: string): Promise<void> {
+    this.get(fileId);
+    this.files.delete(fileId);
+  }
+
+  async putUserInfo(userId: string, userInfo: string): Promise<void> {
+    this.userInfo.set(userId, userInfo);
+  }
+
+  async getUserInfo(userId: string): Promise<string | undefined> {
+    return this.userInfo.get(userId);
+  }
+
+  /** The ID of the file called `name`, if any (names are compared exactly). */
+  private idOfName(name: string): string | undefined {
+    for (const [id, file] of this.files) if (file.name === name) return id;
+    return undefined;
   }
 
   private get(fileId: string): StoredFile {
@@ -93,6 +144,27 @@ export class MemoryStorage implements WopiStorage {
     if (!file) throw new FileNotFoundError();
     return file;
   }
+}
+
+/** Reads a whole body into memory, stopping at once when `signal` aborts. */
+async function collect(content: Readable, signal: AbortSignal): Promise<Buffer> {
+  signal.throwIfAborted();
+  const chunks: Buffer[] = [];
+  const release = destroyOnAbort(content, signal);
+  try {
+    for await (const chunk of content) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+  } finally {
+    release();
+  }
+  signal.throwIfAborted();
+  return Buffer.concat(chunks);
+}
+
+function replaceContent(file: StoredFile, bytes: Buffer): void {
+  file.content = bytes;
+  file.sha256 = sha256(bytes);
+  file.version += 1;
+  file.lastModifiedTime = nextModifiedTime(file.lastModifiedTime);
 }
 
 function toInfo(file: StoredFile): WopiFileInfo {

@@ -56,8 +56,30 @@ export interface WopiWriteContext {
   isAutosave?: boolean;
   /** Collabora's `IsExitSave`: true for the save made when the last editor leaves. */
   isExitSave?: boolean;
+  /** `X-WOPI-FileConversion` (PutRelativeFile only): the editor converted a binary format, e.g. .doc → .docx. */
+  fileConversion?: boolean;
   /** Aborted when the client goes away; stop writing and leave the old content as it was. */
   signal: AbortSignal;
+}
+
+/** Where PutRelativeFile puts the new file: the first free name among `candidates`. */
+export interface WopiRelativeTarget {
+  /**
+   * Legal file names to try in order (the router has already checked them). Use the first one
+   * that no file next to the original has. An exact-name request gives exactly one name.
+   */
+  candidates: Iterable<string>;
+  /**
+   * When true (exact name with `X-WOPI-OverwriteRelativeTarget: true`), replace the file that
+   * has the first name, keeping that file's ID, instead of moving on to the next name.
+   */
+  overwrite: boolean;
+}
+
+/** A file PutRelativeFile created (or overwrote). */
+export interface WopiCreatedFile {
+  fileId: string;
+  info: WopiFileInfo;
 }
 
 export interface WopiStorage {
@@ -86,4 +108,59 @@ export interface WopiStorage {
    * @throws FileNotFoundError when no file has this ID.
    */
   writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo>;
+
+  // Optional capabilities. A storage without one of them makes the router report the
+  // corresponding CheckFileInfo flag as false and answer the operation with 501.
+
+  /**
+   * PutRelativeFile (with {@link createRelativeFile}): the ID of the file named `name` in the same
+   * folder (container) as `fileId`, or `null` when there is none.
+   *
+   * @throws FileNotFoundError when `fileId` itself does not exist.
+   */
+  findRelativeFile?(fileId: string, name: string): Promise<string | null>;
+
+  /**
+   * PutRelativeFile (with {@link findRelativeFile}): creates a new file in the same folder as
+   * `fileId` from `content`, named with the first free name of `target.candidates` (or replacing
+   * the first when `target.overwrite`). Atomic like {@link writeFile}: on failure or abort no new
+   * file appears and nothing is overwritten. Never overwrite unless `target.overwrite` is true.
+   *
+   * @throws FileNotFoundError when `fileId` does not exist.
+   * @throws FileExistsError when every candidate name is taken.
+   */
+  createRelativeFile?(
+    fileId: string,
+    content: Readable,
+    target: WopiRelativeTarget,
+    context: WopiWriteContext,
+  ): Promise<WopiCreatedFile>;
+
+  /**
+   * RenameFile: gives the file the first free name of `candidates` (full names, extension
+   * included, already checked as legal). The file ID must not change. Resolves with the new
+   * metadata.
+   *
+   * @throws FileNotFoundError when no file has this ID.
+   * @throws FileExistsError when every candidate name is taken.
+   */
+  renameFile?(fileId: string, candidates: Iterable<string>): Promise<WopiFileInfo>;
+
+  /**
+   * DeleteFile: removes the file. Its ID must not resolve afterwards.
+   *
+   * @throws FileNotFoundError when no file has this ID.
+   */
+  deleteFile?(fileId: string): Promise<void>;
+
+  /**
+   * PutUserInfo (with {@link getUserInfo}): stores `userInfo` (at most 1024 characters) for the user.
+   */
+  putUserInfo?(userId: string, userInfo: string): Promise<void>;
+
+  /**
+   * CheckFileInfo `UserInfo` (with {@link putUserInfo}): what PutUserInfo last stored for the
+   * user, or `undefined` when nothing was stored.
+   */
+  getUserInfo?(userId: string): Promise<string | undefined>;
 }

@@ -16,12 +16,15 @@ export const USAGE = `Usage:
       --port N              port to listen on (default 8080; 0 picks a free one)
       --host H              interface to bind (default 127.0.0.1)
       --secret S            JWT secret, at least 32 bytes (default: $WOPI_SECRET, else a random one per run)
-      --max-file-size BYTES largest body PutFile accepts (default 104857600)
+      --max-file-size BYTES largest body PutFile and PutRelativeFile accept (default 104857600)
       --public-url URL      base URL editors use to reach this server (default http://HOST:PORT)
       --user ID             user ID in the printed tokens (default "user")
       --user-name NAME      display name in the printed tokens (default "Demo User")
       --read-only           print read-only tokens
+      --no-create           print tokens that may not create files (Save As answers 501)
       --ttl SECONDS         lifetime of the printed tokens (default 36000)
+      --redis URL           share locks through Redis (needs the "redis" package), e.g. redis://127.0.0.1:6379
+      --redis-prefix P      key prefix in Redis (default "express-wopi:")
       --json                print JSON lines: one "listening" event, then one "file" event per file
 
   express-wopi token --file-id ID [options]   print an access token for one file
@@ -29,6 +32,7 @@ export const USAGE = `Usage:
       --user ID             user ID (default "user")
       --user-name NAME      display name
       --read-only           no write permission
+      --no-create           may not create files (PutRelativeFile answers 501)
       --ttl SECONDS         lifetime (default 36000)
       --json                print {"accessToken":…,"accessTokenTtl":…}
 `;
@@ -82,7 +86,10 @@ async function serveCommand(args: string[], io: CliIo): Promise<RunningServer> {
       user: { type: 'string', default: 'user' },
       'user-name': { type: 'string', default: 'Demo User' },
       'read-only': { type: 'boolean', default: false },
+      'no-create': { type: 'boolean', default: false },
       ttl: { type: 'string' },
+      redis: { type: 'string' },
+      'redis-prefix': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -97,6 +104,9 @@ async function serveCommand(args: string[], io: CliIo): Promise<RunningServer> {
     userId: values.user,
     userFriendlyName: values['user-name'],
     readOnly: values['read-only'],
+    noCreate: values['no-create'],
+    ...(values.redis === undefined ? {} : { redisUrl: values.redis }),
+    ...(values['redis-prefix'] === undefined ? {} : { redisPrefix: values['redis-prefix'] }),
     ...(maxFileSize === undefined ? {} : { maxFileSize }),
     ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
     ...(values['public-url'] === undefined ? {} : { publicUrl: values['public-url'] }),
@@ -129,6 +139,7 @@ async function tokenCommand(args: string[], io: CliIo): Promise<number> {
       user: { type: 'string', default: 'user' },
       'user-name': { type: 'string' },
       'read-only': { type: 'boolean', default: false },
+      'no-create': { type: 'boolean', default: false },
       ttl: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -142,7 +153,7 @@ async function tokenCommand(args: string[], io: CliIo): Promise<number> {
   const issued = await auth.issueToken({
     fileId,
     userId: values.user,
-    permissions: { write: !values['read-only'] },
+    permissions: { write: !values['read-only'], ...(values['no-create'] ? { create: false } : {}) },
     ...(values['user-name'] === undefined ? {} : { userFriendlyName: values['user-name'] }),
     ...(values.ttl === undefined ? {} : { ttlSeconds: integerOption('--ttl', values.ttl, 1) }),
   });

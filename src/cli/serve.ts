@@ -1,11 +1,17 @@
-import express from 'express';
+import express, { type Request, type Response } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createWopiRouter } from '../router';
 import { FileSystemStorage } from '../adapters/fs-storage';
 import { MemoryLockStore } from '../adapters/memory-locks';
-import { JwtAuth, type IssuedToken } from '../adapters/jwt-auth';
+import { RedisLockStore } from '../adapters/redis-locks';
+import { log } from '../log';
+import { JwtAuth } from '../adapters/jwt-auth';
+import type { IssuedToken, WopiPermissions } from '../adapters/auth';
+import { WopiError } from '../errors';
+
+const redisLog = log('cli');
 
 export interface ServeOptions {
   /** Folder to serve. */
@@ -22,6 +28,12 @@ export interface ServeOptions {
   userFriendlyName: string;
   /** Issue read-only tokens. */
   readOnly: boolean;
+  /** Issue tokens that may not create files (PutRelativeFile answers 501, `UserCanNotWriteRelative: true`). */
+  noCreate?: boolean;
+  /** Share locks through this Redis (needs the `redis` package installed); default in-process locks. */
+  redisUrl?: string;
+  /** Key prefix in Redis. */
+  redisPrefix?: string;
   /** Lifetime of printed tokens in seconds. */
   ttlSeconds?: number;
 }
@@ -43,6 +55,22 @@ export interface RunningServer {
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const storage = new FileSystemStorage({ root: path.resolve(options.dir) });
   const auth = new JwtAuth({ secret: options.secret });
+  const permissions: WopiPermissions = { write: !options.readOnly, ...(options.noCreate ? { create: false } : {}) };
+  const issue = (fileId: string): Promise<IssuedToken> =>
+    auth.issueToken({
+      fileId,
+      userId: options.userId,
+      userFriendlyName: options.userFriendlyName,
+      permissions,
+      ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
+    });
+  const origin = (req: Request): string => options.publicUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host')}`;
+
+  const redis = options.redisUrl === undefined ? undefined : await connectRedis(options.redisUrl);
+  const locks = redis
+    ? new RedisLockStore({ client: redis, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) })
+    : new MemoryLockStore();
+
   const app = express();
   app.disable('x-powered-by');
   app.use(
@@ -50,10 +78,37 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     createWopiRouter({
       storage,
       auth,
-      locks: new MemoryLockStore(),
+      locks,
       ...(options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize }),
+      ...(options.publicUrl === undefined ? {} : { publicUrl: `${options.publicUrl.replace(/\/+$/, '')}/wopi` }),
+      hostUrls: ({ req, fileId }) => ({
+        HostViewUrl: `${origin(req)}/host/view/${fileId}`,
+        HostEditUrl: `${origin(req)}/host/edit/${fileId}`,
+      }),
     }),
   );
+  // A bare host page per file: what a WOPI client needs to open it (WOPISrc and a fresh token).
+  for (const action of ['view', 'edit'] as const) {
+    app.get(`/host/${action}/:fileId`, (req: Request, res: Response) => {
+      void hostPage(req, res, action).catch(() => res.status(500).type('text/plain').send('Internal Server Error'));
+    });
+  }
+  const hostPage = async (req: Request, res: Response, action: 'view' | 'edit'): Promise<void> => {
+    const fileId = String(req.params.fileId);
+    const file = await storage.getFileInfo(fileId).catch((err: unknown) => {
+      if (WopiError.is(err) && err.status === 404) return undefined;
+      throw err;
+    });
+    if (!file) {
+      res.status(404).type('text/plain').send('File not found');
+      return;
+    }
+    const token = await issue(fileId);
+    res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.set('Cache-Control', 'no-store');
+    res.type('html').send(renderHostPage(action, file.name, `${origin(req)}/wopi/files/${fileId}`, token));
+  };
+
   const entries = await storage.list();
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -67,23 +122,69 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   const files: ServedFile[] = [];
   for (const entry of entries) {
-    const token = await auth.issueToken({
-      fileId: entry.fileId,
-      userId: options.userId,
-      userFriendlyName: options.userFriendlyName,
-      permissions: { write: !options.readOnly },
-      ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
-    });
-    files.push({ name: entry.path, fileId: entry.fileId, wopiSrc: `${url}/files/${entry.fileId}`, ...token });
+    files.push({ name: entry.path, fileId: entry.fileId, wopiSrc: `${url}/files/${entry.fileId}`, ...(await issue(entry.fileId)) });
   }
 
   return {
     url,
     files,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await redis?.close();
+    },
   };
+}
+
+interface ConnectedRedis {
+  sendCommand(args: string[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to Redis with the `redis` package (node-redis), loaded only when asked for: it is an
+ * optional peer dependency of express-wopi, not something every install carries.
+ */
+async function connectRedis(url: string): Promise<ConnectedRedis> {
+  let createClient: (options: object) => {
+    connect(): Promise<unknown>;
+    on(event: 'error', listener: (err: Error) => void): unknown;
+    sendCommand(args: string[]): Promise<unknown>;
+    close?(): Promise<unknown>;
+    quit(): Promise<unknown>;
+  };
+  try {
+    ({ createClient } = require('redis'));
+  } catch {
+    throw new Error('--redis needs the "redis" package: npm install redis');
+  }
+  const client = createClient({ url, socket: { connectTimeout: 5000 } });
+  // Connection errors surface through the lock store (500 for the request); keep them off the console.
+  client.on('error', (err) => redisLog('redis client: %s', err.message));
+  await client.connect();
+  return {
+    sendCommand: (args) => client.sendCommand(args),
+    close: async () => {
+      await (client.close ? client.close() : client.quit()).catch(() => undefined);
+    },
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function renderHostPage(action: 'view' | 'edit', name: string, wopiSrc: string, token: IssuedToken): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(name)} (${action})</title>
+<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}code{word-break:break-all}</style></head>
+<body><h1>${escapeHtml(name)}</h1>
+<p>Host page (${action}) of <code>express-wopi serve</code>. Point a WOPI client at this file with:</p>
+<dl><dt>WOPISrc</dt><dd><code>${escapeHtml(wopiSrc)}</code></dd>
+<dt>access_token</dt><dd><code>${escapeHtml(token.accessToken)}</code></dd>
+<dt>access_token_ttl</dt><dd><code>${token.accessTokenTtl}</code></dd></dl>
+</body></html>
+`;
 }

@@ -1,8 +1,5 @@
 import type { WopiOperation } from './operation';
-import { buildCheckFileInfo, type HostCapabilities } from '../protocol/check-file-info';
-
-/** Operations this release implements beyond the core set; all are answered 501 for now. */
-const CAPABILITIES: HostCapabilities = { rename: false, deleteFile: false, putRelative: false, userInfo: false };
+import { buildCheckFileInfo } from '../protocol/check-file-info';
 
 /** CheckFileInfo — `GET /files/:id`: file metadata, the user's permissions, the host's capabilities. */
 export const checkFileInfo: WopiOperation = {
@@ -10,10 +7,16 @@ export const checkFileInfo: WopiOperation = {
   logName: 'check-file-info',
   requiresWrite: false,
   async run(ctx) {
-    const { storage, checkFileInfo: hook } = ctx.options;
-    const file = await storage.getFileInfo(ctx.fileId);
-    const info = buildCheckFileInfo(file, ctx.user, CAPABILITIES);
-    const extra = hook ? await hook({ req: ctx.req, fileId: ctx.fileId, file, user: ctx.user }) : undefined;
-    return { json: extra ? { ...info, ...extra } : info };
+    const { storage, capabilities, checkFileInfo: hook, hostUrls } = ctx.options;
+    const { req, fileId, user } = ctx;
+    const file = await storage.getFileInfo(fileId);
+    const info = buildCheckFileInfo(file, user, capabilities);
+    if (capabilities.userInfo) {
+      const userInfo = await storage.getUserInfo?.(user.userId);
+      if (userInfo !== undefined) info.UserInfo = userInfo;
+    }
+    const urls = hostUrls ? await hostUrls({ req, fileId, name: file.name, user }) : undefined;
+    const extra = hook ? await hook({ req, fileId, file, user }) : undefined;
+    return { json: { ...info, ...urls, ...extra } };
   },
 };

@@ -6,6 +6,7 @@
 import type { WopiPrincipal } from '../adapters/auth';
 import type { WopiFileInfo } from '../adapters/storage';
 import { formatLastModifiedTime } from './timestamp';
+import { canCreate, canRename, canWrite } from './permissions';
 
 /** CheckFileInfo JSON. The typed members are the ones the router sets; any other WOPI, ONLYOFFICE or Collabora property may be added by the hook. */
 export interface CheckFileInfoResponse {
@@ -29,6 +30,7 @@ export interface CheckFileInfoResponse {
   SupportsRename: boolean;
   SupportsDeleteFile: boolean;
   SupportsUserInfo: boolean;
+  UserInfo?: string;
   PostMessageOrigin?: string;
   HostEditUrl?: string;
   HostViewUrl?: string;
@@ -41,11 +43,15 @@ export interface CheckFileInfoResponse {
   [property: string]: unknown;
 }
 
-/** What the router can do beyond the core operations; each flag is true only when implemented. */
+/** What the host can do beyond the core operations, as the configured adapters allow. */
 export interface HostCapabilities {
-  rename: boolean;
-  deleteFile: boolean;
+  /** PutRelativeFile: the storage can find and create files next to another, the auth can issue tokens. */
   putRelative: boolean;
+  /** RenameFile. */
+  rename: boolean;
+  /** DeleteFile. */
+  deleteFile: boolean;
+  /** PutUserInfo and CheckFileInfo `UserInfo`. */
   userInfo: boolean;
 }
 
@@ -57,9 +63,7 @@ export function fileExtension(name: string): string {
 
 /** Builds the CheckFileInfo properties the router is responsible for. Pure. */
 export function buildCheckFileInfo(file: WopiFileInfo, user: WopiPrincipal, capabilities: HostCapabilities): CheckFileInfoResponse {
-  const canWrite = user.permissions.write === true;
-  const canCreate = user.permissions.create ?? canWrite;
-  const canRename = user.permissions.rename ?? canWrite;
+  const writable = canWrite(user);
   const info: CheckFileInfoResponse = {
     BaseFileName: file.name,
     OwnerId: file.ownerId,
@@ -68,10 +72,10 @@ export function buildCheckFileInfo(file: WopiFileInfo, user: WopiPrincipal, capa
     Version: file.version,
     LastModifiedTime: formatLastModifiedTime(file.lastModifiedTime),
     FileExtension: fileExtension(file.name),
-    UserCanWrite: canWrite,
-    ReadOnly: !canWrite,
-    UserCanRename: capabilities.rename && canWrite && canRename,
-    UserCanNotWriteRelative: !(capabilities.putRelative && canCreate),
+    UserCanWrite: writable,
+    ReadOnly: !writable,
+    UserCanRename: capabilities.rename && canRename(user),
+    UserCanNotWriteRelative: !(capabilities.putRelative && canCreate(user)),
     SupportsLocks: true,
     SupportsGetLock: true,
     SupportsExtendedLockLength: true,

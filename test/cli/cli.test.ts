@@ -4,6 +4,7 @@
  */
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -248,6 +249,166 @@ describe('serve (in-process)', () => {
     }
   });
 
+  describe('Save As (PutRelativeFile) and the host pages', () => {
+    const q = (token: string): string => `?access_token=${encodeURIComponent(token)}`;
+    const putRelative = (f: { wopiSrc: string; accessToken: string }, headers: Record<string, string>, body = 'PDF BYTES'): Promise<Response> =>
+      fetch(`${f.wopiSrc}${q(f.accessToken)}`, {
+        method: 'POST',
+        headers: { 'X-WOPI-Override': 'PUT_RELATIVE', 'Content-Type': 'application/octet-stream', ...headers },
+        body,
+      });
+
+    /** Decodes the character references escapeHtml-like functions produce. */
+    const unescapeHtml = (html: string): string =>
+      html
+        .replace(/&#(\d+);/g, (_m, d: string) => String.fromCharCode(Number(d)))
+        .replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&');
+
+    /** The WOPISrc and access token a host page shows. */
+    function hostPageFields(html: string): { title: string; wopiSrc: string; accessToken: string } {
+      const title = /<h1>([^<]*)<\/h1>/.exec(html)?.[1];
+      const wopiSrc = /<dt>WOPISrc<\/dt><dd><code>([^<]*)<\/code>/.exec(html)?.[1];
+      const accessToken = /<dt>access_token<\/dt><dd><code>([^<]*)<\/code>/.exec(html)?.[1];
+      if (title === undefined || wopiSrc === undefined || accessToken === undefined) throw new Error(`unexpected host page: ${html}`);
+      return { title: unescapeHtml(title), wopiSrc: unescapeHtml(wopiSrc), accessToken: unescapeHtml(accessToken) };
+    }
+
+    test('--no-create: UserCanNotWriteRelative true and PutRelativeFile 501, nothing written', async () => {
+      const { cap } = await startServe([dir, '--port', '0', '--json', '--no-create', '--secret', SECRET]);
+      const f = (jsonLines(cap.out()).slice(1) as unknown as FileEvent[]).find((x) => x.name === 'report.docx')!;
+      const { status, body } = await checkFileInfo(f);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ UserCanNotWriteRelative: true, UserCanWrite: true });
+      await expect(new JwtAuth({ secret: SECRET }).authenticate(f.accessToken, f.fileId)).resolves.toEqual({
+        userId: 'user',
+        userFriendlyName: 'Demo User',
+        permissions: { write: true, create: false },
+      });
+      for (const headers of [{ 'X-WOPI-SuggestedTarget': '.pdf' }, { 'X-WOPI-RelativeTarget': 'copy.docx' }] as Array<Record<string, string>>) {
+        const res = await putRelative(f, headers);
+        expect(res.status).toBe(501);
+        await res.arrayBuffer();
+      }
+      expect(readdirSync(dir).sort()).toEqual(['.express-wopi', '.hidden.docx', 'report.docx', 'sub']);
+    });
+
+    test('--read-only --no-create: neither write nor create', async () => {
+      const { cap } = await startServe([dir, '--port', '0', '--json', '--read-only', '--no-create', '--secret', SECRET]);
+      const f = (jsonLines(cap.out()).slice(1) as unknown as FileEvent[])[0]!;
+      await expect(new JwtAuth({ secret: SECRET }).authenticate(f.accessToken, f.fileId)).resolves.toMatchObject({
+        permissions: { write: false, create: false },
+      });
+      expect((await checkFileInfo(f)).body).toMatchObject({ UserCanWrite: false, UserCanNotWriteRelative: true });
+    });
+
+    test('without --no-create: PutRelativeFile 200 with a working Url and /host/view, /host/edit pages for the new file', async () => {
+      const { server, cap } = await startServe([dir, '--port', '0', '--json', '--secret', SECRET]);
+      const f = (jsonLines(cap.out()).slice(1) as unknown as FileEvent[]).find((x) => x.name === 'report.docx')!;
+      expect((await checkFileInfo(f)).body.UserCanNotWriteRelative).toBe(false);
+
+      const res = await putRelative(f, { 'X-WOPI-SuggestedTarget': '.pdf' });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { Name: string; Url: string; HostViewUrl: string; HostEditUrl: string };
+      expect(Object.keys(body).sort()).toEqual(['HostEditUrl', 'HostViewUrl', 'Name', 'Url']);
+      expect(body.Name).toBe('report.pdf');
+      expect(readFileSync(path.join(dir, 'report.pdf'), 'utf8')).toBe('PDF BYTES');
+
+      const m = /^(.*)\/files\/([A-Za-z0-9_-]+)\?access_token=([^&]+)$/.exec(body.Url);
+      expect(m).not.toBeNull();
+      const [, base, newId, encodedToken] = m!;
+      expect(base).toBe(server.url);
+      expect(newId).not.toBe(f.fileId);
+      const newFile = { wopiSrc: `${server.url}/files/${newId}`, accessToken: decodeURIComponent(encodedToken!) };
+      expect(await checkFileInfo(newFile)).toEqual({ status: 200, body: expect.objectContaining({ BaseFileName: 'report.pdf', UserId: 'user' }) });
+
+      const origin = server.url.replace(/\/wopi$/, '');
+      expect(body.HostViewUrl).toBe(`${origin}/host/view/${newId}`);
+      expect(body.HostEditUrl).toBe(`${origin}/host/edit/${newId}`);
+      // CheckFileInfo reports the same pages.
+      expect((await checkFileInfo(newFile)).body).toMatchObject({ HostViewUrl: body.HostViewUrl, HostEditUrl: body.HostEditUrl });
+
+      for (const [action, url] of [['view', body.HostViewUrl], ['edit', body.HostEditUrl]] as const) {
+        const page = await fetch(url);
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+        expect(page.headers.get('cache-control')).toBe('no-store');
+        expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+        const html = await page.text();
+        expect(html).toContain(`(${action})`);
+        const fields = hostPageFields(html);
+        expect(fields.title).toBe('report.pdf');
+        expect(fields.wopiSrc).toBe(newFile.wopiSrc);
+        // The page's token opens the file it is for, and only that one.
+        expect(await checkFileInfo({ wopiSrc: fields.wopiSrc, accessToken: fields.accessToken })).toEqual({
+          status: 200,
+          body: expect.objectContaining({ BaseFileName: 'report.pdf', UserCanWrite: true }),
+        });
+        expect((await checkFileInfo({ wopiSrc: f.wopiSrc, accessToken: fields.accessToken })).status).toBe(401);
+      }
+    });
+
+    test('a host page escapes the file name and shows a working token', async () => {
+      const odd = `a&b<c>"d'.docx`;
+      writeFileSync(path.join(dir, odd), 'odd');
+      const { server } = await startServe([dir, '--port', '0', '--json', '--secret', SECRET]);
+      const f = server.files.find((x) => x.name === odd);
+      expect(f).toBeDefined();
+      const origin = server.url.replace(/\/wopi$/, '');
+      const page = await fetch(`${origin}/host/edit/${f!.fileId}`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).not.toContain('<c>');
+      expect(html).not.toContain('a&b');
+      expect(html).not.toContain(`"d'`);
+      const fields = hostPageFields(html);
+      expect(fields.title).toBe(odd);
+      expect(/<title>([^<]*)<\/title>/.exec(html)?.[1]).toBeDefined();
+      expect(unescapeHtml(/<title>([^<]*)<\/title>/.exec(html)![1]!)).toBe(`${odd} (edit)`);
+      expect(fields.wopiSrc).toBe(f!.wopiSrc);
+      const { status, body } = await checkFileInfo(fields);
+      expect(status).toBe(200);
+      expect(body.BaseFileName).toBe(odd);
+    });
+
+    test('--public-url is the origin of the Url and of the host pages', async () => {
+      // The server is reached locally while everything it prints names the public URL, so pick the port here.
+      const port = await freePort();
+      const { server } = await startServe([dir, '--port', String(port), '--json', '--public-url', 'https://wopi.example.com/', '--secret', SECRET]);
+      expect(server.url).toBe('https://wopi.example.com/wopi');
+      const f = server.files.find((x) => x.name === 'report.docx')!;
+      const res = await fetch(`http://127.0.0.1:${port}/wopi/files/${f.fileId}${q(f.accessToken)}`, {
+        method: 'POST',
+        headers: { 'X-WOPI-Override': 'PUT_RELATIVE', 'X-WOPI-SuggestedTarget': '.pdf', 'Content-Type': 'application/octet-stream' },
+        body: 'x',
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { Url: string; HostViewUrl: string; HostEditUrl: string };
+      const newId = /\/files\/([A-Za-z0-9_-]+)\?/.exec(body.Url)?.[1];
+      expect(newId).toBeDefined();
+      expect(body.Url.startsWith(`https://wopi.example.com/wopi/files/${newId}?access_token=`)).toBe(true);
+      expect(body.HostViewUrl).toBe(`https://wopi.example.com/host/view/${newId}`);
+      expect(body.HostEditUrl).toBe(`https://wopi.example.com/host/edit/${newId}`);
+      // The host page, fetched locally, shows the public WOPISrc.
+      const page = await fetch(`http://127.0.0.1:${port}/host/view/${newId}`);
+      expect(hostPageFields(await page.text()).wopiSrc).toBe(`https://wopi.example.com/wopi/files/${newId}`);
+    });
+
+    test.each(['nope', 'aaaaaaaaaaaaaaaaaaaaaa', '..%2F..%2Fetc%2Fpasswd', 'report.docx'])('GET /host/view/%s → 404', async (id) => {
+      const { server } = await startServe([dir, '--port', '0', '--json']);
+      const origin = server.url.replace(/\/wopi$/, '');
+      for (const action of ['view', 'edit']) {
+        const res = await fetch(`${origin}/host/${action}/${id}`);
+        expect(res.status).toBe(404);
+        const text = await res.text();
+        expect(text).not.toContain('access_token');
+      }
+    });
+  });
+
   describe('bad usage exits 2 with the usage on stderr', () => {
     test.each([
       ['no folder', ['serve', '--port', '0']],
@@ -318,6 +479,18 @@ describe('token', () => {
     expect(parsed.accessTokenTtl).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 36_000_000);
     expect(parsed.accessTokenTtl).toBeLessThanOrEqual(Date.now() + 36_000_000);
     await expect(new JwtAuth({ secret: SECRET }).authenticate(parsed.accessToken, 'X')).resolves.toMatchObject({ userId: 'user' });
+  });
+
+  test('--no-create gives create: false (with and without --read-only)', async () => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const writer = await run(['--secret', SECRET, '--file-id', 'X', '--no-create']);
+    expect(writer.code).toBe(0);
+    await expect(auth.authenticate(writer.out.trim(), 'X')).resolves.toEqual({ userId: 'user', permissions: { write: true, create: false } });
+    const reader = await run(['--secret', SECRET, '--file-id', 'X', '--no-create', '--read-only']);
+    await expect(auth.authenticate(reader.out.trim(), 'X')).resolves.toEqual({ userId: 'user', permissions: { write: false, create: false } });
+    // Without the flag, create is left to default (absent, i.e. same as write).
+    const plain = await run(['--secret', SECRET, '--file-id', 'X']);
+    expect((await auth.authenticate(plain.out.trim(), 'X')).permissions).not.toHaveProperty('create');
   });
 
   test('--read-only gives write: false; --user/--user-name/--ttl are honoured', async () => {
@@ -435,6 +608,18 @@ describe('the built CLI as a process', () => {
     expect(stderr()).toBe('');
   });
 });
+
+/** A port that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -9,7 +9,17 @@ import type { Readable } from 'node:stream';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import type express from 'express';
-import { MemoryLockStore, type LockOutcome, type WopiFileInfo, type WopiLockStore, type WopiStorage, type WopiWriteContext } from '../../src';
+import {
+  MemoryLockStore,
+  type LockOutcome,
+  type WopiAuth,
+  type WopiCreatedFile,
+  type WopiFileInfo,
+  type WopiLockStore,
+  type WopiRelativeTarget,
+  type WopiStorage,
+  type WopiWriteContext,
+} from '../../src';
 import { createApp, TEST_SECRET } from './create-app';
 
 type App = express.Express | http.Server;
@@ -261,4 +271,84 @@ export async function setupLockApp(
   const app = createApp({ storage: fixture.storage, locks, ...(options.lockTtlMs === undefined ? {} : { lockTtlMs: options.lockTtlMs }) });
   const t = await app.token(fileId);
   return { ...app, clock, fileId, t };
+}
+
+// ---------------------------------------------------------------------------------------------
+// PutRelativeFile, RenameFile, DeleteFile, PutUserInfo.
+
+/** `POST /files/:id` with `X-WOPI-Override: PUT_RELATIVE`, `headers` and a binary body. */
+export function putRelativeReq(
+  app: App,
+  fileId: string,
+  token: string | undefined,
+  body: Buffer | string,
+  headers: Record<string, string> = {},
+  mount = '/wopi',
+) {
+  let req = request(app).post(fileUrl(fileId, mount));
+  if (token !== undefined) req = req.query({ access_token: token });
+  return req
+    .set('Content-Type', 'application/octet-stream')
+    .set({ 'X-WOPI-Override': 'PUT_RELATIVE', ...headers })
+    .send(Buffer.from(body));
+}
+
+/** RenameFile; `requestedName` is sent as given (already UTF-7), omitted when undefined. */
+export const renameReq = (app: App, fileId: string, token: string | undefined, requestedName?: string, extra: Record<string, string> = {}) =>
+  override(app, fileId, token, 'RENAME_FILE', requestedName === undefined ? extra : { 'X-WOPI-RequestedName': requestedName, ...extra });
+
+export const deleteReq = (app: App, fileId: string, token: string | undefined, extra: Record<string, string> = {}) =>
+  override(app, fileId, token, 'DELETE', extra);
+
+/** PutUserInfo with `body` as the (UTF-8) request body. */
+export const putUserInfoReq = (app: App, fileId: string, token: string | undefined, body: Buffer | string) =>
+  override(app, fileId, token, 'PUT_USER_INFO').set('Content-Type', 'text/plain; charset=utf-8').send(Buffer.from(body));
+
+/** A storage exposing only the three core methods of `inner` (no optional capabilities). */
+export function coreOnlyStorage(inner: WopiStorage): WopiStorage {
+  return {
+    getFileInfo: (id) => inner.getFileInfo(id),
+    readFile: (id) => inner.readFile(id),
+    writeFile: (id, content, ctx) => inner.writeFile(id, content, ctx),
+  };
+}
+
+/** An auth exposing only `authenticate` of `inner` (no `issueToken`). */
+export function authenticateOnly(inner: WopiAuth): WopiAuth {
+  return { authenticate: (token, fileId) => inner.authenticate(token, fileId) };
+}
+
+/**
+ * Wraps a storage that has every optional method and records what `createRelativeFile`
+ * receives (the write context and the candidate names, materialised).
+ */
+export function recordingRelativeStorage(inner: WopiStorage): {
+  storage: WopiStorage;
+  calls: Array<{ fileId: string; candidates: string[]; overwrite: boolean; context: WopiWriteContext }>;
+} {
+  const calls: Array<{ fileId: string; candidates: string[]; overwrite: boolean; context: WopiWriteContext }> = [];
+  const need = <K extends keyof WopiStorage>(k: K): NonNullable<WopiStorage[K]> => {
+    const fn = inner[k];
+    if (typeof fn !== 'function') throw new Error(`recordingRelativeStorage: inner storage lacks ${String(k)}`);
+    return (fn as (...args: unknown[]) => unknown).bind(inner) as NonNullable<WopiStorage[K]>;
+  };
+  const create = need('createRelativeFile');
+  return {
+    calls,
+    storage: {
+      getFileInfo: need('getFileInfo'),
+      readFile: need('readFile'),
+      writeFile: need('writeFile'),
+      findRelativeFile: need('findRelativeFile'),
+      createRelativeFile: (fileId: string, content: Readable, target: WopiRelativeTarget, context: WopiWriteContext): Promise<WopiCreatedFile> => {
+        const candidates = [...target.candidates];
+        calls.push({ fileId, candidates, overwrite: target.overwrite, context });
+        return create(fileId, content, { candidates, overwrite: target.overwrite }, context);
+      },
+      renameFile: need('renameFile'),
+      deleteFile: need('deleteFile'),
+      putUserInfo: need('putUserInfo'),
+      getUserInfo: need('getUserInfo'),
+    },
+  };
 }

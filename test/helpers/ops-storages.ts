@@ -3,7 +3,7 @@
  * {@link STORAGES} (`describe.each`), against MemoryStorage and against FileSystemStorage on a real
  * temporary folder that is removed afterwards.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FileSystemStorage, MemoryStorage, type WopiStorage } from '../../src';
@@ -14,6 +14,18 @@ export interface StorageFixture {
   addFile(name: string, content?: Buffer | string): Promise<string>;
   /** The stored bytes of a file, read behind the router's back. */
   content(fileId: string): Promise<Buffer>;
+  /**
+   * Every stored file, sorted: MemoryStorage names, FileSystemStorage paths relative to the root
+   * (as `list()` reports them, so dot-files are not included).
+   */
+  names(): Promise<string[]>;
+  /**
+   * Everything in the storage's folder, dot-files (e.g. temporary files) included but the
+   * metadata folder excluded, sorted. MemoryStorage: the same as {@link names}.
+   */
+  rawNames(): Promise<string[]>;
+  /** The folder FileSystemStorage serves (undefined for MemoryStorage). */
+  root?: string;
   /** Removes whatever the fixture created. */
   cleanup(): Promise<void>;
 }
@@ -22,10 +34,13 @@ export type StorageFactory = () => Promise<StorageFixture>;
 
 async function memoryFixture(): Promise<StorageFixture> {
   const storage = new MemoryStorage();
+  const names = async (): Promise<string[]> => storage.list().map((f) => f.name).sort();
   return {
     storage,
     addFile: async (name, content = '') => storage.addFile(name, content),
     content: async (fileId) => storage.getContent(fileId),
+    names,
+    rawNames: names,
     cleanup: async () => undefined,
   };
 }
@@ -35,6 +50,7 @@ async function fileSystemFixture(): Promise<StorageFixture> {
   const storage = new FileSystemStorage({ root });
   const paths = new Map<string, string>();
   return {
+    root,
     storage,
     addFile: async (name, content = '') => {
       const abs = path.join(root, name);
@@ -44,10 +60,15 @@ async function fileSystemFixture(): Promise<StorageFixture> {
       return fileId;
     },
     content: async (fileId) => {
-      const abs = paths.get(fileId);
+      // Files the router created or renamed are found through the listing; the bytes still come
+      // straight from disk.
+      const listed = (await storage.list()).find((e) => e.fileId === fileId);
+      const abs = listed ? path.join(root, listed.path) : paths.get(fileId);
       if (abs === undefined) throw new Error(`fixture: unknown file ID ${fileId}`);
       return readFile(abs);
     },
+    names: async () => (await storage.list()).map((e) => e.path).sort(),
+    rawNames: async () => (await readdir(root)).filter((n) => n !== '.express-wopi').sort(),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
 }
@@ -81,4 +102,14 @@ export function useStorage(factory: StorageFactory): () => StorageFixture {
 export function allBytes(): Buffer {
   const up = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   return Buffer.concat([up, Buffer.from(up).reverse()]);
+}
+
+/**
+ * `test` for cases that only make sense on one storage (for example checks on the files on
+ * disk); on the other storages the case is simply not defined, rather than reported as skipped.
+ */
+export function testOnlyOn(current: string, wanted: string): jest.It {
+  if (current === wanted) return test;
+  const ignore = (): void => undefined;
+  return Object.assign(ignore, { each: () => ignore }) as unknown as jest.It;
 }

@@ -1,9 +1,9 @@
 import express from 'express';
 import request from 'supertest';
-import { createWopiRouter, JwtAuth, type CheckFileInfoHookContext } from '../../src';
+import { createWopiRouter, JwtAuth, type CheckFileInfoHookContext, type WopiPermissions } from '../../src';
 import { createApp, TEST_SECRET } from '../helpers/create-app';
 import { STORAGES, useStorage } from '../helpers/ops-storages';
-import { binaryParser, checkFileInfo, expectNoToken, failingStorage, fileUrl, signToken } from '../helpers/ops-http';
+import { binaryParser, checkFileInfo, expectNoToken, failingStorage, fileUrl, putUserInfoReq, signToken } from '../helpers/ops-http';
 
 const ISO_8601_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
@@ -52,7 +52,7 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
       expect(res.body).toMatchObject({ UserId: 'reader', UserCanWrite: false, ReadOnly: true });
     });
 
-    test('reports the Supports* flags of this release', async () => {
+    test('reports the Supports* flags of this release (built-in storage + JwtAuth support every optional operation)', async () => {
       const fileId = await fx().addFile('report.docx', 'hello');
       const { app, token } = createApp({ storage: fx().storage });
       const res = await checkFileInfo(app, fileId, await token(fileId));
@@ -62,12 +62,33 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
         SupportsGetLock: true,
         SupportsExtendedLockLength: true,
         SupportsUpdate: true,
-        SupportsRename: false,
-        SupportsDeleteFile: false,
-        SupportsUserInfo: false,
-        UserCanNotWriteRelative: true,
-        UserCanRename: false,
+        SupportsRename: true,
+        SupportsDeleteFile: true,
+        SupportsUserInfo: true,
+        UserCanNotWriteRelative: false,
+        UserCanRename: true,
       });
+      // No UserInfo until PutUserInfo stored one; no host URLs without the hostUrls option.
+      expect(res.body).not.toHaveProperty('UserInfo');
+      expect(res.body).not.toHaveProperty('HostViewUrl');
+      expect(res.body).not.toHaveProperty('HostEditUrl');
+    });
+
+    test.each([
+      ['writer', { write: true }, { UserCanWrite: true, UserCanRename: true, UserCanNotWriteRelative: false }],
+      ['writer that may not rename', { write: true, rename: false }, { UserCanWrite: true, UserCanRename: false, UserCanNotWriteRelative: false }],
+      ['writer that may not create', { write: true, create: false }, { UserCanWrite: true, UserCanRename: true, UserCanNotWriteRelative: true }],
+      ['writer with explicit rename and create', { write: true, rename: true, create: true }, { UserCanWrite: true, UserCanRename: true, UserCanNotWriteRelative: false }],
+      ['read-only', { write: false }, { UserCanWrite: false, UserCanRename: false, UserCanNotWriteRelative: true }],
+      // rename needs write access whatever the rename flag says; create stands on its own.
+      ['read-only with rename: true', { write: false, rename: true }, { UserCanWrite: false, UserCanRename: false, UserCanNotWriteRelative: true }],
+      ['read-only with create: true', { write: false, create: true }, { UserCanWrite: false, UserCanRename: false, UserCanNotWriteRelative: false }],
+    ] as Array<[string, WopiPermissions, Record<string, boolean>]>)('permission flags for a %s', async (_label, permissions, expected) => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({ storage: fx().storage });
+      const res = await checkFileInfo(app, fileId, await token(fileId, permissions));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ ...expected, SupportsRename: true, SupportsDeleteFile: true, SupportsUserInfo: true });
     });
 
     test('a file without extension has FileExtension ""', async () => {
@@ -163,6 +184,79 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
       expect(res.status).toBe(500);
       expect(res.text).toBe('Internal Server Error');
       expectNoToken(res, t);
+    });
+  });
+
+  describe('UserInfo', () => {
+    test('absent until PutUserInfo, then present for that user only, on every file', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const otherFile = await fx().addFile('other.docx', 'other');
+      const { app, token } = createApp({ storage: fx().storage });
+      const ada = await token(fileId, { write: true }, 'ada');
+      const bob = await token(fileId, { write: true }, 'bob');
+      expect((await checkFileInfo(app, fileId, ada)).body).not.toHaveProperty('UserInfo');
+
+      expect((await putUserInfoReq(app, fileId, ada, '{"theme":"dark"}')).status).toBe(200);
+      expect((await checkFileInfo(app, fileId, ada)).body.UserInfo).toBe('{"theme":"dark"}');
+      // UserInfo belongs to the user, not to the file.
+      expect((await checkFileInfo(app, otherFile, await token(otherFile, { write: false }, 'ada'))).body.UserInfo).toBe('{"theme":"dark"}');
+      expect((await checkFileInfo(app, fileId, bob)).body).not.toHaveProperty('UserInfo');
+    });
+  });
+
+  describe('hostUrls option', () => {
+    test('sets HostViewUrl and HostEditUrl and is told the request, file, name and user', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const calls: Array<{ fileId: string; name: string; userId: string; method: string }> = [];
+      const { app, token } = createApp({
+        storage: fx().storage,
+        hostUrls: ({ req, fileId: id, name, user }) => {
+          calls.push({ fileId: id, name, userId: user.userId, method: req.method });
+          return { HostViewUrl: `https://host.example/view/${id}`, HostEditUrl: `https://host.example/edit/${id}` };
+        },
+      });
+      const res = await checkFileInfo(app, fileId, await token(fileId, { write: true }, 'u9'));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ HostViewUrl: `https://host.example/view/${fileId}`, HostEditUrl: `https://host.example/edit/${fileId}` });
+      expect(calls).toEqual([{ fileId, name: 'report.docx', userId: 'u9', method: 'GET' }]);
+    });
+
+    test('an async hook works; returning undefined or a partial object sets only what it returns', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const partial = createApp({ storage: fx().storage, hostUrls: async () => ({ HostEditUrl: 'https://host.example/e' }) });
+      const a = await checkFileInfo(partial.app, fileId, await partial.token(fileId));
+      expect(a.body.HostEditUrl).toBe('https://host.example/e');
+      expect(a.body).not.toHaveProperty('HostViewUrl');
+      const none = createApp({ storage: fx().storage, hostUrls: () => undefined });
+      const b = await checkFileInfo(none.app, fileId, await none.token(fileId));
+      expect(b.status).toBe(200);
+      expect(b.body).not.toHaveProperty('HostViewUrl');
+      expect(b.body).not.toHaveProperty('HostEditUrl');
+    });
+
+    test('the checkFileInfo hook overrides them', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({
+        storage: fx().storage,
+        hostUrls: () => ({ HostViewUrl: 'https://host.example/view', HostEditUrl: 'https://host.example/edit' }),
+        checkFileInfo: () => ({ HostEditUrl: 'https://hook.example/edit' }),
+      });
+      const res = await checkFileInfo(app, fileId, await token(fileId));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ HostViewUrl: 'https://host.example/view', HostEditUrl: 'https://hook.example/edit' });
+    });
+
+    test('a hostUrls hook that throws gives a generic 500', async () => {
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({
+        storage: fx().storage,
+        hostUrls: () => {
+          throw new Error('SECRET-HOSTURLS-DETAIL');
+        },
+      });
+      const res = await checkFileInfo(app, fileId, await token(fileId));
+      expect(res.status).toBe(500);
+      expect(res.text).toBe('Internal Server Error');
     });
   });
 

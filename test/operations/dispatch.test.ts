@@ -1,10 +1,14 @@
 import request from 'supertest';
+import { encodeUtf7 } from '../../src/protocol/utf7';
 import { createApp } from '../helpers/create-app';
 import { STORAGES, useStorage } from '../helpers/ops-storages';
 import {
+  authenticateOnly,
   checkFileInfo,
   contentsUrl,
+  coreOnlyStorage,
   currentLock,
+  deleteReq,
   expectLockHeader,
   expectNoLockHeader,
   expectNoToken,
@@ -13,23 +17,29 @@ import {
   lockReq,
   override,
   putFile,
+  putRelativeReq,
+  putUserInfoReq,
   refreshLockReq,
   relockReq,
+  renameReq,
   setupLockApp,
   unlockReq,
 } from '../helpers/ops-http';
 
+/** Overrides this router never implements on POST /files/:id, whatever the adapters support. */
 const UNIMPLEMENTED = [
-  'PUT_RELATIVE',
-  'RENAME_FILE',
-  'DELETE',
-  'PUT_USER_INFO',
   'GET_SHARE_URL',
   'ADD_ACTIVITIES',
   'COBALT',
   'NONSENSE',
   'PUT', // PUT belongs on /contents only
+  'PUT_RELATIVE_FILE', // near misses of implemented overrides
+  'RENAME',
+  'DELETE_FILE',
 ];
+
+/** Overrides implemented only when the adapters support them. */
+const OPTIONAL = ['PUT_RELATIVE', 'RENAME_FILE', 'DELETE', 'PUT_USER_INFO'] as const;
 
 describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
   const fx = useStorage(makeStorage);
@@ -78,14 +88,14 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
       const fileId = await fx().addFile('report.docx', 'x');
       const { app } = createApp({ storage: fx().storage });
       const garbage = 'GARBAGE-DISPATCH-TOKEN';
-      const res = await override(app, fileId, garbage, 'RENAME_FILE');
+      const res = await override(app, fileId, garbage, 'GET_SHARE_URL');
       expect(res.status).toBe(501);
       expectNoToken(res, garbage);
     });
 
     test('unsupported override on an unknown file → 501 (before the storage is asked)', async () => {
       const { app, token } = createApp({ storage: fx().storage });
-      const res = await override(app, 'ghost', await token('ghost'), 'DELETE');
+      const res = await override(app, 'ghost', await token('ghost'), 'ADD_ACTIVITIES');
       expect(res.status).toBe(501);
     });
 
@@ -99,7 +109,7 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
   });
 
   describe('501 on POST /files/:id/contents', () => {
-    test.each(['LOCK', 'GET_LOCK', 'UNLOCK', 'REFRESH_LOCK', 'PUT_RELATIVE', 'NONSENSE'])('X-WOPI-Override: %s → 501', async (value) => {
+    test.each(['LOCK', 'GET_LOCK', 'UNLOCK', 'REFRESH_LOCK', 'PUT_RELATIVE', 'RENAME_FILE', 'DELETE', 'PUT_USER_INFO', 'NONSENSE'])('X-WOPI-Override: %s → 501', async (value) => {
       const { app, fileId, t } = await setupLockApp(fx(), { content: 'KEEP' });
       const res = await putFile(app, fileId, t, 'NEW', { 'X-WOPI-Override': value, 'X-WOPI-Lock': 'L' });
       expect(res.status).toBe(501);
@@ -107,12 +117,148 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
       expectNoToken(res, t);
       expect(await currentLock(app, fileId, t)).toBe('');
       expect((await fx().content(fileId)).toString()).toBe('KEEP');
+      // Nothing was created, renamed or deleted.
+      expect(await fx().names()).toEqual(['report.docx']);
     });
 
     test('without a token, an unsupported override on /contents is still 501', async () => {
       const fileId = await fx().addFile('report.docx', 'x');
       const { app } = createApp({ storage: fx().storage });
       expect((await putFile(app, fileId, undefined, 'NEW', { 'X-WOPI-Override': 'LOCK' })).status).toBe(501);
+    });
+  });
+
+  describe('optional operations: PUT_RELATIVE, RENAME_FILE, DELETE, PUT_USER_INFO', () => {
+    /** Sends `value` with whatever each of the four needs to succeed. */
+    function send(app: Parameters<typeof override>[0], fileId: string, t: string | undefined, value: string) {
+      switch (value.toUpperCase()) {
+        case 'PUT_RELATIVE':
+          return putRelativeReq(app, fileId, t, 'COPY', { 'X-WOPI-Override': value, 'X-WOPI-SuggestedTarget': '.pdf' });
+        case 'RENAME_FILE':
+          return renameReq(app, fileId, t, 'renamed').set('X-WOPI-Override', value);
+        case 'DELETE':
+          return deleteReq(app, fileId, t).set('X-WOPI-Override', value);
+        default:
+          return putUserInfoReq(app, fileId, t, 'info').set('X-WOPI-Override', value);
+      }
+    }
+
+    test.each([...OPTIONAL, 'put_relative', 'Rename_File', 'delete', 'Put_User_Info'])(
+      'X-WOPI-Override: %s is dispatched (any case) when the built-in adapters are used',
+      async (value) => {
+        const { app, fileId, t } = await setupLockApp(fx(), { content: 'KEEP' });
+        const res = await send(app, fileId, t, value);
+        expect(res.status).toBe(200);
+        expectNoLockHeader(res);
+        expectNoToken(res, t);
+        const names = await fx().names();
+        switch (value.toUpperCase()) {
+          case 'PUT_RELATIVE':
+            expect(res.body.Name).toBe('report.pdf');
+            expect(names).toEqual(['report.docx', 'report.pdf']);
+            break;
+          case 'RENAME_FILE':
+            expect(res.body).toEqual({ Name: 'renamed' });
+            expect(names).toEqual(['renamed.docx']);
+            break;
+          case 'DELETE':
+            expect(names).toEqual([]);
+            break;
+          default:
+            expect((await checkFileInfo(app, fileId, t)).body.UserInfo).toBe('info');
+            expect(names).toEqual(['report.docx']);
+        }
+      },
+    );
+
+    test.each(OPTIONAL)('%s without a token → 401 (it is supported, so auth runs), nothing changed', async (value) => {
+      const { app, fileId, t } = await setupLockApp(fx(), { content: 'KEEP' });
+      const res = await send(app, fileId, undefined, value);
+      expect(res.status).toBe(401);
+      expect(await fx().names()).toEqual(['report.docx']);
+      expect((await checkFileInfo(app, fileId, t)).body.UserInfo).toBeUndefined();
+    });
+
+    describe('a storage with only getFileInfo/readFile/writeFile', () => {
+      const NAMES: Record<(typeof OPTIONAL)[number], string> = {
+        PUT_RELATIVE: 'PutRelativeFile',
+        RENAME_FILE: 'RenameFile',
+        DELETE: 'DeleteFile',
+        PUT_USER_INFO: 'PutUserInfo',
+      };
+
+      test.each(OPTIONAL)('%s → 501 with a valid token, without one and with a garbage one; nothing changed', async (value) => {
+        const fileId = await fx().addFile('report.docx', 'KEEP');
+        const { app, token } = createApp({ storage: coreOnlyStorage(fx().storage) });
+        const t = await token(fileId);
+        for (const tok of [t, undefined, 'GARBAGE-TOKEN']) {
+          const res = await send(app, fileId, tok, value);
+          expect(res.status).toBe(501);
+          expect(res.text).toBe(`${NAMES[value]} is not supported by this host`);
+          expectNoLockHeader(res);
+          expectNoToken(res, t);
+        }
+        // On an unknown file too: the storage is never asked.
+        expect((await send(app, 'ghost', undefined, value)).status).toBe(501);
+        expect(await fx().names()).toEqual(['report.docx']);
+        expect((await fx().content(fileId)).toString()).toBe('KEEP');
+        const info = await checkFileInfo(app, fileId, t);
+        expect(info.status).toBe(200);
+        expect(info.body.UserInfo).toBeUndefined();
+      });
+
+      test('CheckFileInfo reports the four capabilities as missing', async () => {
+        const fileId = await fx().addFile('report.docx', 'KEEP');
+        const { app, token } = createApp({ storage: coreOnlyStorage(fx().storage) });
+        const res = await checkFileInfo(app, fileId, await token(fileId));
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({
+          SupportsRename: false,
+          SupportsDeleteFile: false,
+          SupportsUserInfo: false,
+          UserCanRename: false,
+          UserCanNotWriteRelative: true,
+          // The core ones are untouched.
+          SupportsLocks: true,
+          SupportsUpdate: true,
+          UserCanWrite: true,
+        });
+        expect(res.body).not.toHaveProperty('UserInfo');
+      });
+    });
+
+    describe('an auth without issueToken', () => {
+      test('PUT_RELATIVE → 501 (no token could be issued for the new file), nothing created; UserCanNotWriteRelative true', async () => {
+        const fileId = await fx().addFile('report.docx', 'KEEP');
+        const { app, token, auth } = createApp({ storage: fx().storage });
+        const limited = createApp({ storage: fx().storage, auth: authenticateOnly(auth) });
+        const t = await token(fileId);
+        for (const headers of [{ 'X-WOPI-SuggestedTarget': '.pdf' }, { 'X-WOPI-RelativeTarget': 'copy.docx' }] as Array<Record<string, string>>) {
+          const res = await putRelativeReq(limited.app, fileId, t, 'COPY', headers);
+          expect(res.status).toBe(501);
+          expect(res.text).toBe('PutRelativeFile is not supported by this host');
+        }
+        expect((await putRelativeReq(limited.app, fileId, undefined, 'COPY', { 'X-WOPI-SuggestedTarget': '.pdf' })).status).toBe(501);
+        expect(await fx().names()).toEqual(['report.docx']);
+        const info = await checkFileInfo(limited.app, fileId, t);
+        expect(info.status).toBe(200);
+        expect(info.body).toMatchObject({ UserCanNotWriteRelative: true, SupportsRename: true, UserCanRename: true, SupportsDeleteFile: true });
+        // The same storage with the full JwtAuth does support it.
+        expect((await checkFileInfo(app, fileId, t)).body.UserCanNotWriteRelative).toBe(false);
+      });
+
+      test('the other three still work', async () => {
+        const fileId = await fx().addFile('report.docx', 'KEEP');
+        const { token, auth } = createApp({ storage: fx().storage });
+        const { app } = createApp({ storage: fx().storage, auth: authenticateOnly(auth) });
+        const t = await token(fileId);
+        expect((await putUserInfoReq(app, fileId, t, 'x')).status).toBe(200);
+        const renamed = await renameReq(app, fileId, t, encodeUtf7('neu'));
+        expect(renamed.status).toBe(200);
+        expect(renamed.body).toEqual({ Name: 'neu' });
+        expect((await deleteReq(app, fileId, t)).status).toBe(200);
+        expect(await fx().names()).toEqual([]);
+      });
     });
   });
 
@@ -230,6 +376,35 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
       }
       expect((await checkFileInfo(app, fileId, t)).body.Version).toBe(info.body.Version);
       expect((await fx().content(fileId)).toString()).toBe('non-empty');
+    });
+
+    test('PutRelativeFile, RenameFile and DeleteFile conflicts', async () => {
+      const { app, fileId, t } = await setupLockApp(fx(), { content: 'non-empty' });
+      const takenId = await fx().addFile('taken.docx', 'taken');
+      // Exact name taken by an unlocked file: "" .
+      const taken = await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-RelativeTarget': 'taken.docx' });
+      expect(taken.status).toBe(409);
+      expectLockHeader(taken, '');
+      const tt = await createApp({ storage: fx().storage }).token(takenId);
+      expect((await lockReq(app, takenId, tt, 'TARGET')).status).toBe(200);
+      const lockedTarget = await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-RelativeTarget': 'taken.docx', 'X-WOPI-OverwriteRelativeTarget': 'true' });
+      expect(lockedTarget.status).toBe(409);
+      expectLockHeader(lockedTarget, 'TARGET');
+
+      expect((await lockReq(app, fileId, t, 'HELD')).status).toBe(200);
+      const locked = [
+        await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-SuggestedTarget': '.pdf', 'X-WOPI-Lock': 'OTHER' }),
+        await renameReq(app, fileId, t, 'renamed', { 'X-WOPI-Lock': 'OTHER' }),
+        await renameReq(app, fileId, t, 'renamed'),
+        await deleteReq(app, fileId, t),
+        await deleteReq(app, fileId, t, { 'X-WOPI-Lock': 'HELD' }),
+      ];
+      for (const res of locked) {
+        expect(res.status).toBe(409);
+        expectLockHeader(res, 'HELD');
+        expectNoToken(res, t);
+      }
+      expect(await fx().names()).toEqual(['report.docx', 'taken.docx']);
     });
   });
 

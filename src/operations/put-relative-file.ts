@@ -1,0 +1,128 @@
+import type { WopiOperation } from './operation';
+import type { WopiRelativeTarget, WopiStorage } from '../adapters/storage';
+import type { WopiContext } from '../context';
+import { BadRequestError, LockConflictError, NotImplementedError, WopiError } from '../errors';
+import { HEADER, parseBooleanHeader } from '../protocol/headers';
+import { checkFileName, repairFileName, splitExtension } from '../protocol/file-name';
+import { canCreate, canWrite } from '../protocol/permissions';
+import { encodeUtf7 } from '../protocol/utf7';
+import { boundedCandidates, readNameHeader } from './name-headers';
+import { checkDeclaredSize, limitedBody, saveContext } from './request-body';
+
+type RelativeStorage = WopiStorage & Required<Pick<WopiStorage, 'findRelativeFile' | 'createRelativeFile'>>;
+
+/**
+ * PutRelativeFile — `X-WOPI-Override: PUT_RELATIVE`: creates a new file next to this one ("Save
+ * As", format conversion).
+ *
+ * `X-WOPI-SuggestedTarget` (an extension, or a full name) is made legal and free; nothing is ever
+ * overwritten. `X-WOPI-RelativeTarget` is used exactly: an illegal name is 400, a taken one is 409
+ * with a free `X-WOPI-ValidRelativeTarget` unless `X-WOPI-OverwriteRelativeTarget: true`, and a
+ * locked one is 409 with its lock. Both headers at once: 501; neither: 400. A principal that may
+ * not create files gets 501 in every mode (CheckFileInfo says `UserCanNotWriteRelative: true`).
+ */
+export const putRelativeFile: WopiOperation = {
+  name: 'PutRelativeFile',
+  logName: 'put-relative-file',
+  requiresWrite: false,
+  isSupported: (options) => options.capabilities.putRelative,
+  async run(ctx) {
+    const { locks, auth } = ctx.options;
+    const storage = ctx.options.storage as RelativeStorage;
+    if (!canCreate(ctx.user)) throw new NotImplementedError('This user may not create files (UserCanNotWriteRelative)');
+    const suggested = readNameHeader(ctx, HEADER.suggestedTarget);
+    const relative = readNameHeader(ctx, HEADER.relativeTarget);
+    if (suggested !== undefined && relative !== undefined) {
+      throw new NotImplementedError(`${HEADER.suggestedTarget} and ${HEADER.relativeTarget} are mutually exclusive`);
+    }
+    if (suggested === undefined && relative === undefined) {
+      throw new BadRequestError(`${HEADER.suggestedTarget} or ${HEADER.relativeTarget} is required`);
+    }
+    const declaredSize = checkDeclaredSize(ctx, HEADER.size);
+
+    const original = await storage.getFileInfo(ctx.fileId);
+    // The editor may Save As from a file it does not hold a lock on, and then sends no lock. When it
+    // does send one, it must be the lock on the original (seed 002).
+    const requestLock = ctx.header(HEADER.lock) || undefined;
+    if (requestLock !== undefined) {
+      const currentLock = await locks.getLock(ctx.fileId);
+      if (currentLock !== null && currentLock !== requestLock) {
+        throw new LockConflictError(currentLock, 'File is locked with a different lock ID');
+      }
+    }
+
+    const target =
+      suggested !== undefined
+        ? suggestedTarget(suggested, original.name)
+        : await exactTarget(ctx, storage, relative as string);
+
+    let created;
+    try {
+      created = await storage.createRelativeFile(ctx.fileId, limitedBody(ctx, declaredSize), target, {
+        ...saveContext(ctx, requestLock),
+        signal: ctx.signal,
+      });
+    } catch (err) {
+      // Exact name taken between the check above and the write: same answer as if seen before.
+      if (relative !== undefined && WopiError.is(err) && err.code === 'WOPI_FILE_EXISTS') {
+        throw await nameTaken(ctx, storage, relative, null);
+      }
+      throw err;
+    }
+    ctx.log('created %s as %s', created.fileId, created.info.name);
+
+    const token = await (auth.issueToken as NonNullable<typeof auth.issueToken>)({
+      fileId: created.fileId,
+      userId: ctx.user.userId,
+      ...(ctx.user.userFriendlyName === undefined ? {} : { userFriendlyName: ctx.user.userFriendlyName }),
+      permissions: ctx.user.permissions,
+    });
+    const url = `${wopiBaseUrl(ctx)}/files/${encodeURIComponent(created.fileId)}?access_token=${encodeURIComponent(token.accessToken)}`;
+    const hostUrls = ctx.options.hostUrls
+      ? await ctx.options.hostUrls({ req: ctx.req, fileId: created.fileId, name: created.info.name, user: ctx.user })
+      : undefined;
+    return { json: { Name: created.info.name, Url: url, ...hostUrls } };
+  },
+};
+
+/** Suggested mode: an extension alone keeps the original's base name; the result is made legal. */
+function suggestedTarget(suggested: string, originalName: string): WopiRelativeTarget {
+  const wanted = suggested.startsWith('.') ? splitExtension(originalName).base + suggested : suggested;
+  return { candidates: boundedCandidates(repairFileName(wanted)), overwrite: false };
+}
+
+/** Exact mode: the name as given, or a 400 / 409 explaining why it cannot be used. */
+async function exactTarget(ctx: WopiContext, storage: RelativeStorage, name: string): Promise<WopiRelativeTarget> {
+  const legal = checkFileName(name);
+  if (!legal.ok) throw new BadRequestError(legal.reason);
+  const overwrite = parseBooleanHeader(ctx.header(HEADER.overwriteRelativeTarget)) === true;
+  const existing = await storage.findRelativeFile(ctx.fileId, name);
+  if (existing !== null) {
+    const existingLock = await ctx.options.locks.getLock(existing);
+    if (!overwrite) throw await nameTaken(ctx, storage, name, existingLock);
+    // Replacing a file is writing to it: creating files is not enough.
+    if (!canWrite(ctx.user)) throw new NotImplementedError('This user may not overwrite files');
+    if (existingLock !== null) throw new LockConflictError(existingLock, 'The target file is locked');
+  }
+  return { candidates: [name], overwrite };
+}
+
+/** The 409 for a taken exact name: carries a free name the editor may use instead. */
+async function nameTaken(ctx: WopiContext, storage: RelativeStorage, name: string, existingLock: string | null): Promise<WopiError> {
+  const headers: Record<string, string> = {};
+  for (const candidate of boundedCandidates(name)) {
+    if (candidate !== name && (await storage.findRelativeFile(ctx.fileId, candidate)) === null) {
+      headers[HEADER.validRelativeTarget] = encodeUtf7(candidate);
+      break;
+    }
+  }
+  return new LockConflictError(existingLock, 'A file with this name already exists', { headers });
+}
+
+/** The WOPI base URL (the router's mount point) as editors reach it. */
+function wopiBaseUrl(ctx: WopiContext): string {
+  const { publicUrl } = ctx.options;
+  if (typeof publicUrl === 'function') return publicUrl(ctx.req).replace(/\/+$/, '');
+  if (typeof publicUrl === 'string') return publicUrl;
+  return `${ctx.req.protocol}://${ctx.req.get('host') ?? 'localhost'}${ctx.req.baseUrl}`;
+}

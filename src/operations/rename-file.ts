@@ -1,0 +1,59 @@
+import type { WopiOperation } from './operation';
+import type { WopiStorage } from '../adapters/storage';
+import { BadRequestError, InvalidTokenError, LockConflictError, WopiError } from '../errors';
+import { HEADER } from '../protocol/headers';
+import { checkFileName, splitExtension } from '../protocol/file-name';
+import { canRename } from '../protocol/permissions';
+import { boundedCandidates, readNameHeader } from './name-headers';
+
+type RenamingStorage = WopiStorage & Required<Pick<WopiStorage, 'renameFile'>>;
+
+/**
+ * RenameFile — `X-WOPI-Override: RENAME_FILE`: gives the file a new name, keeping its extension
+ * and its file ID. `X-WOPI-RequestedName` is UTF-7 and has no extension; an illegal name is 400
+ * with `X-WOPI-InvalidFileNameError`, a taken one becomes the next free `name (n)`. A locked file
+ * needs the matching `X-WOPI-Lock` (else 409). Answers `{"Name": <new name without extension>}`.
+ */
+export const renameFile: WopiOperation = {
+  name: 'RenameFile',
+  logName: 'rename-file',
+  requiresWrite: false,
+  isSupported: (options) => options.capabilities.rename,
+  async run(ctx) {
+    const { locks } = ctx.options;
+    const storage = ctx.options.storage as RenamingStorage;
+    if (!canRename(ctx.user)) throw new InvalidTokenError('Access token does not grant renaming');
+    const invalidName = (reason: string): Record<string, string> => ({ [HEADER.invalidFileNameError]: reason });
+    const requested = readNameHeader(ctx, HEADER.requestedName, invalidName);
+    if (requested === undefined) {
+      throw new BadRequestError(`${HEADER.requestedName} is required`, { headers: invalidName('No name given') });
+    }
+
+    const file = await storage.getFileInfo(ctx.fileId);
+    const currentLock = await locks.getLock(ctx.fileId);
+    if (currentLock !== null && ctx.header(HEADER.lock) !== currentLock) {
+      throw new LockConflictError(currentLock, 'File is locked with a different lock ID');
+    }
+
+    const { extension } = splitExtension(file.name);
+    const wanted = requested + extension;
+    // The requested name must be legal on its own (not empty, no trailing dot…) and with the
+    // extension added (length).
+    for (const name of [requested, wanted]) {
+      const legal = checkFileName(name);
+      if (!legal.ok) throw new BadRequestError(legal.reason, { headers: invalidName(legal.reason) });
+    }
+
+    let renamed;
+    try {
+      renamed = await storage.renameFile(ctx.fileId, boundedCandidates(wanted));
+    } catch (err) {
+      if (WopiError.is(err) && err.code === 'WOPI_FILE_EXISTS') {
+        throw new BadRequestError('No free name like the requested one', { headers: invalidName('The name is taken') });
+      }
+      throw err;
+    }
+    ctx.log('renamed %s to %s', ctx.fileId, renamed.name);
+    return { json: { Name: splitExtension(renamed.name).base } };
+  },
+};

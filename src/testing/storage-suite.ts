@@ -1,0 +1,289 @@
+/**
+ * The WopiStorage contract as jest tests. Run it against any storage adapter:
+ *
+ * ```ts
+ * import { describeWopiStorage } from 'express-wopi/testing';
+ * describeWopiStorage('MyStorage', async () => {
+ *   const storage = new MyStorage(...);
+ *   return { storage, addFile: (name, content) => storage.importForTest(name, content) };
+ * }, { capabilities: ['relative', 'rename', 'delete', 'userInfo'] });
+ * ```
+ *
+ * The optional methods are tested for the capabilities you declare; declaring one the storage
+ * does not implement fails, and so does implementing one you did not declare.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
+import type { WopiStorage, WopiWriteContext } from '../adapters/storage';
+import { WopiError } from '../errors';
+
+/** A storage under test plus a way to put files into it. */
+export interface StorageFixture {
+  storage: WopiStorage;
+  /** Creates a file named `name` holding `content` and returns its ID. */
+  addFile(name: string, content: Buffer): Promise<string>;
+  /** Called after each test (remove temporary folders, close connections). */
+  cleanup?(): void | Promise<void>;
+}
+
+/** Optional storage capabilities, by the methods they need. */
+export type StorageCapability = 'relative' | 'rename' | 'delete' | 'userInfo';
+
+const CAPABILITY_METHODS: Record<StorageCapability, Array<keyof WopiStorage>> = {
+  relative: ['findRelativeFile', 'createRelativeFile'],
+  rename: ['renameFile'],
+  delete: ['deleteFile'],
+  userInfo: ['putUserInfo', 'getUserInfo'],
+};
+
+export interface StorageSuiteOptions {
+  /** The optional capabilities the storage implements. Default none. */
+  capabilities?: StorageCapability[];
+  /** Size of the large streaming round trip, in bytes. Default 8 MiB. */
+  largeFileBytes?: number;
+}
+
+/** Defines a `describe` block with the WopiStorage contract tests for the fixture `makeFixture` returns. */
+export function describeWopiStorage(
+  name: string,
+  makeFixture: () => StorageFixture | Promise<StorageFixture>,
+  options: StorageSuiteOptions = {},
+): void {
+  const declared = new Set(options.capabilities ?? []);
+  const largeBytes = options.largeFileBytes ?? 8 * 1024 * 1024;
+
+  describe(`WopiStorage contract: ${name}`, () => {
+    let fx: StorageFixture;
+    let storage: WopiStorage;
+    beforeEach(async () => {
+      fx = await makeFixture();
+      storage = fx.storage;
+    });
+    afterEach(async () => {
+      await fx?.cleanup?.();
+    });
+
+    test('implements exactly the optional methods of the declared capabilities', () => {
+      for (const [capability, methods] of Object.entries(CAPABILITY_METHODS) as Array<[StorageCapability, Array<keyof WopiStorage>]>) {
+        for (const method of methods) {
+          expect({ capability, method, implemented: typeof storage[method] === 'function' }).toEqual({
+            capability,
+            method,
+            implemented: declared.has(capability),
+          });
+        }
+      }
+    });
+
+    describe('getFileInfo', () => {
+      test('describes a file: name, size, version, modification time, owner', async () => {
+        const id = await fx.addFile('report.docx', Buffer.from('hello'));
+        const info = await storage.getFileInfo(id);
+        expect(info.name).toBe('report.docx');
+        expect(info.size).toBe(5);
+        expect(typeof info.version).toBe('string');
+        expect(info.version.length).toBeGreaterThan(0);
+        expect(info.lastModifiedTime).toBeInstanceOf(Date);
+        expect(Number.isNaN(info.lastModifiedTime.getTime())).toBe(false);
+        expect(typeof info.ownerId).toBe('string');
+        expect(info.ownerId.length).toBeGreaterThan(0);
+      });
+      test('gives the same version while the content does not change', async () => {
+        const id = await fx.addFile('a.docx', Buffer.from('x'));
+        expect((await storage.getFileInfo(id)).version).toBe((await storage.getFileInfo(id)).version);
+      });
+      test.each(['unknown-id', '..', '../etc/passwd', 'a/b', '%2e%2e', 'x'.repeat(300), ''])(
+        'throws FileNotFoundError (404) for the ID %j',
+        async (badId) => {
+          await fx.addFile('present.docx', Buffer.from('x'));
+          await expectNotFound(storage.getFileInfo(badId));
+        },
+      );
+    });
+
+    describe('readFile', () => {
+      test('streams the exact bytes, with the same metadata as getFileInfo', async () => {
+        const content = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+        const id = await fx.addFile('bytes.bin', content);
+        const { info, stream } = await storage.readFile(id);
+        expect((await readAll(stream)).equals(content)).toBe(true);
+        expect(info).toEqual(await storage.getFileInfo(id));
+      });
+      test('throws FileNotFoundError for an unknown ID', async () => {
+        await expectNotFound(storage.readFile('unknown-id'));
+      });
+    });
+
+    describe('writeFile', () => {
+      test('replaces the content and changes the version', async () => {
+        const id = await fx.addFile('a.docx', Buffer.from('old'));
+        const before = await storage.getFileInfo(id);
+        const after = await storage.writeFile(id, Readable.from([Buffer.from('new content')]), context());
+        expect(after.size).toBe(11);
+        expect(after.version).not.toBe(before.version);
+        expect(after).toEqual(await storage.getFileInfo(id));
+        expect((await readAll((await storage.readFile(id)).stream)).toString()).toBe('new content');
+      });
+      test(`round-trips ${largeBytes} bytes written in many chunks`, async () => {
+        const id = await fx.addFile('big.bin', Buffer.alloc(0));
+        const chunk = randomBytes(64 * 1024);
+        const chunks = Math.ceil(largeBytes / chunk.length);
+        const expected = createHash('sha256');
+        for (let i = 0; i < chunks; i++) expected.update(chunk);
+        await storage.writeFile(id, Readable.from((function* () { for (let i = 0; i < chunks; i++) yield chunk; })()), context());
+        const { info, stream } = await storage.readFile(id);
+        expect(info.size).toBe(chunk.length * chunks);
+        const actual = createHash('sha256');
+        for await (const part of stream) actual.update(part as Buffer);
+        expect(actual.digest('hex')).toBe(expected.digest('hex'));
+      });
+      test('a body that fails midway leaves the old content byte-identical', async () => {
+        const id = await fx.addFile('a.docx', Buffer.from('precious'));
+        const body = new PassThrough();
+        const writing = storage.writeFile(id, body, context());
+        body.write(Buffer.from('partial new con'));
+        setImmediate(() => body.destroy(new Error('client went away')));
+        await expect(writing).rejects.toThrow();
+        expect((await readAll((await storage.readFile(id)).stream)).toString()).toBe('precious');
+      });
+      test('an abort while the body stalls rejects promptly and leaves the old content', async () => {
+        const id = await fx.addFile('a.docx', Buffer.from('precious'));
+        const body = new PassThrough();
+        const controller = new AbortController();
+        const writing = storage.writeFile(id, body, context(controller.signal));
+        body.write(Buffer.from('partial'));
+        setTimeout(() => controller.abort(new Error('aborted by test')), 20);
+        await expect(writing).rejects.toThrow();
+        expect((await readAll((await storage.readFile(id)).stream)).toString()).toBe('precious');
+      });
+      test('an already aborted signal writes nothing', async () => {
+        const id = await fx.addFile('a.docx', Buffer.from('precious'));
+        const controller = new AbortController();
+        controller.abort(new Error('aborted before'));
+        await expect(storage.writeFile(id, Readable.from([Buffer.from('new')]), context(controller.signal))).rejects.toThrow();
+        expect((await readAll((await storage.readFile(id)).stream)).toString()).toBe('precious');
+      });
+      test('throws FileNotFoundError for an unknown ID', async () => {
+        await expectNotFound(storage.writeFile('unknown-id', Readable.from([Buffer.from('x')]), context()));
+      });
+    });
+
+    describeIf(declared.has('relative'), 'findRelativeFile / createRelativeFile', () => {
+      test('creates a file next to the original with the first free name', async () => {
+        const id = await fx.addFile('report.docx', Buffer.from('original'));
+        const taken = await fx.addFile('copy.docx', Buffer.from('taken'));
+        expect(await storage.findRelativeFile!(id, 'copy.docx')).toBe(taken);
+        expect(await storage.findRelativeFile!(id, 'copy (1).docx')).toBeNull();
+        const created = await storage.createRelativeFile!(
+          id,
+          Readable.from([Buffer.from('new file')]),
+          { candidates: ['copy.docx', 'copy (1).docx'], overwrite: false },
+          context(),
+        );
+        expect(created.info.name).toBe('copy (1).docx');
+        expect(created.fileId).not.toBe(taken);
+        expect(await storage.findRelativeFile!(id, 'copy (1).docx')).toBe(created.fileId);
+        expect((await readAll((await storage.readFile(created.fileId)).stream)).toString()).toBe('new file');
+        expect((await readAll((await storage.readFile(taken)).stream)).toString()).toBe('taken');
+      });
+      test('overwrite replaces the first candidate and keeps its ID', async () => {
+        const id = await fx.addFile('report.docx', Buffer.from('original'));
+        const taken = await fx.addFile('copy.docx', Buffer.from('taken'));
+        const created = await storage.createRelativeFile!(
+          id,
+          Readable.from([Buffer.from('replacement')]),
+          { candidates: ['copy.docx'], overwrite: true },
+          context(),
+        );
+        expect(created.fileId).toBe(taken);
+        expect((await readAll((await storage.readFile(taken)).stream)).toString()).toBe('replacement');
+      });
+      test('every candidate taken: FileExistsError, nothing overwritten', async () => {
+        const id = await fx.addFile('report.docx', Buffer.from('original'));
+        const taken = await fx.addFile('copy.docx', Buffer.from('taken'));
+        const attempt = storage.createRelativeFile!(id, Readable.from([Buffer.from('x')]), { candidates: ['copy.docx'], overwrite: false }, context());
+        await expect(attempt).rejects.toMatchObject({ status: 409, code: 'WOPI_FILE_EXISTS' });
+        expect((await readAll((await storage.readFile(taken)).stream)).toString()).toBe('taken');
+      });
+      test('a body that fails midway creates nothing', async () => {
+        const id = await fx.addFile('report.docx', Buffer.from('original'));
+        const body = new PassThrough();
+        const creating = storage.createRelativeFile!(id, body, { candidates: ['new.docx'], overwrite: false }, context());
+        body.write(Buffer.from('partial'));
+        setImmediate(() => body.destroy(new Error('client went away')));
+        await expect(creating).rejects.toThrow();
+        expect(await storage.findRelativeFile!(id, 'new.docx')).toBeNull();
+      });
+    });
+
+    describeIf(declared.has('rename'), 'renameFile', () => {
+      test('renames the file and keeps its ID and content', async () => {
+        const id = await fx.addFile('old.docx', Buffer.from('content'));
+        const info = await storage.renameFile!(id, ['new.docx']);
+        expect(info.name).toBe('new.docx');
+        expect((await storage.getFileInfo(id)).name).toBe('new.docx');
+        expect((await readAll((await storage.readFile(id)).stream)).toString()).toBe('content');
+      });
+      test('skips names that are taken', async () => {
+        const id = await fx.addFile('old.docx', Buffer.from('content'));
+        await fx.addFile('new.docx', Buffer.from('other'));
+        expect((await storage.renameFile!(id, ['new.docx', 'new (1).docx'])).name).toBe('new (1).docx');
+      });
+      test('every name taken: FileExistsError, name unchanged', async () => {
+        const id = await fx.addFile('old.docx', Buffer.from('content'));
+        await fx.addFile('new.docx', Buffer.from('other'));
+        await expect(storage.renameFile!(id, ['new.docx'])).rejects.toMatchObject({ status: 409, code: 'WOPI_FILE_EXISTS' });
+        expect((await storage.getFileInfo(id)).name).toBe('old.docx');
+      });
+      test('throws FileNotFoundError for an unknown ID', async () => {
+        await expectNotFound(storage.renameFile!('unknown-id', ['x.docx']));
+      });
+    });
+
+    describeIf(declared.has('delete'), 'deleteFile', () => {
+      test('removes the file; its ID no longer resolves', async () => {
+        const id = await fx.addFile('gone.docx', Buffer.from('x'));
+        await storage.deleteFile!(id);
+        await expectNotFound(storage.getFileInfo(id));
+        await expectNotFound(storage.readFile(id));
+      });
+      test('throws FileNotFoundError for an unknown ID', async () => {
+        await expectNotFound(storage.deleteFile!('unknown-id'));
+      });
+    });
+
+    describeIf(declared.has('userInfo'), 'putUserInfo / getUserInfo', () => {
+      test('stores per user and returns what was stored last', async () => {
+        expect(await storage.getUserInfo!('suite-user-a')).toBeUndefined();
+        await storage.putUserInfo!('suite-user-a', 'first');
+        await storage.putUserInfo!('suite-user-a', '{"theme":"dark","漢":1}');
+        await storage.putUserInfo!('suite-user-b', 'other');
+        expect(await storage.getUserInfo!('suite-user-a')).toBe('{"theme":"dark","漢":1}');
+        expect(await storage.getUserInfo!('suite-user-b')).toBe('other');
+      });
+    });
+  });
+}
+
+/** `describe` for a declared capability; for an undeclared one, nothing (the first test checks it is absent). */
+function describeIf(condition: boolean, title: string, body: () => void): void {
+  if (condition) describe(title, body);
+}
+
+function context(signal: AbortSignal = new AbortController().signal): WopiWriteContext {
+  return { userId: 'suite-user', editors: [], signal };
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function expectNotFound(promise: Promise<unknown>): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(WopiError.is(error) ? error.status : error).toBe(404);
+}

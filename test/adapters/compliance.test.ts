@@ -1,0 +1,39 @@
+/**
+ * The published adapter contracts (express-wopi/testing) run against every built-in adapter that
+ * needs no outside service. RedisLockStore runs them in test/redis/.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { FileSystemStorage, MemoryLockStore, MemoryStorage } from '../../src';
+import { describeWopiLockStore, describeWopiStorage } from '../../src/testing';
+
+const ALL = ['relative', 'rename', 'delete', 'userInfo'] as const;
+
+describeWopiStorage(
+  'MemoryStorage',
+  () => {
+    const storage = new MemoryStorage();
+    return { storage, addFile: async (name, content) => storage.addFile(name, content) };
+  },
+  { capabilities: [...ALL] },
+);
+
+describeWopiStorage(
+  'FileSystemStorage',
+  async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-suite-'));
+    const storage = new FileSystemStorage({ root });
+    return {
+      storage,
+      addFile: async (name, content) => {
+        await writeFile(path.join(root, name), content);
+        return storage.fileIdFor(name);
+      },
+      cleanup: () => rm(root, { recursive: true, force: true }),
+    };
+  },
+  { capabilities: [...ALL] },
+);
+
+describeWopiLockStore('MemoryLockStore', () => new MemoryLockStore());

@@ -1,0 +1,925 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import {
+  BadRequestError,
+  FileExistsError,
+  FileNotFoundError,
+  FileSystemStorage,
+  WopiError,
+  type FileSystemStorageOptions,
+  type WopiRelativeTarget,
+  type WopiWriteContext,
+} from '../../src';
+
+let base: string; // temp folder holding `root` and things outside it
+let root: string;
+let outsideFile: string;
+const OUTSIDE_CONTENT = 'outside secret';
+
+beforeEach(async () => {
+  base = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-fsrel-'));
+  root = path.join(base, 'root');
+  await mkdir(root);
+  outsideFile = path.join(base, 'outside.txt');
+  await writeFile(outsideFile, OUTSIDE_CONTENT);
+});
+
+afterEach(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+async function put(rel: string, content: string | Buffer): Promise<void> {
+  const abs = path.join(root, rel);
+  await mkdir(path.dirname(abs), { recursive: true });
+  await writeFile(abs, content);
+}
+
+async function exists(rel: string): Promise<boolean> {
+  return lstat(path.join(root, rel)).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function content(rel: string): Promise<string> {
+  return readFile(path.join(root, rel), 'utf8');
+}
+
+async function inode(rel: string): Promise<bigint> {
+  return (await stat(path.join(root, rel), { bigint: true })).ino;
+}
+
+function storage(options: Partial<FileSystemStorageOptions> = {}): FileSystemStorage {
+  return new FileSystemStorage({ root, fsync: false, ...options });
+}
+
+function ctx(signal: AbortSignal = new AbortController().signal): WopiWriteContext {
+  return { userId: 'u1', editors: [], signal };
+}
+
+function body(text: string | Buffer): Readable {
+  return Readable.from([Buffer.from(text)]);
+}
+
+function target(candidates: Iterable<string>, overwrite = false): WopiRelativeTarget {
+  return { candidates, overwrite };
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/** Every `*.wopi-tmp` file under `dir`, recursively (dot-folders included). */
+async function tempFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir, { recursive: true });
+  return names.filter((n) => n.endsWith('.wopi-tmp'));
+}
+
+/**
+ * Everything under the root except the metadata folder: path → what is there (file content
+ * and inode, folder, or link target). Two equal snapshots mean nothing was created, removed,
+ * replaced or changed.
+ */
+async function snapshot(dir = root): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (rel: string): Promise<void> => {
+    for (const d of await readdir(path.join(dir, rel), { withFileTypes: true })) {
+      const childRel = rel === '' ? d.name : `${rel}/${d.name}`;
+      if (dir === root && childRel === '.express-wopi') continue;
+      const abs = path.join(dir, childRel);
+      if (d.isSymbolicLink()) out[childRel] = `link -> ${await readlink(abs)}`;
+      else if (d.isDirectory()) {
+        out[childRel] = 'dir';
+        await walk(childRel);
+      } else {
+        const st = await stat(abs, { bigint: true });
+        out[childRel] = `file ino=${st.ino} ${(await readFile(abs)).toString('hex')}`;
+      }
+    }
+  };
+  await walk('');
+  return out;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+}
+
+async function expectNotFound(promise: Promise<unknown>): Promise<void> {
+  const err = await rejection(promise);
+  expect(err).toBeInstanceOf(FileNotFoundError);
+  expect((err as WopiError).status).toBe(404);
+}
+
+async function expectFileExists(promise: Promise<unknown>): Promise<void> {
+  const err = await rejection(promise);
+  expect(err).toBeInstanceOf(FileExistsError);
+  expect(WopiError.is(err)).toBe(true);
+  expect((err as WopiError).code).toBe('WOPI_FILE_EXISTS');
+  expect((err as WopiError).status).toBe(409);
+}
+
+async function expectBadRequest(promise: Promise<unknown>): Promise<void> {
+  const err = await rejection(promise);
+  expect(err).toBeInstanceOf(BadRequestError);
+  expect((err as WopiError).status).toBe(400);
+  expect((err as WopiError).code).toBe('WOPI_BAD_REQUEST');
+}
+
+/** A body that sends `first`, then fails with `error`. */
+function failingBody(first: Buffer, error: Error): Readable {
+  let sent = false;
+  return new Readable({
+    read() {
+      if (!sent) {
+        sent = true;
+        this.push(first);
+      } else {
+        setImmediate(() => this.destroy(error));
+      }
+    },
+  });
+}
+
+/** A body of three chunks that aborts `aborter` with `reason` after the second one. */
+function abortingBody(aborter: AbortController, reason: Error): Readable {
+  async function* chunks() {
+    yield randomBytes(10_000);
+    yield randomBytes(10_000);
+    aborter.abort(reason);
+    yield randomBytes(10_000);
+  }
+  return Readable.from(chunks());
+}
+
+/** `name`, `name (1)`, `name (2)`, … without end: a storage must stop at the first free one. */
+function* endless(stem: string, extension: string): Generator<string> {
+  yield `${stem}${extension}`;
+  for (let n = 1; ; n++) yield `${stem} (${n})${extension}`;
+}
+
+const ILLEGAL_NAMES: Array<[string, string]> = [
+  ['empty', ''],
+  ['"."', '.'],
+  ['".."', '..'],
+  ['a path into a sub-folder', 'sub/c.docx'],
+  ['a parent-folder path', '../outside.txt'],
+  ['a backslash path', '..\\outside.txt'],
+  ['a reserved device name', 'CON'],
+  ['a colon', 'a:b.docx'],
+  ['a control character', 'a\nb.docx'],
+  ['a trailing dot', 'a.docx.'],
+  ['256 bytes', 'x'.repeat(251) + '.docx'],
+];
+
+describe('FileSystemStorage.findRelativeFile', () => {
+  it('gives the ID of an existing sibling, the same as fileIdFor (ID assigned by find first)', async () => {
+    await put('a.docx', 'a');
+    await put('b.docx', 'b');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    const found = await s.findRelativeFile(a, 'b.docx');
+    expect(found).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(found).not.toBe(a);
+    expect(await s.fileIdFor('b.docx')).toBe(found);
+    expect(await storage().fileIdFor('b.docx')).toBe(found);
+    expect((await s.getFileInfo(found as string)).name).toBe('b.docx');
+  });
+
+  it('gives the ID of an existing sibling, the same as fileIdFor (ID assigned by fileIdFor first)', async () => {
+    await put('a.docx', 'a');
+    await put('b.docx', 'b');
+    const s = storage();
+    const b = await s.fileIdFor('b.docx');
+    expect(await s.findRelativeFile(await s.fileIdFor('a.docx'), 'b.docx')).toBe(b);
+  });
+
+  it('gives the file itself for its own name', async () => {
+    await put('a.docx', 'a');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    expect(await s.findRelativeFile(a, 'a.docx')).toBe(a);
+  });
+
+  it('answers null for a missing name, without creating anything', async () => {
+    await put('a.docx', 'a');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    const before = await snapshot();
+    expect(await s.findRelativeFile(a, 'missing.docx')).toBeNull();
+    expect(await s.findRelativeFile(a, 'A.DOCX')).toBeNull(); // names are case-sensitive here
+    expect(await snapshot()).toStrictEqual(before);
+  });
+
+  it('answers null for a folder of that name', async () => {
+    await put('a.docx', 'a');
+    await put('folder.docx/inner.txt', 'inner');
+    const s = storage();
+    expect(await s.findRelativeFile(await s.fileIdFor('a.docx'), 'folder.docx')).toBeNull();
+  });
+
+  it('only counts siblings in the same sub-folder', async () => {
+    await put('sub/a.docx', 'a');
+    await put('sub/c.docx', 'sub c');
+    await put('b.docx', 'root b');
+    await put('c.docx', 'root c');
+    await put('sub/deeper/b.docx', 'deeper b');
+    const s = storage();
+    const a = await s.fileIdFor('sub/a.docx');
+    expect(await s.findRelativeFile(a, 'b.docx')).toBeNull();
+    const c = await s.findRelativeFile(a, 'c.docx');
+    expect(c).toBe(await s.fileIdFor('sub/c.docx'));
+    expect(c).not.toBe(await s.fileIdFor('c.docx'));
+    // And from the root, the sub-folder's files do not count.
+    const rootC = await s.fileIdFor('c.docx');
+    expect(await s.findRelativeFile(rootC, 'a.docx')).toBeNull();
+    expect(await s.findRelativeFile(rootC, 'b.docx')).toBe(await s.fileIdFor('b.docx'));
+  });
+
+  it('answers null for the metadata folder’s name', async () => {
+    await put('a.docx', 'a');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    expect(await s.findRelativeFile(a, '.express-wopi')).toBeNull();
+  });
+
+  it('answers null for a sibling symbolic link that leads outside the root', async () => {
+    await put('a.docx', 'a');
+    await symlink(outsideFile, path.join(root, 'out.txt'));
+    const s = storage();
+    expect(await s.findRelativeFile(await s.fileIdFor('a.docx'), 'out.txt')).toBeNull();
+  });
+
+  it.each(ILLEGAL_NAMES)('refuses an illegal name (%s) with BadRequestError 400', async (_label, name) => {
+    await put('a.docx', 'a');
+    await put('sub/c.docx', 'c');
+    const s = storage();
+    await expectBadRequest(s.findRelativeFile(await s.fileIdFor('a.docx'), name));
+  });
+
+  it.each<[string, string]>([
+    ['an unknown ID', 'AAAAAAAAAAAAAAAAAAAAAA'],
+    ['a malformed ID', '../a.docx'],
+    ['an empty ID', ''],
+  ])('answers 404 for %s', async (_label, id) => {
+    await put('a.docx', 'a');
+    await expectNotFound(storage().findRelativeFile(id, 'a.docx'));
+  });
+
+  it('answers 404 when the file itself has vanished', async () => {
+    await put('a.docx', 'a');
+    await put('b.docx', 'b');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    await rm(path.join(root, 'a.docx'));
+    await expectNotFound(s.findRelativeFile(a, 'b.docx'));
+  });
+});
+
+describe('FileSystemStorage.createRelativeFile', () => {
+  it('creates the file under the first free candidate, leaving taken names byte-identical', async () => {
+    await put('a.docx', 'original');
+    await put('a (1).docx', 'taken one');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    const takenId = await s.fileIdFor('a (1).docx');
+    const inodes = [await inode('a.docx'), await inode('a (1).docx')];
+    const created = await s.createRelativeFile(a, body('new content'), target(['a.docx', 'a (1).docx', 'a (2).docx', 'a (3).docx']), ctx());
+
+    expect(created.info.name).toBe('a (2).docx');
+    expect(await content('a (2).docx')).toBe('new content');
+    expect(await exists('a (3).docx')).toBe(false);
+    expect(await content('a.docx')).toBe('original');
+    expect(await content('a (1).docx')).toBe('taken one');
+    expect([await inode('a.docx'), await inode('a (1).docx')]).toStrictEqual(inodes);
+    expect(await s.fileIdFor('a (1).docx')).toBe(takenId);
+    expect(await tempFiles(root)).toStrictEqual([]);
+  });
+
+  it('gives the new file a new ID that resolves to it everywhere', async () => {
+    await put('a.docx', 'original');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    const created = await s.createRelativeFile(a, body('hello'), target(['b.docx']), ctx());
+
+    expect(created.fileId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(created.fileId).not.toBe(a);
+    expect(await s.fileIdFor('b.docx')).toBe(created.fileId);
+    expect(await storage().fileIdFor('b.docx')).toBe(created.fileId);
+    expect(await s.findRelativeFile(a, 'b.docx')).toBe(created.fileId);
+    expect(await s.list()).toStrictEqual([
+      { fileId: a, name: 'a.docx', path: 'a.docx' },
+      { fileId: created.fileId, name: 'b.docx', path: 'b.docx' },
+    ]);
+    const read = await s.readFile(created.fileId);
+    expect((await collect(read.stream)).toString()).toBe('hello');
+  });
+
+  it('returns the same info getFileInfo gives for the new ID', async () => {
+    await put('a.docx', 'original');
+    const s = storage({ ownerId: 'owner-7' });
+    const a = await s.fileIdFor('a.docx');
+    const created = await s.createRelativeFile(a, body('12345'), target(['b.docx']), ctx());
+    expect(created.info).toStrictEqual(await s.getFileInfo(created.fileId));
+    expect(created.info.name).toBe('b.docx');
+    expect(created.info.size).toBe(5);
+    expect(created.info.ownerId).toBe('owner-7');
+    expect(created.info.lastModifiedTime).toBeInstanceOf(Date);
+    expect(created.info.version).not.toBe((await s.getFileInfo(a)).version);
+  });
+
+  it('stops at the first free name of an endless candidate sequence', async () => {
+    await put('r.docx', 'r');
+    await put('r (1).docx', 'r1');
+    const s = storage();
+    const r = await s.fileIdFor('r.docx');
+    const created = await s.createRelativeFile(r, body('x'), target(endless('r', '.docx')), ctx());
+    expect(created.info.name).toBe('r (2).docx');
+  });
+
+  it('writes a body of several chunks and an empty body', async () => {
+    await put('a.docx', 'a');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    const big = randomBytes(300_000);
+    const chunks = [big.subarray(0, 1), big.subarray(1, 100_000), big.subarray(100_000)];
+    const first = await s.createRelativeFile(a, Readable.from(chunks), target(['big.bin']), ctx());
+    expect((await readFile(path.join(root, 'big.bin'))).equals(big)).toBe(true);
+    expect(first.info.size).toBe(big.length);
+    const empty = await s.createRelativeFile(a, Readable.from([]), target(['empty.txt']), ctx());
+    expect(empty.info.size).toBe(0);
+    expect(await content('empty.txt')).toBe('');
+  });
+
+  it('lands in the same sub-folder as the original, ignoring names taken elsewhere', async () => {
+    await put('sub/a.docx', 'a');
+    await put('new.docx', 'root file with the same name');
+    const s = storage();
+    const a = await s.fileIdFor('sub/a.docx');
+    const rootBefore = await s.fileIdFor('new.docx');
+    const created = await s.createRelativeFile(a, body('in sub'), target(['new.docx']), ctx());
+    expect(created.info.name).toBe('new.docx');
+    expect(await content('sub/new.docx')).toBe('in sub');
+    expect(await content('new.docx')).toBe('root file with the same name');
+    expect(await s.fileIdFor('sub/new.docx')).toBe(created.fileId);
+    expect(await s.fileIdFor('new.docx')).toBe(rootBefore);
+    expect(created.fileId).not.toBe(rootBefore);
+    expect((await s.list()).find((e) => e.fileId === created.fileId)?.path).toBe('sub/new.docx');
+  });
+
+  describe('overwrite', () => {
+    it('replaces the first candidate, keeping its ID, and ignores the others', async () => {
+      await put('a.docx', 'original');
+      await put('b.docx', 'old b');
+      const s = storage();
+      const a = await s.fileIdFor('a.docx');
+      const b = await s.fileIdFor('b.docx');
+      const bBefore = await s.getFileInfo(b);
+      const created = await s.createRelativeFile(a, body('new b content'), target(['b.docx', 'c.docx'], true), ctx());
+
+      expect(created.fileId).toBe(b);
+      expect(created.info.name).toBe('b.docx');
+      expect(await content('b.docx')).toBe('new b content');
+      expect(await exists('c.docx')).toBe(false);
+      expect(await content('a.docx')).toBe('original');
+      expect(await s.fileIdFor('b.docx')).toBe(b);
+      const bAfter = await s.getFileInfo(b);
+      expect(bAfter).toStrictEqual(created.info);
+      expect(bAfter.version).not.toBe(bBefore.version);
+      expect(await tempFiles(root)).toStrictEqual([]);
+    });
+
+    it('creates the first candidate when it is free', async () => {
+      await put('a.docx', 'original');
+      const s = storage();
+      const a = await s.fileIdFor('a.docx');
+      const created = await s.createRelativeFile(a, body('fresh'), target(['b.docx', 'c.docx'], true), ctx());
+      expect(created.info.name).toBe('b.docx');
+      expect(await content('b.docx')).toBe('fresh');
+      expect(await exists('c.docx')).toBe(false);
+      expect(await s.fileIdFor('b.docx')).toBe(created.fileId);
+    });
+
+    it('does not replace a folder that has the name', async () => {
+      await put('a.docx', 'original');
+      await put('folder.docx/inner.txt', 'inner');
+      const s = storage();
+      const a = await s.fileIdFor('a.docx');
+      const before = await snapshot();
+      await expectFileExists(s.createRelativeFile(a, body('x'), target(['folder.docx'], true), ctx()));
+      expect(await snapshot()).toStrictEqual(before);
+      expect(await tempFiles(root)).toStrictEqual([]);
+    });
+
+    it('never writes through a sibling symbolic link that leads outside the root', async () => {
+      await put('a.docx', 'original');
+      await symlink(outsideFile, path.join(root, 'out.txt'));
+      const s = storage();
+      const a = await s.fileIdFor('a.docx');
+      await s.createRelativeFile(a, body('overwritten?'), target(['out.txt'], true), ctx()).catch(() => undefined);
+      expect(await readFile(outsideFile, 'utf8')).toBe(OUTSIDE_CONTENT);
+      expect(await tempFiles(root)).toStrictEqual([]);
+    });
+  });
+
+  it('skips a folder that has a candidate name', async () => {
+    await put('a.docx', 'original');
+    await put('b.docx/inner.txt', 'inner');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    const created = await s.createRelativeFile(a, body('x'), target(['b.docx', 'b (1).docx']), ctx());
+    expect(created.info.name).toBe('b (1).docx');
+    expect(await content('b.docx/inner.txt')).toBe('inner');
+  });
+
+  it('throws FileExistsError when every candidate is taken, changing nothing', async () => {
+    await put('a.docx', 'original');
+    await put('b.docx', 'b');
+    await put('b (1).docx', 'b1');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    const b = await s.fileIdFor('b.docx');
+    const before = await snapshot();
+    await expectFileExists(s.createRelativeFile(a, body('x'), target(['b.docx', 'b (1).docx', 'a.docx']), ctx()));
+    await expectFileExists(s.createRelativeFile(a, body('x'), target([]), ctx()));
+    expect(await snapshot()).toStrictEqual(before);
+    expect(await tempFiles(root)).toStrictEqual([]);
+    expect(await s.fileIdFor('b.docx')).toBe(b);
+  });
+
+  it('refuses an illegal candidate with BadRequestError, leaving no file and no temp file', async () => {
+    await put('a.docx', 'original');
+    await put('sub/x.docx', 'x');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    const before = await snapshot();
+    await expectBadRequest(s.createRelativeFile(a, body('x'), target(['../escaped.docx']), ctx()));
+    await expectBadRequest(s.createRelativeFile(a, body('x'), target(['sub/x.docx'], true), ctx()));
+    expect(await snapshot()).toStrictEqual(before);
+    expect(await tempFiles(root)).toStrictEqual([]);
+    expect((await readdir(base)).sort()).toStrictEqual(['outside.txt', 'root']);
+  });
+
+  it('answers 404 for an unknown file ID, creating nothing', async () => {
+    await put('a.docx', 'original');
+    const before = await snapshot();
+    await expectNotFound(storage().createRelativeFile('AAAAAAAAAAAAAAAAAAAAAA', body('x'), target(['b.docx']), ctx()));
+    expect(await snapshot()).toStrictEqual(before);
+    expect(await tempFiles(root)).toStrictEqual([]);
+  });
+
+  describe('failure midway', () => {
+    const originalB = randomBytes(40_000);
+
+    async function setup(rel = 'a.docx') {
+      await put(rel, 'original');
+      const dir = path.posix.dirname(rel) === '.' ? '' : `${path.posix.dirname(rel)}/`;
+      await put(`${dir}b.docx`, originalB);
+      const s = storage();
+      const id = await s.fileIdFor(rel);
+      const b = await s.fileIdFor(`${dir}b.docx`);
+      const bInfo = await s.getFileInfo(b);
+      const before = await snapshot();
+      const check = async (): Promise<void> => {
+        expect(await snapshot()).toStrictEqual(before);
+        expect((await readFile(path.join(root, `${dir}b.docx`))).equals(originalB)).toBe(true);
+        expect(await s.getFileInfo(b)).toStrictEqual(bInfo);
+        expect(await tempFiles(root)).toStrictEqual([]);
+      };
+      return { s, id, check };
+    }
+
+    it.each<[string, string, boolean]>([
+      ['a new name', 'a.docx', false],
+      ['a new name in a sub-folder', 'sub/a.docx', false],
+      ['overwrite', 'a.docx', true],
+      ['overwrite in a sub-folder', 'sub/a.docx', true],
+    ])('a body that errors midway (%s) rejects with its error; no new file, target byte-identical, no temp files', async (_label, rel, overwrite) => {
+      const { s, id, check } = await setup(rel);
+      const error = new Error('client went away');
+      const candidates = overwrite ? ['b.docx'] : ['c.docx'];
+      const err = await rejection(s.createRelativeFile(id, failingBody(randomBytes(20_000), error), target(candidates, overwrite), ctx()));
+      expect(err).toBe(error);
+      await check();
+    });
+
+    it.each<[string, boolean]>([
+      ['a new name', false],
+      ['overwrite', true],
+    ])('a signal aborted midway (%s) rejects with its reason; nothing changes, no temp files', async (_label, overwrite) => {
+      const { s, id, check } = await setup();
+      const aborter = new AbortController();
+      const reason = new Error('client closed the connection');
+      const candidates = overwrite ? ['b.docx'] : ['c.docx'];
+      const err = await rejection(s.createRelativeFile(id, abortingBody(aborter, reason), target(candidates, overwrite), ctx(aborter.signal)));
+      expect(err === reason || (err instanceof Error && err.cause === reason)).toBe(true);
+      await check();
+    });
+
+    it('an already-aborted signal rejects with its reason and creates nothing', async () => {
+      const { s, id, check } = await setup();
+      const aborter = new AbortController();
+      const reason = new Error('gone');
+      aborter.abort(reason);
+      expect(await rejection(s.createRelativeFile(id, body('x'), target(['c.docx']), ctx(aborter.signal)))).toBe(reason);
+      expect(await rejection(s.createRelativeFile(id, body('x'), target(['b.docx'], true), ctx(aborter.signal)))).toBe(reason);
+      await check();
+    });
+  });
+});
+
+describe('FileSystemStorage.renameFile', () => {
+  it('keeps the ID, moves the file on disk and reports the new name', async () => {
+    await put('a.docx', 'content of a');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    const before = await s.getFileInfo(id);
+    const info = await s.renameFile(id, ['renamed.docx']);
+
+    expect(info.name).toBe('renamed.docx');
+    expect(await exists('a.docx')).toBe(false);
+    expect(await content('renamed.docx')).toBe('content of a');
+    expect(await s.getFileInfo(id)).toStrictEqual(info);
+    // Same content: the version does not change with the name.
+    expect(info.version).toBe(before.version);
+    expect(info.size).toBe(before.size);
+    expect((await collect((await s.readFile(id)).stream)).toString()).toBe('content of a');
+    expect(await tempFiles(root)).toStrictEqual([]);
+  });
+
+  it('is seen by list() and fileIdFor under the new path', async () => {
+    await put('a.docx', 'a');
+    await put('z.docx', 'z');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    const z = await s.fileIdFor('z.docx');
+    await s.renameFile(id, ['m.docx']);
+    expect(await s.list()).toStrictEqual([
+      { fileId: id, name: 'm.docx', path: 'm.docx' },
+      { fileId: z, name: 'z.docx', path: 'z.docx' },
+    ]);
+    expect(await s.fileIdFor('m.docx')).toBe(id);
+    await expectNotFound(s.fileIdFor('a.docx'));
+  });
+
+  it('gives a new file created at the old path a new ID', async () => {
+    await put('a.docx', 'a');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    await s.renameFile(id, ['b.docx']);
+    await put('a.docx', 'a new file');
+    const newId = await s.fileIdFor('a.docx');
+    expect(newId).not.toBe(id);
+    expect((await s.getFileInfo(id)).name).toBe('b.docx');
+    expect((await s.getFileInfo(newId)).name).toBe('a.docx');
+    expect(await content('b.docx')).toBe('a');
+  });
+
+  it('gives a file created at the old path through createRelativeFile a new ID', async () => {
+    await put('a.docx', 'a');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    await s.renameFile(id, ['b.docx']);
+    const created = await s.createRelativeFile(id, body('new a'), target(['a.docx']), ctx());
+    expect(created.fileId).not.toBe(id);
+    expect(await s.fileIdFor('a.docx')).toBe(created.fileId);
+    expect((await s.getFileInfo(id)).name).toBe('b.docx');
+  });
+
+  it('can rename back to the original name, keeping the ID', async () => {
+    await put('a.docx', 'a');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    await s.renameFile(id, ['b.docx']);
+    await s.renameFile(id, ['a.docx']);
+    expect(await s.fileIdFor('a.docx')).toBe(id);
+    expect((await s.getFileInfo(id)).name).toBe('a.docx');
+    await expectNotFound(s.fileIdFor('b.docx'));
+  });
+
+  it('skips a taken name to the next candidate, leaving the other file untouched', async () => {
+    await put('a.docx', 'a');
+    await put('b.docx', 'b');
+    await put('dir.docx/inner.txt', 'folder');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    const b = await s.fileIdFor('b.docx');
+    const bInode = await inode('b.docx');
+    const info = await s.renameFile(id, ['b.docx', 'dir.docx', 'b (1).docx', 'b (2).docx']);
+    expect(info.name).toBe('b (1).docx');
+    expect(await content('b.docx')).toBe('b');
+    expect(await inode('b.docx')).toBe(bInode);
+    expect(await content('dir.docx/inner.txt')).toBe('folder');
+    expect(await content('b (1).docx')).toBe('a');
+    expect(await exists('b (2).docx')).toBe(false);
+    expect(await s.fileIdFor('b.docx')).toBe(b);
+    expect(await s.fileIdFor('b (1).docx')).toBe(id);
+  });
+
+  it('stops at the first free name of an endless candidate sequence', async () => {
+    await put('a.docx', 'a');
+    await put('b.docx', 'b');
+    await put('b (1).docx', 'b1');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    expect((await s.renameFile(id, endless('b', '.docx'))).name).toBe('b (2).docx');
+  });
+
+  it('throws FileExistsError when every candidate is taken, changing nothing', async () => {
+    await put('a.docx', 'a');
+    await put('b.docx', 'b');
+    await put('b (1).docx', 'b1');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    const b = await s.fileIdFor('b.docx');
+    const info = await s.getFileInfo(id);
+    const before = await snapshot();
+    await expectFileExists(s.renameFile(id, ['b.docx', 'b (1).docx']));
+    await expectFileExists(s.renameFile(id, []));
+    expect(await snapshot()).toStrictEqual(before);
+    expect(await s.getFileInfo(id)).toStrictEqual(info);
+    expect(await s.fileIdFor('a.docx')).toBe(id);
+    expect(await s.fileIdFor('b.docx')).toBe(b);
+  });
+
+  it('is a no-op for the current name', async () => {
+    await put('a.docx', 'a');
+    await put('a (1).docx', 'other');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    const info = await s.getFileInfo(id);
+    const before = await snapshot();
+    expect(await s.renameFile(id, ['a.docx', 'a (1).docx', 'a (2).docx'])).toStrictEqual(info);
+    expect(await snapshot()).toStrictEqual(before);
+    expect(await s.fileIdFor('a.docx')).toBe(id);
+  });
+
+  it('stays in the sub-folder; names taken elsewhere do not count', async () => {
+    await put('sub/a.docx', 'a');
+    await put('b.docx', 'root b');
+    const s = storage();
+    const id = await s.fileIdFor('sub/a.docx');
+    const info = await s.renameFile(id, ['b.docx']);
+    expect(info.name).toBe('b.docx');
+    expect(await content('sub/b.docx')).toBe('a');
+    expect(await exists('sub/a.docx')).toBe(false);
+    expect(await content('b.docx')).toBe('root b');
+    expect(await s.fileIdFor('sub/b.docx')).toBe(id);
+    expect((await s.list()).find((e) => e.fileId === id)?.path).toBe('sub/b.docx');
+  });
+
+  it.each(ILLEGAL_NAMES)('refuses an illegal name (%s) with BadRequestError, changing nothing', async (_label, name) => {
+    await put('a.docx', 'a');
+    await put('sub/c.docx', 'c');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    const before = await snapshot();
+    await expectBadRequest(s.renameFile(id, [name]));
+    expect(await snapshot()).toStrictEqual(before);
+    expect((await s.getFileInfo(id)).name).toBe('a.docx');
+    expect((await readdir(base)).sort()).toStrictEqual(['outside.txt', 'root']);
+  });
+
+  it.each<[string, string]>([
+    ['an unknown ID', 'AAAAAAAAAAAAAAAAAAAAAA'],
+    ['a malformed ID', 'a/../b'],
+  ])('answers 404 for %s', async (_label, id) => {
+    await put('a.docx', 'a');
+    await expectNotFound(storage().renameFile(id, ['b.docx']));
+    expect(await exists('b.docx')).toBe(false);
+  });
+
+  it('agrees across two instances on the same root', async () => {
+    await put('a.docx', 'a');
+    const one = storage();
+    const two = storage();
+    const id = await one.fileIdFor('a.docx');
+    expect(await two.fileIdFor('a.docx')).toBe(id);
+    await one.renameFile(id, ['b.docx']);
+
+    expect(await two.fileIdFor('b.docx')).toBe(id);
+    expect((await two.getFileInfo(id)).name).toBe('b.docx');
+    expect(await two.list()).toStrictEqual([{ fileId: id, name: 'b.docx', path: 'b.docx' }]);
+    await put('a.docx', 'new a');
+    const fromTwo = await two.fileIdFor('a.docx');
+    expect(fromTwo).not.toBe(id);
+    expect(await one.fileIdFor('a.docx')).toBe(fromTwo);
+    expect(await storage().fileIdFor('b.docx')).toBe(id);
+  });
+
+  it('works with fsync enabled', async () => {
+    await put('sub/a.docx', 'a');
+    const s = storage({ fsync: true });
+    const id = await s.fileIdFor('sub/a.docx');
+    expect((await s.renameFile(id, ['b.docx'])).name).toBe('b.docx');
+    expect(await content('sub/b.docx')).toBe('a');
+  });
+});
+
+describe('FileSystemStorage.deleteFile', () => {
+  it('removes the file; its ID no longer resolves', async () => {
+    await put('a.docx', 'a');
+    await put('b.docx', 'b');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    const b = await s.fileIdFor('b.docx');
+    await s.deleteFile(id);
+
+    expect(await exists('a.docx')).toBe(false);
+    expect(await content('b.docx')).toBe('b');
+    await expectNotFound(s.getFileInfo(id));
+    await expectNotFound(s.readFile(id));
+    await expectNotFound(s.writeFile(id, body('x'), ctx()));
+    await expectNotFound(s.renameFile(id, ['c.docx']));
+    await expectNotFound(s.findRelativeFile(id, 'b.docx'));
+    await expectNotFound(s.createRelativeFile(id, body('x'), target(['c.docx']), ctx()));
+    await expectNotFound(s.deleteFile(id));
+    await expectNotFound(storage().getFileInfo(id));
+    expect(await s.findRelativeFile(b, 'a.docx')).toBeNull();
+    expect(await s.list()).toStrictEqual([{ fileId: b, name: 'b.docx', path: 'b.docx' }]);
+    expect(await exists('c.docx')).toBe(false);
+    expect(await tempFiles(root)).toStrictEqual([]);
+  });
+
+  it('never hands the ID to another file, also not a new file at the same path', async () => {
+    await put('a.docx', 'a');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    await s.deleteFile(id);
+    await put('a.docx', 'a new file');
+    const newId = await s.fileIdFor('a.docx');
+    expect(newId).not.toBe(id);
+    expect(await storage().fileIdFor('a.docx')).toBe(newId);
+    await expectNotFound(s.getFileInfo(id));
+    expect((await s.getFileInfo(newId)).name).toBe('a.docx');
+    // Deleting and recreating again still never comes back to an old ID.
+    await s.deleteFile(newId);
+    await put('a.docx', 'third');
+    const third = await s.fileIdFor('a.docx');
+    expect(new Set([id, newId, third]).size).toBe(3);
+  });
+
+  it('gives a file created at the same path through createRelativeFile a new ID', async () => {
+    await put('a.docx', 'a');
+    await put('keep.docx', 'k');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    const keep = await s.fileIdFor('keep.docx');
+    await s.deleteFile(id);
+    const created = await s.createRelativeFile(keep, body('again'), target(['a.docx']), ctx());
+    expect(created.fileId).not.toBe(id);
+    await expectNotFound(s.getFileInfo(id));
+  });
+
+  it('removes the path record that pointed at the deleted ID', async () => {
+    await put('a.docx', 'a');
+    const s = storage();
+    const id = await s.fileIdFor('a.docx');
+    const pathsDir = path.join(root, '.express-wopi', 'paths');
+    const holders = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for (const name of await readdir(pathsDir)) if ((await readFile(path.join(pathsDir, name), 'utf8')) === id) out.push(name);
+      return out;
+    };
+    expect(await holders()).toHaveLength(1);
+    await s.deleteFile(id);
+    expect(await holders()).toStrictEqual([]);
+  });
+
+  it('deletes in a sub-folder, with fsync enabled', async () => {
+    await put('sub/a.docx', 'a');
+    const s = storage({ fsync: true });
+    const id = await s.fileIdFor('sub/a.docx');
+    await s.deleteFile(id);
+    expect(await exists('sub/a.docx')).toBe(false);
+    expect(await exists('sub')).toBe(true);
+    await expectNotFound(s.getFileInfo(id));
+  });
+
+  it.each<[string, string]>([
+    ['an unknown ID', 'AAAAAAAAAAAAAAAAAAAAAA'],
+    ['a malformed ID', '../outside.txt'],
+  ])('answers 404 for %s, deleting nothing', async (_label, id) => {
+    await put('a.docx', 'a');
+    const before = await snapshot();
+    await expectNotFound(storage().deleteFile(id));
+    expect(await snapshot()).toStrictEqual(before);
+    expect(await readFile(outsideFile, 'utf8')).toBe(OUTSIDE_CONTENT);
+  });
+});
+
+describe('FileSystemStorage: a file reached through a symbolic link inside the root', () => {
+  // fileIdFor accepts such a link (see fs-storage.test.ts); the ID names the link's path.
+  async function setup() {
+    await put('sub/real.docx', 'REAL');
+    await symlink(path.join(root, 'sub', 'real.docx'), path.join(root, 'link.docx'));
+    const s = storage();
+    const real = await s.fileIdFor('sub/real.docx');
+    const link = await s.fileIdFor('link.docx');
+    return { s, real, link };
+  }
+
+  it('renameFile keeps the ID resolving and leaves the link target’s own ID intact', async () => {
+    const { s, real, link } = await setup();
+    const info = await s.renameFile(link, ['renamed.docx']);
+    expect(info.name).toBe('renamed.docx');
+    expect((await s.getFileInfo(link)).name).toBe('renamed.docx');
+    expect((await collect((await s.readFile(link)).stream)).toString()).toBe('REAL');
+    expect((await s.getFileInfo(real)).name).toBe('real.docx');
+  });
+
+  it('deleteFile removes the link, not the file it points to (which has its own ID)', async () => {
+    const { s, real, link } = await setup();
+    await s.deleteFile(link);
+    await expectNotFound(s.getFileInfo(link));
+    expect(await exists('link.docx')).toBe(false);
+    expect(await content('sub/real.docx')).toBe('REAL');
+    expect((await s.getFileInfo(real)).name).toBe('real.docx');
+  });
+
+  it('createRelativeFile puts the new file next to the link, where its ID resolves', async () => {
+    const { s, link } = await setup();
+    const created = await s.createRelativeFile(link, body('NEW'), target(['new.docx']), ctx());
+    expect(await content('new.docx')).toBe('NEW');
+    expect(await exists('sub/new.docx')).toBe(false);
+    expect(await s.fileIdFor('new.docx')).toBe(created.fileId);
+    expect(await s.findRelativeFile(link, 'new.docx')).toBe(created.fileId);
+  });
+});
+
+describe('FileSystemStorage user info', () => {
+  it('round-trips per user, overwrites, and answers undefined for an unknown user', async () => {
+    const s = storage();
+    expect(await s.getUserInfo('alice')).toBeUndefined();
+    await s.putUserInfo('alice', 'alice info');
+    await s.putUserInfo('bob', 'bob info');
+    expect(await s.getUserInfo('alice')).toBe('alice info');
+    expect(await s.getUserInfo('bob')).toBe('bob info');
+    expect(await s.getUserInfo('carol')).toBeUndefined();
+    expect(await s.getUserInfo('Alice')).toBeUndefined();
+    await s.putUserInfo('alice', 'second');
+    expect(await s.getUserInfo('alice')).toBe('second');
+    expect(await s.getUserInfo('bob')).toBe('bob info');
+  });
+
+  it('keeps the exact text: empty, Unicode, JSON, 1024 characters', async () => {
+    const s = storage();
+    const values = ['', '{"theme":"dark","n":1}', 'Отчёт 报告 📄 e\u0301', 'x'.repeat(1024), ' padded \n lines \r\n'];
+    for (const [i, value] of values.entries()) {
+      await s.putUserInfo(`user-${i}`, value);
+      expect(await s.getUserInfo(`user-${i}`)).toBe(value);
+    }
+  });
+
+  it('survives a new instance on the same root', async () => {
+    await storage().putUserInfo('alice', 'persisted');
+    expect(await storage().getUserInfo('alice')).toBe('persisted');
+  });
+
+  it('is stored in the metadata folder, not among the served files', async () => {
+    await put('a.docx', 'a');
+    const s = storage();
+    const listed = await s.list();
+    const before = await snapshot();
+    await s.putUserInfo('alice', 'secret preferences');
+    expect(await s.list()).toStrictEqual(listed);
+    expect(await snapshot()).toStrictEqual(before);
+    const stored = await readdir(path.join(root, '.express-wopi'), { recursive: true });
+    expect(stored.some((n) => n.startsWith('users'))).toBe(true);
+  });
+
+  it('with a metadata folder outside the root, the root is not touched at all', async () => {
+    await put('a.docx', 'a');
+    const metadataDir = path.join(base, 'meta');
+    const s = storage({ metadataDir });
+    const before = await readdir(root, { recursive: true });
+    await s.putUserInfo('alice', 'x');
+    expect(await readdir(root, { recursive: true })).toStrictEqual(before);
+    expect(await storage({ metadataDir }).getUserInfo('alice')).toBe('x');
+    expect(await storage().getUserInfo('alice')).toBeUndefined();
+  });
+
+  it.each<[string]>([['../../escape'], ['a/b'], ['..'], [''], ['/etc/passwd'], ['C:\\x']])(
+    'keeps a path-like user ID (%j) inside the metadata folder',
+    async (userId) => {
+      const s = storage();
+      await s.putUserInfo(userId, 'v');
+      expect(await s.getUserInfo(userId)).toBe('v');
+      expect((await readdir(base)).sort()).toStrictEqual(['outside.txt', 'root']);
+      expect(await readdir(root)).toStrictEqual(['.express-wopi']);
+      const users = await readdir(path.join(root, '.express-wopi', 'users'));
+      expect(users).toHaveLength(1);
+      expect(users[0]).toMatch(/^[A-Za-z0-9_-]+$/);
+    },
+  );
+});

@@ -1,0 +1,53 @@
+// Jest global setup, run once before all test files:
+// 1. Builds dist/ when it is missing or older than src/, for the tests that run the built CLI as a
+//    real process (doing it here, once, keeps parallel test files from rebuilding at the same time).
+// 2. Finds out whether Redis is reachable, for the tests that need it. REDIS_URL (default
+//    redis://127.0.0.1:6379) names the server. Without Redis those tests are skipped, and this
+//    says so; with EXPRESS_WOPI_REQUIRE_REDIS=1 (set by .ci/run) a missing Redis fails the run.
+'use strict';
+const { execSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { createClient } = require('redis');
+
+const repo = path.join(__dirname, '..');
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIfStale() {
+  const cli = path.join(repo, 'dist', 'cli', 'main.js');
+  if (fs.existsSync(cli) && fs.statSync(cli).mtimeMs >= newestMtime(path.join(repo, 'src'))) return;
+  execSync('npm run build', { cwd: repo, stdio: 'pipe', timeout: 180_000 });
+}
+
+module.exports = async function globalSetup() {
+  buildIfStale();
+  const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const required = process.env.EXPRESS_WOPI_REQUIRE_REDIS === '1';
+  let reachable = false;
+  let reason = '';
+  const client = createClient({ url, socket: { connectTimeout: 1500, reconnectStrategy: false } });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    reachable = (await client.ping()) === 'PONG';
+  } catch (err) {
+    reason = err.message;
+  } finally {
+    if (client.isOpen) await client.close();
+  }
+  process.env.EXPRESS_WOPI_TEST_REDIS_URL = url;
+  process.env.EXPRESS_WOPI_TEST_REDIS = reachable ? '1' : '0';
+  if (!reachable) {
+    const message = `Redis is not reachable at ${url} (${reason || 'no PONG'})`;
+    if (required) throw new Error(`${message}, and EXPRESS_WOPI_REQUIRE_REDIS=1 requires it`);
+    process.stderr.write(`\n${message}: the Redis tests are skipped. Set REDIS_URL to run them.\n`);
+  }
+};
