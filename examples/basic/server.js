@@ -1,7 +1,7 @@
 'use strict';
 /**
- * express-wopi basic example: an ordinary Express app (a file list and an upload form) that adds
- * WOPI by mounting one router under /wopi.
+ * express-wopi basic example: an ordinary Express app (a file list, view and edit pages per file,
+ * and an upload form) that adds WOPI by mounting one router under /wopi.
  *
  * Run from the repository root, after `npm install` (which builds dist/):
  *
@@ -21,7 +21,7 @@ const express = require('express');
 const multer = require('multer');
 const createDebug = require('debug');
 // Inside this repository the package is its own root; in your app: require('express-wopi').
-const { createWopiRouter, FileSystemStorage, MemoryLockStore, JwtAuth } = require('../..');
+const { createWopiRouter, FileSystemStorage, MemoryLockStore, JwtAuth, WopiError } = require('../..');
 
 const debug = createDebug('example:basic');
 
@@ -78,6 +78,15 @@ app.use(
     auth,
     locks,
     maxFileSize: MAX_FILE_SIZE,
+    // How the editor reaches this router: the base of the `Url` that PutRelativeFile (Save As)
+    // answers for the new file. A function, because PORT=0 only learns its port at listen time.
+    publicUrl: () => `${publicUrl}/wopi`,
+    // This app's own pages for a file (below). CheckFileInfo reports them as HostViewUrl and
+    // HostEditUrl, and PutRelativeFile returns them for the copy it created.
+    hostUrls: ({ fileId }) => ({
+      HostViewUrl: hostPageUrl(fileId, 'view'),
+      HostEditUrl: hostPageUrl(fileId, 'edit'),
+    }),
     checkFileInfo: () => ({
       // The origin of the page that embeds the editor, so the editor may postMessage to it.
       PostMessageOrigin: new URL(publicUrl).origin,
@@ -115,6 +124,31 @@ app.get('/', async (req, res, next) => {
     next(err);
   }
 });
+
+// The host pages for one file, view or edit: what an editor page would use to open it. A real app
+// builds the editor's action URL from discovery here and posts the token to it in an iframe (see
+// README.md); this demo shows the WOPISrc and the token instead. View pages get a read-only token.
+// (Adding `create: true` to a view token would let the user "save a copy" from view mode.)
+for (const action of ['view', 'edit']) {
+  app.get(`/files/:fileId/${action}`, async (req, res, next) => {
+    try {
+      const file = await storage.getFileInfo(req.params.fileId).catch((err) => {
+        if (WopiError.is(err) && err.status === 404) return undefined; // unknown or deleted file
+        throw err;
+      });
+      if (!file) {
+        res.status(404).type('text').send('No such file.\n');
+        return;
+      }
+      const fileId = req.params.fileId;
+      const token = await auth.issueToken({ fileId, ...DEMO_USER, permissions: { write: action === 'edit' } });
+      res.set('Cache-Control', 'no-store');
+      res.type('html').send(hostPage(action, file.name, { fileId, wopiSrc: `${publicUrl}/wopi/files/${fileId}`, ...token }));
+    } catch (err) {
+      next(err);
+    }
+  });
+}
 
 // The upload form is the host's business, not WOPI's: multer handles multipart bodies on this
 // route only. (WOPI's PutFile takes the raw body and never goes through multer.)
@@ -197,6 +231,10 @@ async function moveIntoPlace(tempPath, wanted) {
   throw new Error(`no free file name for ${wanted}`);
 }
 
+function hostPageUrl(fileId, action) {
+  return `${publicUrl}/files/${encodeURIComponent(fileId)}/${action}`;
+}
+
 function escapeHtml(value) {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -212,6 +250,8 @@ function homePage(files) {
         <dt>access_token</dt><dd><code class="token">${escapeHtml(f.accessToken)}</code></dd>
         <dt>access_token_ttl</dt><dd><code>${f.accessTokenTtl}</code> (${escapeHtml(new Date(f.accessTokenTtl).toISOString())})</dd>
       </dl>
+      <a href="${escapeHtml(hostPageUrl(f.fileId, 'view'))}">View page</a> ·
+      <a href="${escapeHtml(hostPageUrl(f.fileId, 'edit'))}">Edit page</a> ·
       <a href="${escapeHtml(`${f.wopiSrc}?access_token=${encodeURIComponent(f.accessToken)}`)}">CheckFileInfo</a>
     </li>`,
     )
@@ -241,6 +281,35 @@ function homePage(files) {
     <input type="file" name="file" required>
     <button type="submit">Upload</button>
   </form>
+</body>
+</html>
+`;
+}
+
+function hostPage(action, name, f) {
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>${escapeHtml(name)} (${action}) · express-wopi basic example</title>
+  <style>
+    body { font: 15px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
+    dl { display: grid; grid-template-columns: max-content 1fr; gap: 0 1rem; }
+    dd { margin: 0; }
+    code.token { word-break: break-all; font-size: 12px; }
+  </style>
+</head>
+<body>
+  <p><a href="${escapeHtml(`${publicUrl}/`)}">All files</a></p>
+  <h1>${escapeHtml(name)} <small>(${action})</small></h1>
+  <p>Open this file in a WOPI editor's <em>${action}</em> action with:</p>
+  <dl>
+    <dt>WOPISrc</dt><dd><code>${escapeHtml(f.wopiSrc)}</code></dd>
+    <dt>access_token</dt><dd><code class="token">${escapeHtml(f.accessToken)}</code></dd>
+    <dt>access_token_ttl</dt><dd><code>${f.accessTokenTtl}</code></dd>
+  </dl>
+  <p>${action === 'view' ? 'This token is read-only.' : 'This token may save, lock, rename, delete and Save As.'}
+     <a href="${escapeHtml(hostPageUrl(f.fileId, action === 'view' ? 'edit' : 'view'))}">${action === 'view' ? 'Edit' : 'View'} instead</a>.</p>
 </body>
 </html>
 `;

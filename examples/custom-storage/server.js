@@ -1,0 +1,85 @@
+'use strict';
+/**
+ * Mounts the template storage adapter of ./storage.js in an express-wopi router and prints a
+ * WOPISrc and an access token for every file, so you can try each operation with curl.
+ *
+ * Run from the repository root, after `npm install` (which builds dist/):
+ *
+ *   node examples/custom-storage/server.js
+ *
+ * Environment: PORT (default 3001), HOST (default 127.0.0.1), PUBLIC_URL (base URL editors use to
+ * reach this server; default http://HOST:PORT), WOPI_SECRET (32+ characters; default: a random
+ * one per run), DATA_DIR (where index.json and blobs/ live; default: a new temporary folder,
+ * removed on exit). Logs: DEBUG=express-wopi:*
+ */
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const express = require('express');
+// In your app: require('express-wopi').
+const { createWopiRouter, JwtAuth, MemoryLockStore } = require('../..');
+const { JsonIndexStorage } = require('./storage');
+
+const PORT = Number(process.env.PORT ?? 3001);
+const HOST = process.env.HOST ?? '127.0.0.1';
+const USER = { userId: 'demo', userFriendlyName: 'Demo User' };
+const SAMPLES = path.join(__dirname, '..', '..', 'samples');
+
+const temporary = !process.env.DATA_DIR;
+const dataDir = temporary
+  ? fs.mkdtempSync(path.join(os.tmpdir(), 'express-wopi-custom-'))
+  : path.resolve(process.env.DATA_DIR);
+
+const storage = new JsonIndexStorage({ dir: dataDir, ownerId: 'demo' });
+const auth = new JwtAuth({ secret: process.env.WOPI_SECRET ?? crypto.randomBytes(32).toString('base64url') });
+let publicUrl = ''; // known once the server listens
+
+const app = express();
+app.disable('x-powered-by');
+// The router first, before any body parser. Because the storage has every optional method and
+// JwtAuth has issueToken, all twelve operations are available; CheckFileInfo says so.
+app.use(
+  '/wopi',
+  createWopiRouter({
+    storage,
+    auth,
+    locks: new MemoryLockStore(), // one process only; see docs/locking.md
+    publicUrl: () => `${publicUrl}/wopi`, // base of the Url in PutRelativeFile answers
+  }),
+);
+
+async function main() {
+  // Seed an empty store with the sample documents, in the top-level folder ('').
+  if (storage.list().length === 0) {
+    for (const name of ['welcome.docx', 'budget.xlsx']) {
+      await storage.addFile(name, fs.readFileSync(path.join(SAMPLES, name)));
+    }
+  }
+  const server = app.listen(PORT, HOST, async () => {
+    const { port } = server.address();
+    const hostForUrl = HOST.includes(':') ? `[${HOST}]` : HOST;
+    publicUrl = (process.env.PUBLIC_URL ?? `http://${hostForUrl}:${port}`).replace(/\/+$/, '');
+    process.stdout.write(`express-wopi custom-storage example on ${publicUrl}/wopi (data in ${dataDir})\n`);
+    // A development convenience, like `express-wopi serve`: a real app issues tokens only after
+    // its own login and permission checks.
+    for (const file of storage.list()) {
+      const { accessToken } = await auth.issueToken({ fileId: file.fileId, ...USER, permissions: { write: true } });
+      process.stdout.write(`${file.name}\tFILE_ID=${file.fileId}\tTOKEN=${accessToken}\n`);
+    }
+  });
+  const stop = () => {
+    server.close(() => {
+      if (temporary) fs.rmSync(dataDir, { recursive: true, force: true });
+      process.exit(0);
+    });
+    server.closeAllConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+});
