@@ -9,6 +9,7 @@
  */
 
 import { HEADER } from './protocol/headers';
+import type { ProofFailure } from './protocol/proof-keys';
 
 const BRAND = Symbol.for('express-wopi.error');
 
@@ -126,6 +127,16 @@ export class FileTooLargeError extends WopiError {
   }
 }
 
+/**
+ * 408: the request body stopped arriving (no progress for `uploadIdleTimeoutMs`). Nothing is
+ * written; the connection is closed.
+ */
+export class UploadTimeoutError extends WopiError {
+  constructor(message = 'Upload timed out', options?: WopiErrorOptions) {
+    super(408, 'WOPI_UPLOAD_TIMEOUT', message, options);
+  }
+}
+
 /** 501: the operation (or the `X-WOPI-Override` value) is not supported by this host. */
 export class NotImplementedError extends WopiError {
   constructor(message = 'Not implemented', options?: WopiErrorOptions) {
@@ -173,5 +184,42 @@ export class DocumentChangedError extends WopiError {
       headers: { [HEADER.lock]: currentLock ?? '', [HEADER.lockFailureReason]: 'Document changed in storage' },
       body: { COOLStatusCode: 1010 },
     });
+  }
+}
+
+/**
+ * 500: the WOPI client's discovery document could not be fetched or is not a discovery document,
+ * and there is no earlier good copy to fall back on. The message names the discovery URL and the
+ * cause (HTTP status, timeout, parse error); it is logged, never sent.
+ */
+export class DiscoveryError extends WopiError {
+  constructor(message: string, options?: WopiErrorOptions) {
+    super(500, 'WOPI_DISCOVERY_UNAVAILABLE', message, options);
+  }
+}
+
+/**
+ * 404: discovery lists no action of that name for that file extension (for example no `edit`
+ * for `.pdf`), so there is no editor URL to open.
+ */
+export class DiscoveryActionNotFoundError extends WopiError {
+  constructor(message = 'The editor has no such action for this file type', options?: WopiErrorOptions) {
+    super(404, 'WOPI_ACTION_NOT_FOUND', message, options);
+  }
+}
+
+/**
+ * 500: proof-key validation is on and the request's `X-WOPI-Proof` / `X-WOPI-ProofOld` /
+ * `X-WOPI-TimeStamp` do not prove that the WOPI client sent it (missing, stale, or signed with
+ * another key). Microsoft's proof-key guidance prescribes 500 for this; see docs/compatibility.md.
+ * `reason` says which check failed; the body says nothing.
+ */
+export class ProofKeyError extends WopiError {
+  /** Which check failed: a {@link ProofFailure}, or `no-keys` when there are no keys to check with. */
+  readonly reason: ProofFailure | 'no-keys';
+
+  constructor(reason: ProofFailure | 'no-keys', options?: WopiErrorOptions) {
+    super(500, 'WOPI_PROOF_INVALID', `Proof key validation failed (${reason})`, options);
+    this.reason = reason;
   }
 }

@@ -9,7 +9,7 @@ export type {
   HostUrls,
   HostUrlsContext,
 } from './options';
-export { DEFAULT_MAX_FILE_SIZE } from './options';
+export { DEFAULT_MAX_FILE_SIZE, DEFAULT_UPLOAD_IDLE_TIMEOUT_MS } from './options';
 
 export type {
   WopiStorage,
@@ -49,9 +49,62 @@ export {
   DocumentChangedError,
   PreconditionFailedError,
   FileTooLargeError,
+  UploadTimeoutError,
   NotImplementedError,
   InternalWopiError,
   WopiConfigError,
 } from './errors';
 export type { WopiErrorOptions, WopiConfigErrorCode } from './errors';
 export { MAX_LOCK_ID_LENGTH, DEFAULT_LOCK_TTL_MS } from './protocol/lock-id';
+
+// Discovery, proof keys and the host page.
+export { WopiDiscovery, DEFAULT_DISCOVERY_TTL_MS } from './discovery/discovery';
+export type {
+  WopiDiscoveryOptions,
+  DiscoveryFetch,
+  ActionUrlOptions,
+  ResolvedAction,
+  DiscoveryStatus,
+} from './discovery/discovery';
+export { parseDiscoveryXml, findAction, extensionOf } from './discovery/document';
+export type {
+  DiscoveryDocument,
+  DiscoveryAction,
+  DiscoveryProofKeyAttributes,
+  ActionQuery,
+} from './discovery/document';
+export { resolveActionUrl, PLACEHOLDER } from './protocol/action-url';
+export type { ActionUrlValues, PlaceholderValue } from './protocol/action-url';
+export type { ProofKeyProvider, StaticProofKeys, ProofKeysOption } from './proof-check';
+export {
+  buildProofBytes,
+  verifyProof,
+  unixMsToTicks,
+  ticksToUnixMs,
+  publicKeyFromModulusExponent,
+  publicKeyFromCspBlob,
+  publicKeyToCspBlob,
+  publicKeyToModulusExponent,
+  PROOF_MAX_AGE_MS,
+} from './protocol/proof-keys';
+export type {
+  ProofKeySet,
+  ProofPublicKeyInput,
+  ProofInput,
+  ProofHeaders,
+  ProofVerdict,
+  ProofMatch,
+  ProofFailure,
+} from './protocol/proof-keys';
+export {
+  renderHostPage,
+  hostPageHandler,
+  hostPageContentSecurityPolicy,
+  escapeHtml,
+  DEFAULT_HOST_PAGE_SANDBOX,
+  DEFAULT_HOST_PAGE_ALLOW,
+  HOST_PAGE_SCRIPT_HASH,
+  HOST_PAGE_STYLE_HASH,
+} from './host-page';
+export type { HostPageOptions } from './host-page';
+export { DiscoveryError, DiscoveryActionNotFoundError, ProofKeyError } from './errors';

@@ -7,6 +7,7 @@ import { WopiConfigError } from './errors';
 import { DEFAULT_LOCK_TTL_MS } from './protocol/lock-id';
 import type { CheckFileInfoResponse, HostCapabilities } from './protocol/check-file-info';
 import { log } from './log';
+import { resolveProofKeys, type ProofKeyProvider, type ProofKeysOption } from './proof-check';
 
 /** What a {@link WopiRouterOptions.checkFileInfo} hook is told about the request. */
 export interface CheckFileInfoHookContext {
@@ -60,6 +61,11 @@ export interface WopiRouterOptions {
   /** Largest body PutFile accepts, in bytes; larger bodies get 413. Default 104857600 (100 MiB). */
   maxFileSize?: number;
   /**
+   * How long an upload (PutFile, PutRelativeFile, PutUserInfo body) may go without progress
+   * before it is ended with 408 and nothing is written, in milliseconds. Default 60000.
+   */
+  uploadIdleTimeoutMs?: number;
+  /**
    * Adds or overrides CheckFileInfo properties per request: `PostMessageOrigin`, `HostEditUrl`,
    * `BreadcrumbBrandName`, ONLYOFFICE and Collabora properties, and so on. The returned object is
    * merged over the properties the router computes. Return `undefined` to change nothing.
@@ -69,11 +75,19 @@ export interface WopiRouterOptions {
   ) => Partial<CheckFileInfoResponse> | undefined | Promise<Partial<CheckFileInfoResponse> | undefined>;
   /**
    * The URL editors reach this router at, e.g. `https://files.example.com/wopi`, used to build the
-   * `Url` (a WOPISrc) of files PutRelativeFile creates. A function gets the request. Default: the
-   * request's own protocol, `Host` header and mount path (set Express's `trust proxy` when behind
-   * a proxy that rewrites them).
+   * `Url` (a WOPISrc) of files PutRelativeFile creates, and, with `proofKeys`, the absolute URL
+   * the editor signed. A function gets the request. Default: the request's own protocol, `Host`
+   * header and mount path (set Express's `trust proxy` when behind a proxy that rewrites them).
    */
   publicUrl?: string | ((req: Request) => string);
+  /**
+   * Proof-key validation: check that each request was signed by the WOPI client
+   * (`X-WOPI-Proof`, `X-WOPI-ProofOld`, `X-WOPI-TimeStamp`). Give a `WopiDiscovery` (keys from
+   * the editor's discovery document, refetched once when a signature fails) or fixed keys
+   * `{ current, old? }`. A request that is not proven gets 500, before the token is checked.
+   * Default: off. Behind a proxy, set `publicUrl` so the signed URL can be rebuilt.
+   */
+  proofKeys?: ProofKeysOption | false;
   /**
    * The host pages for a file, sent as `HostViewUrl` / `HostEditUrl` in PutRelativeFile responses
    * and in CheckFileInfo (where the `checkFileInfo` hook can still override them).
@@ -94,15 +108,19 @@ export interface ResolvedWopiOptions {
   locks: WopiLockStore;
   lockTtlMs: number;
   maxFileSize: number;
+  uploadIdleTimeoutMs: number;
   checkFileInfo: WopiRouterOptions['checkFileInfo'];
   onPutFile: WopiRouterOptions['onPutFile'];
   publicUrl: WopiRouterOptions['publicUrl'];
   hostUrls: WopiRouterOptions['hostUrls'];
+  /** Where proof keys come from; `undefined` when proof-key validation is off. */
+  proofKeys: ProofKeyProvider | undefined;
   /** What the storage and auth adapters support beyond the core operations. */
   capabilities: HostCapabilities;
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
+export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 60_000;
 
 const STORAGE_METHODS = ['getFileInfo', 'readFile', 'writeFile'] as const;
 const LOCK_METHODS = ['getLock', 'lock', 'refreshLock', 'unlock', 'unlockAndRelock'] as const;
@@ -112,10 +130,12 @@ const KNOWN_OPTIONS = new Set([
   'locks',
   'lockTtlMs',
   'maxFileSize',
+  'uploadIdleTimeoutMs',
   'checkFileInfo',
   'onPutFile',
   'publicUrl',
   'hostUrls',
+  'proofKeys',
 ]);
 
 /**
@@ -131,7 +151,14 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
       throw new WopiConfigError('ERR_WOPI_OPTIONS', `createWopiRouter: unknown option \`${key}\``);
     }
   }
-  const { storage, auth, locks, lockTtlMs = DEFAULT_LOCK_TTL_MS, maxFileSize = DEFAULT_MAX_FILE_SIZE } = options;
+  const {
+    storage,
+    auth,
+    locks,
+    lockTtlMs = DEFAULT_LOCK_TTL_MS,
+    maxFileSize = DEFAULT_MAX_FILE_SIZE,
+    uploadIdleTimeoutMs = DEFAULT_UPLOAD_IDLE_TIMEOUT_MS,
+  } = options;
 
   requireMethods(storage, STORAGE_METHODS, 'ERR_WOPI_STORAGE', 'storage', 'WopiStorage');
   requireMethods(auth, ['authenticate'], 'ERR_WOPI_AUTH', 'auth', 'WopiAuth');
@@ -141,6 +168,9 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
   }
   if (!Number.isSafeInteger(maxFileSize) || maxFileSize < 0) {
     throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `maxFileSize` must be a non-negative integer (bytes)');
+  }
+  if (!Number.isSafeInteger(uploadIdleTimeoutMs) || uploadIdleTimeoutMs <= 0) {
+    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `uploadIdleTimeoutMs` must be a positive integer (milliseconds)');
   }
   const { publicUrl } = options;
   if (publicUrl !== undefined && typeof publicUrl !== 'function' && !isHttpUrl(publicUrl)) {
@@ -163,10 +193,12 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
     locks: lockStore,
     lockTtlMs,
     maxFileSize,
+    uploadIdleTimeoutMs,
     checkFileInfo: options.checkFileInfo,
     onPutFile: options.onPutFile,
     publicUrl: typeof publicUrl === 'string' ? publicUrl.replace(/\/+$/, '') : publicUrl,
     hostUrls: options.hostUrls,
+    proofKeys: resolveProofKeys(options.proofKeys),
     capabilities: capabilitiesOf(storage, auth),
   };
 }

@@ -7,6 +7,7 @@ import { resolveOptions, type ResolvedWopiOptions, type WopiRouterOptions } from
 import { HEADER, readHeader } from './protocol/headers';
 import { canWrite } from './protocol/permissions';
 import { log, type Logger } from './log';
+import { verifyRequestProof } from './proof-check';
 
 const routerLog = log('router');
 const serverError = log('server_error');
@@ -71,6 +72,7 @@ async function handle(
   }
   const token = accessToken(req);
   if (token === undefined) throw new InvalidTokenError('Missing access token');
+  await verifyRequestProof(req, token, options, requestId);
   const user = await options.auth.authenticate(token, fileId);
   if (operation.requiresWrite && !canWrite(user)) {
     throw new InvalidTokenError('Access token does not grant write access');

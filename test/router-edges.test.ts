@@ -77,3 +77,27 @@ describe('Authorization header', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('the Url of a file PutRelativeFile creates', () => {
+  async function saveAs(trustProxy: boolean) {
+    const { app, fileId, accessToken } = await setup();
+    app.set('trust proxy', trustProxy);
+    return request(app)
+      .post(`/wopi/files/${fileId}`)
+      .query({ access_token: accessToken })
+      .set({ 'X-WOPI-Override': 'PUT_RELATIVE', 'X-WOPI-SuggestedTarget': '.pdf', 'X-Forwarded-Host': 'files.example.com:8443', 'X-Forwarded-Proto': 'https' })
+      .send('copy');
+  }
+
+  test('follows X-Forwarded-Host/-Proto when Express trusts the proxy', async () => {
+    const res = await saveAs(true);
+    expect(res.status).toBe(200);
+    expect(res.body.Url).toMatch(/^https:\/\/files\.example\.com:8443\/wopi\/files\/[\w-]+\?access_token=/);
+  });
+
+  test('ignores them when it does not', async () => {
+    const res = await saveAs(false);
+    expect(res.status).toBe(200);
+    expect(res.body.Url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/wopi\/files\/[\w-]+\?access_token=/);
+  });
+});

@@ -25,6 +25,8 @@ export const USAGE = `Usage:
       --ttl SECONDS         lifetime of the printed tokens (default 36000)
       --redis URL           share locks through Redis (needs the "redis" package), e.g. redis://127.0.0.1:6379
       --redis-prefix P      key prefix in Redis (default "express-wopi:")
+      --discovery URL       a WOPI client's discovery URL (or base URL): check proof keys against its
+                            keys, and open that editor from the host pages
       --json                print JSON lines: one "listening" event, then one "file" event per file
 
   express-wopi token --file-id ID [options]   print an access token for one file
@@ -90,10 +92,12 @@ async function serveCommand(args: string[], io: CliIo): Promise<RunningServer> {
       ttl: { type: 'string' },
       redis: { type: 'string' },
       'redis-prefix': { type: 'string' },
+      discovery: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
   if (positionals.length !== 1) throw new UsageError('serve takes exactly one folder');
+  if (values['redis-prefix'] !== undefined && values.redis === undefined) throw new UsageError('--redis-prefix needs --redis');
   const maxFileSize = values['max-file-size'] === undefined ? undefined : integerOption('--max-file-size', values['max-file-size'], 0);
   const ttlSeconds = values.ttl === undefined ? undefined : integerOption('--ttl', values.ttl, 1);
   const running = await serve({
@@ -110,9 +114,16 @@ async function serveCommand(args: string[], io: CliIo): Promise<RunningServer> {
     ...(maxFileSize === undefined ? {} : { maxFileSize }),
     ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
     ...(values['public-url'] === undefined ? {} : { publicUrl: values['public-url'] }),
+    ...(values.discovery === undefined ? {} : { discoveryUrl: values.discovery }),
   });
+  if (running.discovery?.error !== undefined) {
+    io.stderr.write(
+      `express-wopi: warning: ${running.discovery.error}. Proof keys cannot be checked until it can be fetched: WOPI requests get 500 until then.\n`,
+    );
+  }
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ event: 'listening', url: running.url })}\n`);
+    const discovery = running.discovery === undefined ? {} : { discovery: running.discovery.client.url };
+    io.stdout.write(`${JSON.stringify({ event: 'listening', url: running.url, ...discovery })}\n`);
     for (const f of running.files) {
       io.stdout.write(
         `${JSON.stringify({ event: 'file', name: f.name, fileId: f.fileId, wopiSrc: f.wopiSrc, accessToken: f.accessToken, accessTokenTtl: f.accessTokenTtl })}\n`,
@@ -120,6 +131,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<RunningServer> {
     }
   } else {
     io.stdout.write(`express-wopi: serving ${positionals[0]} at ${running.url}\n`);
+    if (running.discovery !== undefined) io.stdout.write(`checking proof keys from ${running.discovery.client.url}\n`);
     if (running.files.length === 0) io.stdout.write('(the folder has no files)\n');
     for (const f of running.files) {
       io.stdout.write(`\n${f.name}\n  WOPISrc:          ${f.wopiSrc}\n  access_token:     ${f.accessToken}\n  access_token_ttl: ${f.accessTokenTtl}\n`);

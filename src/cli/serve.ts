@@ -10,6 +10,8 @@ import { log } from '../log';
 import { JwtAuth } from '../adapters/jwt-auth';
 import type { IssuedToken, WopiPermissions } from '../adapters/auth';
 import { WopiError } from '../errors';
+import { WopiDiscovery } from '../discovery/discovery';
+import { escapeHtml, hostPageContentSecurityPolicy, renderHostPage } from '../host-page';
 
 const redisLog = log('cli');
 
@@ -34,8 +36,15 @@ export interface ServeOptions {
   redisUrl?: string;
   /** Key prefix in Redis. */
   redisPrefix?: string;
+  /** How long to wait for the first Redis connection before giving up, in ms. Default 5000. */
+  redisConnectTimeoutMs?: number;
   /** Lifetime of printed tokens in seconds. */
   ttlSeconds?: number;
+  /**
+   * A WOPI client's discovery URL (or base URL): proof keys are checked against its keys, and the
+   * host pages open that editor.
+   */
+  discoveryUrl?: string;
 }
 
 export interface ServedFile extends IssuedToken {
@@ -48,6 +57,8 @@ export interface RunningServer {
   /** The WOPI base URL, e.g. `http://127.0.0.1:8080/wopi`. */
   url: string;
   files: ServedFile[];
+  /** With `discoveryUrl`: the discovery client, and why its first fetch failed, if it did. */
+  discovery?: { client: WopiDiscovery; error?: string };
   close(): Promise<void>;
 }
 
@@ -66,10 +77,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     });
   const origin = (req: Request): string => options.publicUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host')}`;
 
-  const redis = options.redisUrl === undefined ? undefined : await connectRedis(options.redisUrl);
+  const redis = options.redisUrl === undefined ? undefined : await connectRedis(options.redisUrl, options.redisConnectTimeoutMs ?? REDIS_CONNECT_TIMEOUT_MS);
   const locks = redis
     ? new RedisLockStore({ client: redis, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) })
     : new MemoryLockStore();
+
+  // With a discovery URL, requests must carry the editor's proof-key signatures.
+  const discovery = options.discoveryUrl === undefined ? undefined : new WopiDiscovery({ url: options.discoveryUrl });
+  const discoveryError = discovery === undefined ? undefined : await discovery.refresh().then(
+    () => undefined,
+    (err: unknown) => (err as Error).message,
+  );
 
   const app = express();
   app.disable('x-powered-by');
@@ -81,6 +99,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       locks,
       ...(options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize }),
       ...(options.publicUrl === undefined ? {} : { publicUrl: `${options.publicUrl.replace(/\/+$/, '')}/wopi` }),
+      ...(discovery === undefined ? {} : { proofKeys: discovery }),
       hostUrls: ({ req, fileId }) => ({
         HostViewUrl: `${origin(req)}/host/view/${fileId}`,
         HostEditUrl: `${origin(req)}/host/edit/${fileId}`,
@@ -104,9 +123,20 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       return;
     }
     const token = await issue(fileId);
-    res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    const wopiSrc = `${origin(req)}/wopi/files/${fileId}`;
     res.set('Cache-Control', 'no-store');
-    res.type('html').send(renderHostPage(action, file.name, `${origin(req)}/wopi/files/${fileId}`, token));
+    // With discovery, open the editor itself; without (or when it has no such action), show what
+    // a WOPI client needs.
+    const editor = await discovery?.resolveAction({ ext: file.name, action, wopiSrc }).catch(() => undefined);
+    if (editor !== undefined) {
+      const page = { actionUrl: editor.url, ...token, title: file.name, ...(editor.action.favIconUrl ? { favIconUrl: editor.action.favIconUrl } : {}) };
+      res.set('Content-Security-Policy', hostPageContentSecurityPolicy(page.actionUrl, page.favIconUrl));
+      res.set('Referrer-Policy', 'no-referrer');
+      res.type('html').send(renderHostPage(page));
+      return;
+    }
+    res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.type('html').send(renderInfoPage(action, file.name, wopiSrc, token));
   };
 
   const entries = await storage.list();
@@ -128,6 +158,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   return {
     url,
     files,
+    ...(discovery === undefined ? {} : { discovery: { client: discovery, ...(discoveryError === undefined ? {} : { error: discoveryError }) } }),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -136,6 +167,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       await redis?.close();
     },
   };
+}
+
+const REDIS_CONNECT_TIMEOUT_MS = 5000;
+
+/** A Redis URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
 }
 
 interface ConnectedRedis {
@@ -147,13 +191,14 @@ interface ConnectedRedis {
  * Connects to Redis with the `redis` package (node-redis), loaded only when asked for: it is an
  * optional peer dependency of express-wopi, not something every install carries.
  */
-async function connectRedis(url: string): Promise<ConnectedRedis> {
+async function connectRedis(url: string, connectTimeoutMs: number): Promise<ConnectedRedis> {
   let createClient: (options: object) => {
     connect(): Promise<unknown>;
     on(event: 'error', listener: (err: Error) => void): unknown;
     sendCommand(args: string[]): Promise<unknown>;
     close?(): Promise<unknown>;
     quit(): Promise<unknown>;
+    destroy?(): void;
   };
   try {
     ({ createClient } = require('redis'));
@@ -163,7 +208,21 @@ async function connectRedis(url: string): Promise<ConnectedRedis> {
   const client = createClient({ url, socket: { connectTimeout: 5000 } });
   // Connection errors surface through the lock store (500 for the request); keep them off the console.
   client.on('error', (err) => redisLog('redis client: %s', err.message));
-  await client.connect();
+  // node-redis retries a failed first connection for ever; the CLI says what is wrong instead.
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${redactUrl(url)} within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    client.destroy?.();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
   return {
     sendCommand: (args) => client.sendCommand(args),
     close: async () => {
@@ -172,11 +231,7 @@ async function connectRedis(url: string): Promise<ConnectedRedis> {
   };
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-function renderHostPage(action: 'view' | 'edit', name: string, wopiSrc: string, token: IssuedToken): string {
+function renderInfoPage(action: 'view' | 'edit', name: string, wopiSrc: string, token: IssuedToken): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(name)} (${action})</title>
 <style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}code{word-break:break-all}</style></head>

@@ -22,3 +22,13 @@ export function assertLockAccepted(outcome: LockOutcome): void {
     outcome.currentLockId === null ? 'File is not locked' : 'File is locked with a different lock ID',
   );
 }
+
+/**
+ * The value of an optional lock header (PutFile, PutRelativeFile): `undefined` when absent or
+ * empty, 400 when present but not a valid lock ID.
+ */
+export function optionalLockHeader(ctx: WopiContext, headerName: string): string | undefined {
+  const raw = ctx.header(headerName);
+  if (raw === undefined || raw === '') return undefined;
+  return requireLockHeader(ctx, headerName);
+}

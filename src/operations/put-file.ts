@@ -1,4 +1,5 @@
 import type { WopiOperation } from './operation';
+import { optionalLockHeader } from './lock-rules';
 import { DocumentChangedError, LockConflictError } from '../errors';
 import { HEADER, readEitherHeader } from '../protocol/headers';
 import { formatLastModifiedTime, timestampMatches } from '../protocol/timestamp';
@@ -24,7 +25,7 @@ export const putFile: WopiOperation = {
     checkDeclaredSize(ctx);
 
     const file = await storage.getFileInfo(ctx.fileId);
-    const requestLock = ctx.header(HEADER.lock) || undefined;
+    const requestLock = optionalLockHeader(ctx, HEADER.lock);
     const currentLock = await locks.getLock(ctx.fileId);
     if (currentLock !== null) {
       if (requestLock !== currentLock) throw new LockConflictError(currentLock, 'File is locked with a different lock ID');

@@ -1,4 +1,5 @@
 import type { WopiOperation } from './operation';
+import { optionalLockHeader } from './lock-rules';
 import type { WopiRelativeTarget, WopiStorage } from '../adapters/storage';
 import type { WopiContext } from '../context';
 import { BadRequestError, LockConflictError, NotImplementedError, WopiError } from '../errors';
@@ -8,6 +9,7 @@ import { canCreate, canWrite } from '../protocol/permissions';
 import { encodeUtf7 } from '../protocol/utf7';
 import { boundedCandidates, readNameHeader } from './name-headers';
 import { checkDeclaredSize, limitedBody, saveContext } from './request-body';
+import { wopiBaseUrl } from '../public-url';
 
 type RelativeStorage = WopiStorage & Required<Pick<WopiStorage, 'findRelativeFile' | 'createRelativeFile'>>;
 
@@ -43,7 +45,7 @@ export const putRelativeFile: WopiOperation = {
     const original = await storage.getFileInfo(ctx.fileId);
     // The editor may Save As from a file it does not hold a lock on, and then sends no lock. When it
     // does send one, it must be the lock on the original (seed 002).
-    const requestLock = ctx.header(HEADER.lock) || undefined;
+    const requestLock = optionalLockHeader(ctx, HEADER.lock);
     if (requestLock !== undefined) {
       const currentLock = await locks.getLock(ctx.fileId);
       if (currentLock !== null && currentLock !== requestLock) {
@@ -77,7 +79,7 @@ export const putRelativeFile: WopiOperation = {
       ...(ctx.user.userFriendlyName === undefined ? {} : { userFriendlyName: ctx.user.userFriendlyName }),
       permissions: ctx.user.permissions,
     });
-    const url = `${wopiBaseUrl(ctx)}/files/${encodeURIComponent(created.fileId)}?access_token=${encodeURIComponent(token.accessToken)}`;
+    const url = `${wopiBaseUrl(ctx.req, ctx.options.publicUrl)}/files/${encodeURIComponent(created.fileId)}?access_token=${encodeURIComponent(token.accessToken)}`;
     const hostUrls = ctx.options.hostUrls
       ? await ctx.options.hostUrls({ req: ctx.req, fileId: created.fileId, name: created.info.name, user: ctx.user })
       : undefined;
@@ -117,12 +119,4 @@ async function nameTaken(ctx: WopiContext, storage: RelativeStorage, name: strin
     }
   }
   return new LockConflictError(existingLock, 'A file with this name already exists', { headers });
-}
-
-/** The WOPI base URL (the router's mount point) as editors reach it. */
-function wopiBaseUrl(ctx: WopiContext): string {
-  const { publicUrl } = ctx.options;
-  if (typeof publicUrl === 'function') return publicUrl(ctx.req).replace(/\/+$/, '');
-  if (typeof publicUrl === 'string') return publicUrl;
-  return `${ctx.req.protocol}://${ctx.req.get('host') ?? 'localhost'}${ctx.req.baseUrl}`;
 }

@@ -6,9 +6,9 @@
 import { Readable, pipeline } from 'node:stream';
 import type { WopiWriteContext } from '../adapters/storage';
 import type { WopiContext } from '../context';
-import { BadRequestError, FileTooLargeError, InternalWopiError } from '../errors';
+import { BadRequestError, FileTooLargeError, InternalWopiError, UploadTimeoutError } from '../errors';
 import { HEADER, parseBooleanHeader, parseEditorsHeader, readEitherHeader } from '../protocol/headers';
-import { limitBytes } from '../protocol/byte-limit';
+import { limitBytes, type IdleLimit } from '../protocol/byte-limit';
 import { parseSizeHeader } from '../protocol/sizes';
 
 /**
@@ -38,6 +38,7 @@ export function limitedBody(ctx: WopiContext, declaredSize?: number): Readable {
     declaredSize === undefined
       ? undefined
       : { bytes: declaredSize, onMismatch: () => new BadRequestError(`The body does not have the ${HEADER.size} bytes`) },
+    idleLimit(ctx),
   );
   // pipeline (not pipe) so that a client abort also fails the stream storage is reading.
   pipeline(requestBody(ctx), limiter, () => undefined);
@@ -65,6 +66,12 @@ export function saveContext(ctx: WopiContext, lockId: string | undefined): Omit<
   return save;
 }
 
+/** The upload idle limit: the body must make progress at least every `uploadIdleTimeoutMs`. */
+function idleLimit(ctx: WopiContext): IdleLimit {
+  const ms = ctx.options.uploadIdleTimeoutMs;
+  return { ms, onIdle: () => new UploadTimeoutError(`No upload progress for ${ms} ms`) };
+}
+
 function tooLarge(maxFileSize: number): FileTooLargeError {
   return new FileTooLargeError(`Body is larger than ${maxFileSize} bytes`);
 }
@@ -87,7 +94,7 @@ function requestBody(ctx: WopiContext): Readable {
 
 /** Reads a small text body (UTF-8) into a string; 400 when it is larger than `maxBytes`. */
 export async function readTextBody(ctx: WopiContext, maxBytes: number): Promise<string> {
-  const limiter = limitBytes(maxBytes, () => new BadRequestError(`The body is larger than ${maxBytes} bytes`));
+  const limiter = limitBytes(maxBytes, () => new BadRequestError(`The body is larger than ${maxBytes} bytes`), undefined, idleLimit(ctx));
   pipeline(requestBody(ctx), limiter, () => undefined);
   const chunks: Buffer[] = [];
   for await (const chunk of limiter) chunks.push(chunk as Buffer);

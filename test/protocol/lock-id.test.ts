@@ -34,8 +34,19 @@ describe('checkLockId', () => {
   });
 
   it('returns the very same string (no normalisation of unicode or whitespace)', () => {
-    const value = 'e\u0301 \u00e9\t';
+    const value = 'e\u0301 \u00e9 ';
     const result = checkLockId(value);
     expect(result.ok && result.lockId).toBe(value);
+  });
+
+  it.each([
+    ['a tab', 'lock\tid'],
+    ['a NUL', 'lock\u0000id'],
+    ['an escape', '\u001b[31m'],
+    ['DEL', 'lock\u007f'],
+  ])('refuses a lock ID holding %s (control character)', (_label, value) => {
+    const result = checkLockId(value);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toContain('control character');
   });
 });

@@ -17,6 +17,7 @@ import {
   type WopiLockStore,
 } from '../../src';
 import { describeWopiLockStore } from '../../src/testing';
+import { serve } from '../../src/cli/serve';
 import { TEST_SECRET } from '../helpers/create-app';
 import {
   connectIoredis,
@@ -173,5 +174,25 @@ describe('RedisLockStore when Redis cannot answer', () => {
   ])('options %p are refused with a WopiConfigError', (options, message) => {
     expect(() => new RedisLockStore(options as never)).toThrow(WopiConfigError);
     expect(() => new RedisLockStore(options as never)).toThrow(message);
+  });
+});
+
+describe('express-wopi serve --redis', () => {
+  test('an unreachable Redis fails the start with a clear message (password redacted), not a hang', async () => {
+    const started = Date.now();
+    await expect(
+      serve({
+        dir: __dirname,
+        port: 0,
+        host: '127.0.0.1',
+        secret: TEST_SECRET,
+        userId: 'u',
+        userFriendlyName: 'U',
+        readOnly: false,
+        redisUrl: 'redis://:hunter2@127.0.0.1:1',
+        redisConnectTimeoutMs: 300,
+      }),
+    ).rejects.toThrow('cannot reach Redis at redis://:***@127.0.0.1:1');
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 });

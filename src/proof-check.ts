@@ -1,0 +1,143 @@
+/**
+ * The router's proof-key step: is this request really from the WOPI client? Rebuilds the URL the
+ * editor called, checks `X-WOPI-Proof` / `X-WOPI-ProofOld` / `X-WOPI-TimeStamp` against the
+ * client's public keys, refetches the keys once when a signature fails (they may have rotated),
+ * and refuses the request with a {@link ProofKeyError} (500) otherwise.
+ */
+import type { Request } from 'express';
+import { requestUrl, type PublicUrl } from './public-url';
+import { ProofKeyError, WopiConfigError } from './errors';
+import { log } from './log';
+import { readHeader } from './protocol/headers';
+import {
+  toProofPublicKey,
+  verifyProof,
+  type ProofHeaders,
+  type ProofKeySet,
+  type ProofPublicKeyInput,
+  type ProofVerdict,
+} from './protocol/proof-keys';
+
+const proofLog = log('proof');
+
+/**
+ * Where the router gets proof keys from. `WopiDiscovery` is one: it reads them from the
+ * editor's discovery document. Write your own to fetch keys some other way.
+ */
+export interface ProofKeyProvider {
+  /** The keys to verify with now; `undefined` when there are none (every request is refused). */
+  getProofKeys(): Promise<ProofKeySet | undefined>;
+  /**
+   * Optional: fetch the keys again because a signature did not verify with the current ones, or
+   * verified only through the editor's previous key (a rotation). May decline (throttling) and
+   * return the same keys. Without it, keys are never refreshed by the router.
+   */
+  refreshProofKeys?(): Promise<ProofKeySet | undefined>;
+}
+
+/** Fixed proof keys, e.g. copied from an editor's configuration. */
+export interface StaticProofKeys {
+  /** The key the editor signs `X-WOPI-Proof` with. */
+  current: ProofPublicKeyInput;
+  /** The key it signed with before its last rotation (checked against `X-WOPI-Proof` too). */
+  old?: ProofPublicKeyInput;
+}
+
+/** The `proofKeys` router option: a key provider (such as a `WopiDiscovery`) or fixed keys. */
+export type ProofKeysOption = ProofKeyProvider | StaticProofKeys;
+
+/**
+ * Validates the `proofKeys` option: `undefined` and `false` turn the check off; a provider is
+ * used as is; fixed keys are imported once, here, so a bad key fails at startup.
+ */
+export function resolveProofKeys(option: ProofKeysOption | false | undefined): ProofKeyProvider | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (typeof option !== 'object' || option === null) {
+    throw new WopiConfigError(
+      'ERR_WOPI_OPTION_VALUE',
+      'createWopiRouter: `proofKeys` must be a WopiDiscovery (or another object with getProofKeys()) or { current, old? }',
+    );
+  }
+  if (typeof (option as ProofKeyProvider).getProofKeys === 'function') {
+    const provider = option as ProofKeyProvider;
+    const refresh = provider.refreshProofKeys;
+    if (refresh !== undefined && typeof refresh !== 'function') {
+      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `proofKeys.refreshProofKeys` must be a function');
+    }
+    return provider;
+  }
+  const { current, old } = option as StaticProofKeys;
+  if (current === undefined) {
+    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `proofKeys` needs `current` (or getProofKeys())');
+  }
+  const keys: ProofKeySet = { current: importKey(current, 'current') };
+  if (old !== undefined) keys.old = importKey(old, 'old');
+  return { getProofKeys: async () => keys };
+}
+
+function importKey(input: ProofPublicKeyInput, which: string): ProofKeySet['current'] {
+  try {
+    return toProofPublicKey(input);
+  } catch (err) {
+    throw new WopiConfigError(
+      'ERR_WOPI_OPTION_VALUE',
+      `createWopiRouter: \`proofKeys.${which}\` is not an RSA public key (${(err as Error).message})`,
+    );
+  }
+}
+
+/**
+ * The proof step of the router: resolves when the request is proven to come from the WOPI
+ * client, or when proof keys are off; rejects with {@link ProofKeyError} otherwise. Lines go to
+ * `express-wopi:proof:<request id>`, never with the token or the query string.
+ */
+export async function verifyRequestProof(
+  req: Request,
+  accessToken: string,
+  options: { proofKeys: ProofKeyProvider | undefined; publicUrl: PublicUrl },
+  requestId: string,
+): Promise<void> {
+  const provider = options.proofKeys;
+  if (provider === undefined) return;
+  const reqLog = proofLog.extend(requestId);
+  const request = {
+    accessToken,
+    url: requestUrl(req, options.publicUrl),
+    headers: readProofHeaders(req),
+  };
+  let keys = await provider.getProofKeys();
+  let verdict = check(request, keys);
+  if (!verdict.ok && (verdict.reason === 'bad-signature' || verdict.reason === 'no-keys') && provider.refreshProofKeys) {
+    reqLog('%s with the cached keys: refreshing them and checking again', verdict.reason);
+    const fresh = await provider.refreshProofKeys();
+    if (fresh !== keys) {
+      keys = fresh;
+      verdict = check(request, keys);
+    }
+  }
+  if (verdict.ok) {
+    if (verdict.match !== 'proof-current') reqLog('accepted through %s: the editor is rotating its keys', verdict.match);
+    if (verdict.match === 'proof-old-current' && provider.refreshProofKeys) {
+      // The editor signs with a key this host does not know yet: learn it in the background.
+      provider.refreshProofKeys().catch(() => undefined);
+    }
+    return;
+  }
+  reqLog('refused %s %s%s: %s', req.method, req.baseUrl, req.path, verdict.reason);
+  throw new ProofKeyError(verdict.reason);
+}
+
+type Verdict = ProofVerdict | { ok: false; reason: 'no-keys' };
+
+function check(request: Parameters<typeof verifyProof>[0], keys: ProofKeySet | undefined): Verdict {
+  if (keys === undefined) return { ok: false, reason: 'no-keys' };
+  return verifyProof(request, keys, Date.now());
+}
+
+function readProofHeaders(req: Request): ProofHeaders {
+  return {
+    timestamp: readHeader(req.headers, 'X-WOPI-TimeStamp'),
+    proof: readHeader(req.headers, 'X-WOPI-Proof'),
+    proofOld: readHeader(req.headers, 'X-WOPI-ProofOld'),
+  };
+}
