@@ -1,4 +1,5 @@
 import type { WopiOperation } from './operation';
+import { optionalLockHeader } from './lock-rules';
 import type { WopiStorage } from '../adapters/storage';
 import { BadRequestError, InvalidTokenError, LockConflictError, WopiError } from '../errors';
 import { HEADER } from '../protocol/headers';
@@ -30,8 +31,9 @@ export const renameFile: WopiOperation = {
     }
 
     const file = await storage.getFileInfo(ctx.fileId);
+    const requestLock = optionalLockHeader(ctx, HEADER.lock);
     const currentLock = await locks.getLock(ctx.fileId);
-    if (currentLock !== null && ctx.header(HEADER.lock) !== currentLock) {
+    if (currentLock !== null && requestLock !== currentLock) {
       throw new LockConflictError(currentLock, 'File is locked with a different lock ID');
     }
 

@@ -15,16 +15,16 @@ export type LockIdCheck = { ok: true; lockId: string } | { ok: false; reason: st
 /**
  * Checks a lock ID taken from a request header. A missing or empty value is invalid (the
  * operations that require `X-WOPI-Lock` answer 400 for it), and so is a value longer than
- * {@link MAX_LOCK_ID_LENGTH} characters or one holding a control character (HTTP lets a tab
- * through; nothing else can reach us). The value is returned unchanged: no trimming, no
- * normalisation, so that comparison stays exact.
+ * {@link MAX_LOCK_ID_LENGTH} characters or one holding a control character: C0 (HTTP lets a
+ * tab through), DEL, or C1 (Node reads header bytes 0x80–0x9F as Latin-1 characters). The
+ * value is returned unchanged: no trimming, no normalisation, so that comparison stays exact.
  */
 export function checkLockId(value: string | undefined, headerName = 'X-WOPI-Lock'): LockIdCheck {
   if (value === undefined || value.length === 0) {
     return { ok: false, reason: `${headerName} is missing or empty` };
   }
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) {
     return { ok: false, reason: `${headerName} contains a control character` };
   }
   if (value.length > MAX_LOCK_ID_LENGTH) {

@@ -31,13 +31,14 @@ describe.each([
     ['Unlock', '', { 'X-WOPI-Override': 'UNLOCK' }],
     ['UnlockAndRelock (new lock)', '', { 'X-WOPI-Override': 'LOCK', 'X-WOPI-OldLock': 'L' }],
     ['PutRelativeFile', '', { 'X-WOPI-Override': 'PUT_RELATIVE', 'X-WOPI-SuggestedTarget': encodeUtf7('.pdf') }],
+    ['RenameFile', '', { 'X-WOPI-Override': 'RENAME_FILE', 'X-WOPI-RequestedName': 'renamed' }],
   ])('%s → 400, nothing changes', async (_op, route, headers) => {
     const { app, storage, locks, fileId, token } = await setup();
     const url = route === 'contents' ? `/wopi/files/${fileId}/contents` : `/wopi/files/${fileId}`;
     const res = await request(app).post(url).query({ access_token: token }).set({ ...headers, 'X-WOPI-Lock': lockId }).send('new');
     expect(res.status).toBe(400);
     expect(storage.getContent(fileId).toString()).toBe('content');
-    expect(storage.list()).toHaveLength(1);
+    expect(storage.list()).toEqual([{ fileId, name: 'doc.docx' }]);
     expect(await locks.getLock(fileId)).toBe('L');
   });
 
@@ -74,4 +75,19 @@ test('a raw control character in a header value is refused by the HTTP parser be
   } finally {
     server.close();
   }
+});
+
+test('a body declared too large gets 413 and Connection: close (the body is not read)', async () => {
+  const storage = new MemoryStorage();
+  const fileId = storage.addFile('doc.docx', 'content');
+  const { app, locks, token } = createApp({ storage, maxFileSize: 10 });
+  await locks.lock(fileId, 'L', 60_000);
+  const res = await request(app)
+    .post(`/wopi/files/${fileId}/contents`)
+    .query({ access_token: await token(fileId) })
+    .set({ 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'L' })
+    .send('x'.repeat(11));
+  expect(res.status).toBe(413);
+  expect(res.headers.connection).toBe('close');
+  expect(storage.getContent(fileId).toString()).toBe('content');
 });

@@ -44,6 +44,7 @@ describe('checkLockId', () => {
     ['a NUL', 'lock\u0000id'],
     ['an escape', '\u001b[31m'],
     ['DEL', 'lock\u007f'],
+    ['a C1 control (0x85, NEL)', 'lock\u0085id'],
   ])('refuses a lock ID holding %s (control character)', (_label, value) => {
     const result = checkLockId(value);
     expect(result.ok).toBe(false);
