@@ -357,9 +357,15 @@ class JsonIndexStorage {
     const file = this.blobPath(key);
     const onAbort = () => content.destroy(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
-    const handle = await fsp.open(file, 'wx');
+    // Listen for the body's errors before the first `await`: the body can fail (client gone) while
+    // the blob file is being opened, and a stream error that nobody listens for crashes the
+    // process. The loop below still gets the error: iterating a failed stream rejects with it.
+    const onError = () => undefined;
+    content.on('error', onError);
+    let handle;
     let size = 0;
     try {
+      handle = await fsp.open(file, 'wx');
       for await (const chunk of content) {
         await handle.write(chunk);
         size += chunk.length;
@@ -368,11 +374,12 @@ class JsonIndexStorage {
       await handle.sync(); // the bytes are on disk before the index points at them
       await handle.close();
     } catch (err) {
-      await handle.close().catch(() => undefined);
+      await handle?.close().catch(() => undefined);
       await this.removeBlob(key);
       throw err;
     } finally {
       signal.removeEventListener('abort', onAbort);
+      content.off('error', onError);
     }
     return { key, size };
   }

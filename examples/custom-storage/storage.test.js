@@ -1,0 +1,36 @@
+'use strict';
+/**
+ * The published WopiStorage contract (express-wopi/testing), run against the template adapter.
+ * Copy this file next to your own adapter and change the fixture.
+ *
+ * From the repository root, after `npm install`:
+ *
+ *   npx jest --config '{}' examples/custom-storage
+ *
+ * (`--config '{}'` leaves out the repository's own jest settings, which only look in test/.)
+ */
+const fs = require('node:fs/promises');
+const os = require('node:os');
+const path = require('node:path');
+// In your project the same line works once express-wopi is installed.
+const { describeWopiStorage } = require('express-wopi/testing');
+const { JsonIndexStorage } = require('./storage');
+
+describeWopiStorage(
+  'JsonIndexStorage',
+  async () => {
+    // A new, empty store for every test.
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'express-wopi-custom-suite-'));
+    const storage = new JsonIndexStorage({ dir });
+    return {
+      storage,
+      // Puts a file into the store, the way your app does, and returns its ID.
+      addFile: (name, content) => storage.addFile(name, content),
+      // Runs after each test.
+      cleanup: () => fs.rm(dir, { recursive: true, force: true }),
+    };
+  },
+  // The optional methods it has, by capability. Exactly these: one declared but missing fails,
+  // and so does one present but not declared.
+  { capabilities: ['relative', 'rename', 'delete', 'userInfo'] },
+);
