@@ -7,7 +7,7 @@
 import type { Request } from 'express';
 import { requestUrl, type PublicUrl } from './public-url';
 import { ProofKeyError, WopiConfigError } from './errors';
-import { log } from './log';
+import { forRequest, log } from './log';
 import { readHeader } from './protocol/headers';
 import {
   toProofPublicKey,
@@ -99,7 +99,7 @@ export async function verifyRequestProof(
 ): Promise<void> {
   const provider = options.proofKeys;
   if (provider === undefined) return;
-  const reqLog = proofLog.extend(requestId);
+  const reqLog = forRequest(proofLog, requestId);
   const request = {
     accessToken,
     url: requestUrl(req, options.publicUrl),

@@ -6,7 +6,7 @@ import { InvalidTokenError, NotImplementedError, WopiError } from './errors';
 import { resolveOptions, type ResolvedWopiOptions, type WopiRouterOptions } from './options';
 import { HEADER, readHeader } from './protocol/headers';
 import { canWrite } from './protocol/permissions';
-import { log, type Logger } from './log';
+import { forRequest, log, type Logger } from './log';
 import { verifyRequestProof } from './proof-check';
 
 const routerLog = log('router');
@@ -38,10 +38,12 @@ let requestCounter = 0;
 function handler(route: WopiRoute, options: ResolvedWopiOptions) {
   return (req: Request, res: Response): void => {
     const requestId = (++requestCounter).toString(36);
-    const reqLog = routerLog.extend(requestId);
+    const reqLog = forRequest(routerLog, requestId);
     const started = process.hrtime.bigint();
     const fileId = String(req.params.fileId);
     const aborter = new AbortController();
+    // Every WOPI URL carries an access token: no response may be cached by anything in between.
+    res.setHeader('Cache-Control', 'no-store');
     res.on('close', () => {
       if (!res.writableFinished) aborter.abort(new Error('client closed the connection'));
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -77,7 +79,7 @@ async function handle(
   if (operation.requiresWrite && !canWrite(user)) {
     throw new InvalidTokenError('Access token does not grant write access');
   }
-  const opLog = log(`op:${operation.logName}`).extend(requestId);
+  const opLog = forRequest(log(`op:${operation.logName}`), requestId);
   const ctx: WopiContext = createContext(req, fileId, user, options, opLog, signal);
   const result = await operation.run(ctx);
   await sendResult(res, result);

@@ -101,3 +101,17 @@ describe('the Url of a file PutRelativeFile creates', () => {
     expect(res.body.Url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/wopi\/files\/[\w-]+\?access_token=/);
   });
 });
+
+describe('caching', () => {
+  test.each([
+    ['CheckFileInfo', (app: express.Express, id: string, t: string) => request(app).get(`/wopi/files/${id}`).query({ access_token: t }), 200],
+    ['GetFile', (app: express.Express, id: string, t: string) => request(app).get(`/wopi/files/${id}/contents`).query({ access_token: t }), 200],
+    ['a 401', (app: express.Express, id: string) => request(app).get(`/wopi/files/${id}`).query({ access_token: 'garbage' }), 401],
+    ['a 409', (app: express.Express, id: string, t: string) => request(app).post(`/wopi/files/${id}`).query({ access_token: t }).set({ 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'OTHER' }), 409],
+  ])('%s answers Cache-Control: no-store (tokened URLs are never cached)', async (_label, send, status) => {
+    const { app, fileId, accessToken } = await setup();
+    const res = await send(app, fileId, accessToken);
+    expect(res.status).toBe(status);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+});

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { IssuedToken, IssueTokenRequest, WopiAuth, WopiPermissions, WopiPrincipal } from './auth';
 import { InvalidTokenError, WopiConfigError } from '../errors';
@@ -36,7 +37,8 @@ const MIN_SECRET_BYTES = 32;
  * algorithm is pinned on verify, so `alg: none` and algorithm-confusion tokens are refused.
  */
 export class JwtAuth implements WopiAuth {
-  private readonly secret: string | Buffer;
+  /** The secret as a KeyObject, made once: jsonwebtoken otherwise re-derives one per call. */
+  private readonly secret: KeyObject;
   private readonly algorithm: JwtAuthAlgorithm;
   private readonly tokenTtlSeconds: number;
   private readonly issuer: string | undefined;
@@ -56,7 +58,7 @@ export class JwtAuth implements WopiAuth {
     if (!Number.isInteger(tokenTtlSeconds) || tokenTtlSeconds <= 0) {
       throw new WopiConfigError('ERR_WOPI_AUTH', 'JwtAuth: `tokenTtlSeconds` must be a positive integer');
     }
-    this.secret = secret;
+    this.secret = createSecretKey(Buffer.from(secret));
     this.algorithm = algorithm;
     this.tokenTtlSeconds = tokenTtlSeconds;
     this.issuer = issuer;

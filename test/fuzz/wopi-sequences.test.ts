@@ -61,7 +61,7 @@ const LOCK_POOL = [
 ] as const;
 
 /** Whether a lock ID may be set (Lock, RefreshLock, …): non-empty, ≤ 1024 characters, no control character. */
-const validLockId = (id: string): boolean => id.length > 0 && id.length <= 1024 && !/[\u0000-\u001f\u007f]/.test(id);
+const validLockId = (id: string): boolean => id.length > 0 && id.length <= 1024 && !/[\u0000-\u001f\u007f-\u009f]/.test(id);
 
 interface NameCase {
   /** The header value as sent (UTF-7). */
@@ -688,6 +688,8 @@ async function rename(
   let expected: Expected | undefined = authFailure(action.token, true) === undefined ? undefined : { status: 401 };
   if (expected === undefined && (name === undefined || name.decoded === null)) expected = { status: 400 };
   if (expected === undefined && !file.exists) expected = { status: 404 };
+  // An X-WOPI-Lock it is sent is validated like everywhere else (too long, control characters: 400).
+  if (expected === undefined && lock !== undefined && lock !== '' && !validLockId(lock)) expected = { status: 400 };
   if (expected === undefined && file.lock !== null && lock !== file.lock) expected = conflict(file);
   if (expected !== undefined) return { res, expected, file };
 
