@@ -101,7 +101,12 @@ async function sendResult(res: Response, result: WopiResult): Promise<void> {
     if (result.contentLength !== undefined) res.setHeader('Content-Length', String(result.contentLength));
     await pipeline(result.stream, res);
   } else if (result.json !== undefined) {
-    res.json(result.json);
+    // Written directly rather than through res.json(): no ETag to compute for a response that
+    // may not be cached anyway, and none of the app's JSON settings can change WOPI's JSON.
+    const body = JSON.stringify(result.json);
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', String(Buffer.byteLength(body)));
+    res.end(body);
   } else {
     res.end();
   }

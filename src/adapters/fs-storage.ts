@@ -21,6 +21,9 @@ import { log } from '../log';
 
 const debug = log('storage:fs');
 
+/** How many ID records are kept in memory before the cache starts over. */
+const MAX_CACHED_RECORDS = 10_000;
+
 /** Read and write chunk size: larger than the stream default (64 KiB), fewer trips per file. */
 const CHUNK_BYTES = 256 * 1024;
 
@@ -74,6 +77,8 @@ export class FileSystemStorage implements WopiStorage {
   private readonly ownerId: string;
   private readonly fsync: boolean;
   private realRootPromise: Promise<string> | undefined;
+  /** ID records already read, keyed by file ID, with the stat stamp they were read at. */
+  private readonly records = new Map<string, { stamp: string; rel: string }>();
 
   constructor(options: FileSystemStorageOptions) {
     if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
@@ -324,9 +329,35 @@ export class FileSystemStorage implements WopiStorage {
 
   private async resolveId(fileId: string): Promise<{ abs: string; rel: string }> {
     if (!FILE_ID_PATTERN.test(fileId)) throw new FileNotFoundError();
-    const rel = await readTextIfExists(this.idRecord(fileId));
+    const rel = await this.readIdRecord(fileId);
     if (rel === undefined || rel === TOMBSTONE) throw new FileNotFoundError();
     return { abs: await this.resolveExisting(this.normalise(rel)), rel };
+  }
+
+  /**
+   * The content of an ID record. Records are replaced, never edited in place (every change is a
+   * new file renamed over the old one), so a record whose inode, size and modification time are
+   * unchanged still says what it said: one stat instead of open, read and close on every request,
+   * and a change made by another process is still seen at once.
+   */
+  private async readIdRecord(fileId: string): Promise<string | undefined> {
+    const record = this.idRecord(fileId);
+    let st: BigIntStats;
+    try {
+      st = await stat(record, { bigint: true });
+    } catch (err) {
+      if (errorCode(err) !== 'ENOENT') throw err;
+      this.records.delete(fileId);
+      return undefined;
+    }
+    const stamp = `${st.ino}:${st.size}:${st.mtimeNs}`;
+    const cached = this.records.get(fileId);
+    if (cached?.stamp === stamp) return cached.rel;
+    const rel = await readTextIfExists(record);
+    if (rel === undefined) return undefined;
+    if (this.records.size >= MAX_CACHED_RECORDS) this.records.clear();
+    this.records.set(fileId, { stamp, rel });
+    return rel;
   }
 
   /**
