@@ -1,0 +1,134 @@
+// One benchmark server, run as a child process by bench/run.js so that each server has its own
+// CPU and its own RSS. The kind and its settings come in BENCH_SERVER (JSON); once listening,
+// the server reports its port over IPC and stops when told to (a clean exit, so that
+// `--cpu-prof` can write its profile).
+//
+//   wopi        express-wopi (the built dist/, as run.js copied it): FileSystemStorage + JwtAuth + MemoryLockStore or RedisLockStore
+//   bare-json   a bare route answering every /files/:id request with a small JSON object
+//   static      express.static over the same folder
+//   bare-put    two bare upload routes: durable (temp file, fsync, rename, folder fsync) and a plain pipe
+//   bare-redis  a bare route doing one Redis round trip per request
+'use strict';
+
+const fs = require('node:fs');
+const { open, rename } = require('node:fs/promises');
+const path = require('node:path');
+const { randomBytes } = require('node:crypto');
+const { pipeline } = require('node:stream/promises');
+const express = require('express');
+
+const config = JSON.parse(process.env.BENCH_SERVER ?? '{}');
+
+async function main() {
+  const app = express();
+  app.disable('x-powered-by');
+  const close = [];
+
+  switch (config.kind) {
+    case 'wopi': {
+      const { createWopiRouter, FileSystemStorage, JwtAuth, MemoryLockStore, RedisLockStore } = require(config.dist);
+      let locks;
+      if (config.redisUrl) {
+        const redis = await connectRedis(config.redisUrl);
+        close.push(() => redis.quit());
+        locks = new RedisLockStore({ client: redis, prefix: config.redisPrefix });
+      } else {
+        locks = new MemoryLockStore();
+      }
+      app.use(
+        '/wopi',
+        createWopiRouter({
+          storage: new FileSystemStorage({ root: config.root }),
+          auth: new JwtAuth({ secret: config.secret }),
+          locks,
+          maxFileSize: config.maxFileSize,
+        }),
+      );
+      break;
+    }
+    case 'bare-json': {
+      // The smallest Express answer: no auth, no I/O.
+      const answer = (req, res) => res.json({ BaseFileName: 'bench.docx', Size: 12288, Version: '1' });
+      app.get('/files/:fileId', answer);
+      app.post('/files/:fileId', answer);
+      break;
+    }
+    case 'static': {
+      app.use('/static', express.static(config.root));
+      break;
+    }
+    case 'bare-put': {
+      const [major, minor] = process.versions.node.split('.').map(Number);
+      if (major === 20 && minor < 10) throw new Error('the durable route needs Node 20.10 or later (createWriteStream `flush`)');
+      // Same durability as FileSystemStorage: a new file in the same folder, fsynced, renamed
+      // over the target, then the folder fsynced. `flush: true` fsyncs before the stream closes.
+      app.post('/durable/:name', async (req, res) => {
+        const target = path.join(config.root, path.basename(req.params.name));
+        const temp = path.join(config.root, `.bench.${randomBytes(6).toString('hex')}.tmp`);
+        try {
+          await pipeline(req, fs.createWriteStream(temp, { flags: 'wx', flush: true }));
+          await rename(temp, target);
+          const dir = await open(config.root, 'r');
+          await dir.sync();
+          await dir.close();
+          res.json({ ok: true });
+        } catch (err) {
+          fs.rm(temp, { force: true }, () => undefined);
+          res.status(500).end(String(err));
+        }
+      });
+      // For context only: no temp file, no fsync, no atomicity.
+      app.post('/pipe/:name', (req, res) => {
+        const target = path.join(config.root, path.basename(req.params.name));
+        const out = fs.createWriteStream(target);
+        req.pipe(out);
+        out.on('finish', () => res.json({ ok: true }));
+        out.on('error', (err) => res.status(500).end(String(err)));
+      });
+      break;
+    }
+    case 'bare-redis': {
+      const redis = await connectRedis(config.redisUrl);
+      close.push(() => redis.quit());
+      app.post('/files/:fileId', async (req, res) => {
+        const key = `${config.redisPrefix}bare:${req.params.fileId}`;
+        try {
+          if (req.get('X-WOPI-Override') === 'UNLOCK') await redis.sendCommand(['DEL', key]);
+          else await redis.sendCommand(['SET', key, req.get('X-WOPI-Lock') ?? '', 'PX', '1800000']);
+          res.json({ ok: true });
+        } catch (err) {
+          res.status(500).end(String(err));
+        }
+      });
+      break;
+    }
+    default:
+      throw new Error(`unknown server kind ${config.kind}`);
+  }
+
+  const server = app.listen(0, '127.0.0.1', () => {
+    process.send({ event: 'ready', port: server.address().port });
+  });
+  process.on('message', async (message) => {
+    if (message?.cmd !== 'exit') return;
+    server.closeAllConnections();
+    server.close();
+    for (const fn of close) await fn().catch(() => undefined);
+    process.exit(0);
+  });
+  // The parent went away without telling us: do not linger.
+  process.on('disconnect', () => process.exit(0));
+}
+
+async function connectRedis(url) {
+  const { createClient } = require('redis');
+  const client = createClient({ url });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+main().catch((err) => {
+  console.error(`bench server ${config.kind}: ${err?.stack ?? err}`);
+  process.exit(1);
+});
