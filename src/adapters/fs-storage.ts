@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { close, createReadStream, createWriteStream, fchmod, fstat, fsync, open as openFd, type BigIntStats } from 'node:fs';
+import { close, createReadStream, createWriteStream, fchmod, fstat, fsync, open as openFd, type BigIntStats, type WriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { link, mkdir, readdir, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
@@ -267,17 +267,21 @@ export class FileSystemStorage implements WopiStorage {
     const temp = path.join(dir, `.express-wopi.${randomBytes(6).toString('hex')}.wopi-tmp`);
     const fd = await fdOpen(temp, 'wx');
     let closed = false;
+    let out: WriteStream | undefined;
     try {
       // open() applies the umask; a saved file keeps the permissions the original had.
       if (mode !== undefined) await fdChmod(fd, mode);
-      await pipeline(content, createWriteStream('', { fd, autoClose: false, highWaterMark: CHUNK_BYTES }));
+      out = createWriteStream('', { fd, autoClose: false, highWaterMark: CHUNK_BYTES });
+      await pipeline(content, out);
       signal.throwIfAborted();
       if (this.fsync) await fdSync(fd);
       closed = true;
       await fdClose(fd);
       return temp;
     } catch (err) {
-      if (!closed) await fdClose(fd).catch(() => undefined);
+      // A failed pipeline destroys `out`, and destroying an fs stream closes its descriptor even
+      // with autoClose: false; closing it again could close a descriptor another request opened.
+      if (!closed && !out?.destroyed) await fdClose(fd).catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       debug('write abandoned: %s', (err as Error).message);
       throw err;
