@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { lstat, readdir, readFile, readlink, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -11,31 +10,18 @@ import {
   WopiError,
   type FileSystemStorageOptions,
   type WopiRelativeTarget,
-  type WopiWriteContext,
 } from '../../src';
+import { OUTSIDE_CONTENT, putFile, tempFiles, useFsSandbox, writeContext } from '../helpers/fs-sandbox';
 
+const sandbox = useFsSandbox('express-wopi-fsrel-');
 let base: string; // temp folder holding `root` and things outside it
 let root: string;
 let outsideFile: string;
-const OUTSIDE_CONTENT = 'outside secret';
-
-beforeEach(async () => {
-  base = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-fsrel-'));
-  root = path.join(base, 'root');
-  await mkdir(root);
-  outsideFile = path.join(base, 'outside.txt');
-  await writeFile(outsideFile, OUTSIDE_CONTENT);
+beforeEach(() => {
+  ({ base, root, outsideFile } = sandbox);
 });
 
-afterEach(async () => {
-  await rm(base, { recursive: true, force: true });
-});
-
-async function put(rel: string, content: string | Buffer): Promise<void> {
-  const abs = path.join(root, rel);
-  await mkdir(path.dirname(abs), { recursive: true });
-  await writeFile(abs, content);
-}
+const put = (rel: string, content: string | Buffer): Promise<void> => putFile(root, rel, content);
 
 async function exists(rel: string): Promise<boolean> {
   return lstat(path.join(root, rel)).then(
@@ -56,9 +42,7 @@ function storage(options: Partial<FileSystemStorageOptions> = {}): FileSystemSto
   return new FileSystemStorage({ root, fsync: false, ...options });
 }
 
-function ctx(signal: AbortSignal = new AbortController().signal): WopiWriteContext {
-  return { userId: 'u1', editors: [], signal };
-}
+const ctx = writeContext;
 
 function body(text: string | Buffer): Readable {
   return Readable.from([Buffer.from(text)]);
@@ -72,12 +56,6 @@ async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks);
-}
-
-/** Every `*.wopi-tmp` file under `dir`, recursively (dot-folders included). */
-async function tempFiles(dir: string): Promise<string[]> {
-  const names = await readdir(dir, { recursive: true });
-  return names.filter((n) => n.endsWith('.wopi-tmp'));
 }
 
 /**

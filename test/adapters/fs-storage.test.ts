@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import express from 'express';
@@ -15,51 +14,30 @@ import {
   WopiConfigError,
   WopiError,
   type FileSystemStorageOptions,
-  type WopiWriteContext,
 } from '../../src';
 import { TEST_SECRET } from '../helpers/create-app';
+import { OUTSIDE_CONTENT, putFile, tempFiles, useFsSandbox, writeContext } from '../helpers/fs-sandbox';
 
+const sandbox = useFsSandbox('express-wopi-fs-');
 let base: string; // temp folder holding `root` and things outside it
 let root: string;
 let outsideFile: string;
-const OUTSIDE_CONTENT = 'outside secret';
-
-beforeEach(async () => {
-  base = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-fs-'));
-  root = path.join(base, 'root');
-  await mkdir(root);
-  outsideFile = path.join(base, 'outside.txt');
-  await writeFile(outsideFile, OUTSIDE_CONTENT);
+beforeEach(() => {
+  ({ base, root, outsideFile } = sandbox);
 });
 
-afterEach(async () => {
-  await rm(base, { recursive: true, force: true });
-});
-
-async function put(rel: string, content: string | Buffer): Promise<void> {
-  const abs = path.join(root, rel);
-  await mkdir(path.dirname(abs), { recursive: true });
-  await writeFile(abs, content);
-}
+const put = (rel: string, content: string | Buffer): Promise<void> => putFile(root, rel, content);
 
 function storage(options: Partial<FileSystemStorageOptions> = {}): FileSystemStorage {
   return new FileSystemStorage({ root, fsync: false, ...options });
 }
 
-function ctx(signal: AbortSignal = new AbortController().signal): WopiWriteContext {
-  return { userId: 'u1', editors: [], signal };
-}
+const ctx = writeContext;
 
 async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks);
-}
-
-/** Every `*.wopi-tmp` file under `dir`, recursively (dot-folders included). */
-async function tempFiles(dir: string): Promise<string[]> {
-  const names = await readdir(dir, { recursive: true });
-  return names.filter((n) => n.endsWith('.wopi-tmp'));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {

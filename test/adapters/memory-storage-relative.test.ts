@@ -7,12 +7,10 @@ import {
   WopiError,
   type WopiFileInfo,
   type WopiRelativeTarget,
-  type WopiWriteContext,
 } from '../../src';
+import { writeContext } from '../helpers/fs-sandbox';
 
-function ctx(signal: AbortSignal = new AbortController().signal): WopiWriteContext {
-  return { userId: 'u1', editors: [], signal };
-}
+const ctx = writeContext;
 
 function body(text: string | Buffer): Readable {
   return Readable.from([Buffer.from(text)]);

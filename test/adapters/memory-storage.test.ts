@@ -1,9 +1,8 @@
 import { Readable } from 'node:stream';
-import { FileNotFoundError, MemoryStorage, WopiConfigError, WopiError, type WopiWriteContext } from '../../src';
+import { FileNotFoundError, MemoryStorage, WopiConfigError, WopiError } from '../../src';
+import { writeContext } from '../helpers/fs-sandbox';
 
-function ctx(signal: AbortSignal = new AbortController().signal): WopiWriteContext {
-  return { userId: 'u1', editors: [], signal };
-}
+const ctx = writeContext;
 
 async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];

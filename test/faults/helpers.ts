@@ -5,8 +5,6 @@
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { createWopiRouter, FileSystemStorage, JwtAuth, MemoryLockStore, type WopiRouterOptions } from '../../src';
 import { TEST_SECRET } from '../helpers/create-app';
 
@@ -60,11 +58,7 @@ export async function startHost(root: string, options: Partial<WopiRouterOptions
   };
 }
 
-/** Names of leftover temporary files anywhere under `dir`. */
-export async function tempFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true });
-  return entries.filter((e) => path.basename(e).endsWith('.wopi-tmp'));
-}
+export { tempFiles } from '../helpers/fs-sandbox';
 
 export interface RawResponse {
   status: number;
