@@ -56,6 +56,9 @@ export {
 } from './errors';
 export type { WopiErrorOptions, WopiConfigErrorCode } from './errors';
 export { MAX_LOCK_ID_LENGTH, DEFAULT_LOCK_TTL_MS } from './protocol/lock-id';
+// For storage adapters: when two file names are the same name.
+export { fileNameKey, checkFileName, MAX_FILE_NAME_BYTES } from './protocol/file-name';
+export type { FileNameCheck } from './protocol/file-name';
 
 // Discovery, proof keys and the host page.
 export { WopiDiscovery, DEFAULT_DISCOVERY_TTL_MS } from './discovery/discovery';

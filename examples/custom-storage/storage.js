@@ -11,7 +11,7 @@
  *                      changed: a save writes a new blob and then points the index at it.
  *
  * To adapt it, replace the two halves: the index by your database (a `files` table with a unique
- * index on (folder, name) among live rows, a `users` table), the blobs by your object store.
+ * index on (folder, fileNameKey(name)) among live rows, a `users` table), the blobs by your object store.
  * Keep the shape of each method: write the bytes first, then switch the metadata in one step.
  *
  * Limits of this template: the index is rewritten on every change and all changes go through one
@@ -29,7 +29,7 @@ const { Readable } = require('node:stream');
 // The router recognises these errors (through WopiError.is, so a copy of the package loaded
 // another way works too) and turns them into the right WOPI status. Anything else you throw
 // becomes a bare 500 and is logged on `express-wopi:server_error`.
-const { FileNotFoundError, FileExistsError } = require('../..');
+const { FileNotFoundError, FileExistsError, fileNameKey } = require('../..');
 
 /** IDs come from URLs and are untrusted: anything that does not look like one of ours is "not found". */
 const FILE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -217,8 +217,9 @@ class JsonIndexStorage {
     return this.change(() => {
       const entry = this.live(fileId);
       for (const name of candidates) {
-        const holder = this.findLive(entry.folder, name);
-        if (holder === undefined || holder === fileId) {
+        // Another file with this name in any case makes it taken; changing the case of the
+        // file's own name is a rename.
+        if (this.findLive(entry.folder, name, fileId) === undefined) {
           entry.name = name; // the content did not change, so neither does the version
           return toInfo(entry);
         }
@@ -271,12 +272,20 @@ class JsonIndexStorage {
     return entry;
   }
 
-  /** The ID of the live file called `name` in `folder`. Names are compared exactly. */
-  findLive(folder, name) {
+  /**
+   * The ID of the live file called `name` in `folder` (other than `except`). Names are compared as
+   * Office hosts and Windows compare them: `Report.docx` is `report.docx` (fileNameKey), the exact
+   * spelling first. With a database, keep fileNameKey(name) in a column with the unique index.
+   */
+  findLive(folder, name, except) {
+    const key = fileNameKey(name);
+    let variant;
     for (const [fileId, entry] of this.files) {
-      if (!entry.deleted && entry.folder === folder && entry.name === name) return fileId;
+      if (entry.deleted || entry.folder !== folder || fileId === except) continue;
+      if (entry.name === name) return fileId;
+      if (variant === undefined && fileNameKey(entry.name) === key) variant = fileId;
     }
-    return undefined;
+    return variant;
   }
 
   newEntry(name, folder, blobKey, size, userId) {

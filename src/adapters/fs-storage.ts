@@ -14,7 +14,7 @@ import type {
   WopiWriteContext,
 } from './storage';
 import { BadRequestError, FileExistsError, FileNotFoundError, WopiConfigError, WopiError } from '../errors';
-import { checkFileName } from '../protocol/file-name';
+import { checkFileName, fileNameKey } from '../protocol/file-name';
 import { DEFAULT_OWNER_ID, FILE_ID_PATTERN } from './file-id';
 import { destroyOnAbort } from './abort';
 import { log } from '../log';
@@ -92,15 +92,42 @@ export class FileSystemStorage implements WopiStorage {
 
   /**
    * The file ID of the file at `relativePath` (relative to the root), assigning one on first use.
+   * On a case-insensitive file system, a path spelled in another case than on disk gets the ID of
+   * the file it opens.
    *
    * @throws FileNotFoundError when the path is outside the root or is not a regular file.
    */
   async fileIdFor(relativePath: string): Promise<string> {
     const rel = this.normalise(relativePath);
     await statFile(await this.resolveExisting(rel));
-    const key = pathKey(rel);
-    const recorded = await readTextIfExists(this.pathRecord(key));
+    return (await this.recordedId(rel)) ?? this.assignId(await this.spelledOnDisk(rel));
+  }
+
+  /** The ID recorded for the path `rel`, if its records agree. */
+  private async recordedId(rel: string): Promise<string | undefined> {
+    const recorded = await readTextIfExists(this.pathRecord(pathKey(rel)));
     if (recorded !== undefined && (await readTextIfExists(this.idRecord(recorded))) === rel) return recorded;
+    return undefined;
+  }
+
+  /**
+   * `rel` (an existing path) with each part spelled as in its folder's listing. The same path on a
+   * case-sensitive file system; on a case-insensitive one, `REPORT.docx` may be `Report.docx`.
+   */
+  private async spelledOnDisk(rel: string): Promise<string> {
+    const parts = rel.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const folder = path.join(this.root, ...parts.slice(0, i));
+      parts[i] = (await FolderNames.read(folder)).find(parts[i] as string) ?? (parts[i] as string);
+    }
+    return parts.join('/');
+  }
+
+  /** The ID of the file at `rel`, spelled as on disk and known to exist: the recorded one, or a new one. */
+  private async assignId(rel: string): Promise<string> {
+    const key = pathKey(rel);
+    const recorded = await this.recordedId(rel);
+    if (recorded !== undefined) return recorded;
 
     await mkdir(path.join(this.metadataDir, 'ids'), { recursive: true });
     await mkdir(path.join(this.metadataDir, 'paths'), { recursive: true });
@@ -127,7 +154,7 @@ export class FileSystemStorage implements WopiStorage {
         const rel = dirRel === '' ? d.name : `${dirRel}/${d.name}`;
         if (this.isMetadataPath(path.join(this.root, rel))) continue;
         if (d.isDirectory()) await walk(rel);
-        else if (d.isFile()) entries.push({ fileId: await this.fileIdFor(rel), name: d.name, path: rel });
+        else if (d.isFile()) entries.push({ fileId: await this.assignId(rel), name: d.name, path: rel });
       }
     };
     await walk('');
@@ -165,9 +192,14 @@ export class FileSystemStorage implements WopiStorage {
 
   async findRelativeFile(fileId: string, name: string): Promise<string | null> {
     const { rel } = await this.resolveId(fileId);
-    const siblingRel = sibling(rel, name);
+    sibling(rel, name);
+    // The name as it is on disk: a case variant of `name` is the same file (see fileNameKey).
+    const onDisk = (await FolderNames.read(path.dirname(path.join(this.root, rel)))).find(name);
+    if (onDisk === undefined) return null;
     try {
-      return await this.fileIdFor(siblingRel);
+      const siblingRel = beside(rel, onDisk);
+      await statFile(await this.resolveExisting(this.normalise(siblingRel)));
+      return await this.assignId(siblingRel);
     } catch (err) {
       if (WopiError.is(err) && err.status === 404) return null;
       throw err;
@@ -189,8 +221,14 @@ export class FileSystemStorage implements WopiStorage {
     const temp = await this.writeTemporary(dir, content, signal);
     let created: { rel: string; abs: string } | undefined;
     await this.publish(temp, async () => {
-      for (const name of target.candidates) {
-        const candidate = { rel: sibling(rel, name), abs: path.join(dir, name) };
+      const present = await FolderNames.read(dir);
+      for (const wanted of target.candidates) {
+        const wantedRel = sibling(rel, wanted);
+        // A case variant of a candidate is the same name: it is taken, or it is what gets replaced.
+        const onDisk = present.find(wanted);
+        if (onDisk !== undefined && !target.overwrite) continue;
+        const candidate =
+          onDisk === undefined ? { rel: wantedRel, abs: path.join(dir, wanted) } : { rel: beside(rel, onDisk), abs: path.join(dir, onDisk) };
         if (target.overwrite) {
           try {
             await rename(temp, candidate.abs);
@@ -212,7 +250,7 @@ export class FileSystemStorage implements WopiStorage {
       throw new FileExistsError();
     });
     const { rel: newRel, abs: newAbs } = created as { rel: string; abs: string };
-    const newId = await this.fileIdFor(newRel);
+    const newId = await this.assignId(newRel);
     debug('created %s (%s) next to %s', newId, newRel, fileId);
     return { fileId: newId, info: this.toInfo(newRel, await statFile(newAbs)) };
   }
@@ -221,13 +259,18 @@ export class FileSystemStorage implements WopiStorage {
     const { abs, rel } = await this.resolveId(fileId);
     const own = path.join(this.root, rel);
     const dir = path.dirname(own);
+    const ownName = path.posix.basename(rel);
+    const present = await FolderNames.read(dir);
     for (const name of candidates) {
       const newRel = sibling(rel, name);
       if (newRel === rel) return this.toInfo(rel, await statFile(abs));
+      // Taken by another file, also when only the case differs; a case change of its own name is fine.
+      if (present.takenByOther(name, ownName)) continue;
       const newAbs = path.join(dir, name);
-      // A hard link claims the new name only if it is free; then the old name goes.
-      if (!(await linkIfFree(own, newAbs))) continue;
-      await unlink(own);
+      // Only the case changes, and the folder has no entry spelled `name`: on a case-insensitive
+      // file system `name` is then the file itself.
+      const caseChange = fileNameKey(name) === fileNameKey(ownName) && !present.has(name);
+      if (!(await moveIfFree(own, newAbs, caseChange))) continue;
       await writeAtomically(this.idRecord(fileId), newRel);
       await writeAtomically(this.pathRecord(pathKey(newRel)), fileId);
       await unlinkIfExists(this.pathRecord(pathKey(rel)));
@@ -418,16 +461,78 @@ async function withBody<T>(content: Readable, signal: AbortSignal, work: () => P
   }
 }
 
-/** The relative path of `name` in the same folder as the file at `rel`. */
+/** The relative path of the legal name `name` in the same folder as the file at `rel`; 400 when it is not legal. */
 function sibling(rel: string, name: string): string {
   const legal = checkFileName(name);
   if (!legal.ok) throw new BadRequestError(legal.reason);
+  return beside(rel, name);
+}
+
+/** The relative path of `name` (an entry read from the folder) in the same folder as the file at `rel`. */
+function beside(rel: string, name: string): string {
   const dir = path.posix.dirname(rel);
   return dir === '.' ? name : `${dir}/${name}`;
 }
 
 function pathKey(rel: string): string {
   return hash(`path:${rel}`);
+}
+
+/**
+ * The names in one folder, looked up the way a case-insensitive file system looks them up: a
+ * name finds itself, or else an entry with the same {@link fileNameKey}. Read once per operation;
+ * the hard link or rename that follows still refuses a name taken in the meantime.
+ */
+class FolderNames {
+  private constructor(
+    private readonly exact: ReadonlySet<string>,
+    private readonly byKey: ReadonlyMap<string, readonly string[]>,
+  ) {}
+
+  static async read(dir: string): Promise<FolderNames> {
+    const names = (await readdir(dir)).sort();
+    const byKey = new Map<string, string[]>();
+    for (const name of names) {
+      const key = fileNameKey(name);
+      const same = byKey.get(key);
+      if (same) same.push(name);
+      else byKey.set(key, [name]);
+    }
+    return new FolderNames(new Set(names), byKey);
+  }
+
+  /** Whether the folder has an entry spelled exactly `name`. */
+  has(name: string): boolean {
+    return this.exact.has(name);
+  }
+
+  /** The entry that is `name`: `name` itself if present, else a case variant of it. */
+  find(name: string): string | undefined {
+    return this.exact.has(name) ? name : this.byKey.get(fileNameKey(name))?.[0];
+  }
+
+  /** Whether an entry other than `own` is `name` or a case variant of it. */
+  takenByOther(name: string, own: string): boolean {
+    return (this.byKey.get(fileNameKey(name)) ?? []).some((entry) => entry !== own);
+  }
+}
+
+/**
+ * Moves the file at `from` to the free name `to`; false when `to` is taken. A hard link claims
+ * the new name only if it is free, then the old name goes. When only the case changes
+ * (`caseChange`), a case-insensitive file system reports the new name as taken by the file
+ * itself: then a rename changes the case in place.
+ */
+async function moveIfFree(from: string, to: string, caseChange: boolean): Promise<boolean> {
+  if (await linkIfFree(from, to)) {
+    await unlink(from);
+    return true;
+  }
+  if (!caseChange) return false;
+  const [a, b] = await Promise.all([stat(from, { bigint: true }), stat(to, { bigint: true }).catch(() => undefined)]);
+  if (b === undefined || a.ino !== b.ino || a.dev !== b.dev) return false;
+  await rename(from, to);
+  return true;
 }
 
 /** Hard-links `existing` as `newPath`; false when `newPath` is taken. */

@@ -4,6 +4,7 @@ import type { WopiCreatedFile, WopiFileContent, WopiFileInfo, WopiRelativeTarget
 import { FileExistsError, FileNotFoundError, WopiConfigError } from '../errors';
 import { DEFAULT_OWNER_ID, FILE_ID_PATTERN, newFileId } from './file-id';
 import { destroyOnAbort } from './abort';
+import { fileNameKey } from '../protocol/file-name';
 
 interface StoredFile {
   name: string;
@@ -111,8 +112,9 @@ export class MemoryStorage implements WopiStorage {
   async renameFile(fileId: string, candidates: Iterable<string>): Promise<WopiFileInfo> {
     const file = this.get(fileId);
     for (const name of candidates) {
-      const holder = this.idOfName(name);
-      if (holder === undefined || holder === fileId) {
+      // Taken by another file, also when only the case differs; a case change of its own name is fine.
+      const key = fileNameKey(name);
+      if (![...this.files].some(([id, other]) => id !== fileId && fileNameKey(other.name) === key)) {
         file.name = name;
         return toInfo(file);
       }
@@ -133,10 +135,15 @@ export class MemoryStorage implements WopiStorage {
     return this.userInfo.get(userId);
   }
 
-  /** The ID of the file called `name`, if any (names are compared exactly). */
+  /** The ID of the file called `name`, or else of one whose name differs only in case (see fileNameKey). */
   private idOfName(name: string): string | undefined {
-    for (const [id, file] of this.files) if (file.name === name) return id;
-    return undefined;
+    const key = fileNameKey(name);
+    let variant: string | undefined;
+    for (const [id, file] of this.files) {
+      if (file.name === name) return id;
+      if (variant === undefined && fileNameKey(file.name) === key) variant = id;
+    }
+    return variant;
   }
 
   private get(fileId: string): StoredFile {

@@ -111,10 +111,15 @@ export interface WopiStorage {
 
   // Optional capabilities. A storage without one of them makes the router report the
   // corresponding CheckFileInfo flag as false and answer the operation with 501.
+  //
+  // Names in findRelativeFile, createRelativeFile and renameFile are compared the way Office hosts
+  // and case-insensitive file systems compare them: two names with the same `fileNameKey` (case
+  // and Unicode normalisation ignored) are the same name. A name prefers its exact spelling when
+  // both exist.
 
   /**
-   * PutRelativeFile (with {@link createRelativeFile}): the ID of the file named `name` in the same
-   * folder (container) as `fileId`, or `null` when there is none.
+   * PutRelativeFile (with {@link createRelativeFile}): the ID of the file named `name` (or a case
+   * variant of it) in the same folder (container) as `fileId`, or `null` when there is none.
    *
    * @throws FileNotFoundError when `fileId` itself does not exist.
    */
@@ -122,9 +127,11 @@ export interface WopiStorage {
 
   /**
    * PutRelativeFile (with {@link findRelativeFile}): creates a new file in the same folder as
-   * `fileId` from `content`, named with the first free name of `target.candidates` (or replacing
-   * the first when `target.overwrite`). Atomic like {@link writeFile}: on failure or abort no new
-   * file appears and nothing is overwritten. Never overwrite unless `target.overwrite` is true.
+   * `fileId` from `content`, named with the first free name of `target.candidates` (a name whose
+   * case variant exists is not free), or, when `target.overwrite`, replacing the content of the
+   * file {@link findRelativeFile} finds for the first candidate (keeping its ID and its name as
+   * stored). Atomic like {@link writeFile}: on failure or abort no new file appears and nothing is
+   * overwritten. Never overwrite unless `target.overwrite` is true.
    *
    * @throws FileNotFoundError when `fileId` does not exist.
    * @throws FileExistsError when every candidate name is taken.
@@ -138,8 +145,9 @@ export interface WopiStorage {
 
   /**
    * RenameFile: gives the file the first free name of `candidates` (full names, extension
-   * included, already checked as legal). The file ID must not change. Resolves with the new
-   * metadata.
+   * included, already checked as legal). A name is free when no other file has it or a case
+   * variant of it; changing only the case of the file's own name is allowed. The file ID must not
+   * change. Resolves with the new metadata.
    *
    * @throws FileNotFoundError when no file has this ID.
    * @throws FileExistsError when every candidate name is taken.

@@ -103,3 +103,17 @@ function shortenBase(base: string, tail: string): string {
   }
   return out.replace(/[. ]+$/, '');
 }
+
+/**
+ * The form in which two file names are compared: names with the same key are the same name.
+ *
+ * Office hosts (SharePoint, OneDrive) and the file systems of Windows and macOS treat `Report.docx`
+ * and `report.docx` as one file, and macOS also treats the composed and decomposed spellings of
+ * `é` as one. The built-in storages follow them on every file system, so a name an editor asks for
+ * never quietly becomes a second file beside a case variant (and never misses that variant's
+ * lock). The key is the NFC form, upper-cased and then lower-cased (full case mapping, so `ß`
+ * matches `SS` and the Greek sigmas match): when in doubt, two names count as the same one.
+ */
+export function fileNameKey(name: string): string {
+  return name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+}

@@ -205,6 +205,26 @@ export function describeWopiStorage(
         await expect(attempt).rejects.toMatchObject({ status: 409, code: 'WOPI_FILE_EXISTS' });
         expect((await readAll((await storage.readFile(taken)).stream)).toString()).toBe('taken');
       });
+      test('a case variant of a name is that name: found, never created beside it, replaced in place', async () => {
+        const id = await fx.addFile('report.docx', Buffer.from('original'));
+        const taken = await fx.addFile('Copy.docx', Buffer.from('taken'));
+        expect(await storage.findRelativeFile!(id, 'COPY.DOCX')).toBe(taken);
+        const created = await storage.createRelativeFile!(
+          id,
+          Readable.from([Buffer.from('new file')]),
+          { candidates: ['copy.docx', 'copy (1).docx'], overwrite: false },
+          context(),
+        );
+        expect(created.info.name).toBe('copy (1).docx');
+        const replaced = await storage.createRelativeFile!(
+          id,
+          Readable.from([Buffer.from('replacement')]),
+          { candidates: ['COPY.docx'], overwrite: true },
+          context(),
+        );
+        expect(replaced.fileId).toBe(taken);
+        expect((await readAll((await storage.readFile(taken)).stream)).toString()).toBe('replacement');
+      });
       test('a body that fails midway creates nothing', async () => {
         const id = await fx.addFile('report.docx', Buffer.from('original'));
         const body = new PassThrough();
@@ -234,6 +254,13 @@ export function describeWopiStorage(
         await fx.addFile('new.docx', Buffer.from('other'));
         await expect(storage.renameFile!(id, ['new.docx'])).rejects.toMatchObject({ status: 409, code: 'WOPI_FILE_EXISTS' });
         expect((await storage.getFileInfo(id)).name).toBe('old.docx');
+      });
+      test('a name another file has in another case is taken; a case change of its own name is not', async () => {
+        const id = await fx.addFile('old.docx', Buffer.from('content'));
+        await fx.addFile('New.docx', Buffer.from('other'));
+        expect((await storage.renameFile!(id, ['NEW.docx', 'NEW (1).docx'])).name).toBe('NEW (1).docx');
+        expect((await storage.renameFile!(id, ['new (1).docx'])).name).toBe('new (1).docx');
+        expect((await storage.getFileInfo(id)).name).toBe('new (1).docx');
       });
       test('throws FileNotFoundError for an unknown ID', async () => {
         await expectNotFound(storage.renameFile!('unknown-id', ['x.docx']));

@@ -195,7 +195,6 @@ describe('FileSystemStorage.findRelativeFile', () => {
     const a = await s.fileIdFor('a.docx');
     const before = await snapshot();
     expect(await s.findRelativeFile(a, 'missing.docx')).toBeNull();
-    expect(await s.findRelativeFile(a, 'A.DOCX')).toBeNull(); // names are case-sensitive here
     expect(await snapshot()).toStrictEqual(before);
   });
 
@@ -701,6 +700,93 @@ describe('FileSystemStorage.renameFile', () => {
     const id = await s.fileIdFor('sub/a.docx');
     expect((await s.renameFile(id, ['b.docx'])).name).toBe('b.docx');
     expect(await content('sub/b.docx')).toBe('a');
+  });
+});
+
+describe('FileSystemStorage: names that differ only in case or Unicode normalisation are one name', () => {
+  const names = async (): Promise<string[]> => (await readdir(root)).filter((n) => !n.startsWith('.')).sort();
+
+  it('findRelativeFile finds a case variant, and the ID is the variant’s own (not a second ID for it)', async () => {
+    await put('a.docx', 'a');
+    await put('Report.docx', 'report');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    const report = await s.fileIdFor('Report.docx');
+    expect(await s.findRelativeFile(a, 'REPORT.DOCX')).toBe(report);
+    expect(await s.findRelativeFile(a, 'report.docx')).toBe(report);
+    expect(await s.findRelativeFile(a, 'report.docs')).toBeNull();
+  });
+
+  it('findRelativeFile matches a decomposed name on disk to the composed name asked for', async () => {
+    await put('a.docx', 'a');
+    await put('Cafe\u0301.docx', 'nfd'); // "Café" written the macOS way
+    const s = storage();
+    const nfd = await s.fileIdFor('Cafe\u0301.docx');
+    expect(await s.findRelativeFile(await s.fileIdFor('a.docx'), 'caf\u00e9.docx')).toBe(nfd);
+  });
+
+  it('findRelativeFile prefers the exact spelling when both spellings exist (a case-sensitive disk)', async () => {
+    await put('a.docx', 'a');
+    await put('x.docx', 'lower');
+    await put('X.docx', 'upper');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    expect(await s.findRelativeFile(a, 'X.docx')).toBe(await s.fileIdFor('X.docx'));
+    expect(await s.findRelativeFile(a, 'x.docx')).toBe(await s.fileIdFor('x.docx'));
+  });
+
+  it('createRelativeFile does not create a case variant beside an existing file', async () => {
+    await put('a.docx', 'a');
+    await put('Copy.docx', 'taken');
+    const s = storage();
+    const created = await s.createRelativeFile(await s.fileIdFor('a.docx'), body('new'), target(['COPY.docx', 'COPY (1).docx']), ctx());
+    expect(created.info.name).toBe('COPY (1).docx');
+    expect(await names()).toEqual(['COPY (1).docx', 'Copy.docx', 'a.docx']);
+    expect(await content('Copy.docx')).toBe('taken');
+  });
+
+  it('createRelativeFile with every candidate taken by a case variant: FileExistsError, nothing written', async () => {
+    await put('a.docx', 'a');
+    await put('copy.docx', 'taken');
+    const s = storage();
+    await expect(s.createRelativeFile(await s.fileIdFor('a.docx'), body('new'), target(['COPY.DOCX']), ctx())).rejects.toBeInstanceOf(FileExistsError);
+    expect(await names()).toEqual(['a.docx', 'copy.docx']);
+    expect(await tempFiles(root)).toEqual([]);
+  });
+
+  it('an overwrite by a case variant replaces the existing file in place: same ID, its stored name, no second file', async () => {
+    await put('a.docx', 'a');
+    await put('Budget.xlsx', 'old');
+    const s = storage();
+    const budget = await s.fileIdFor('Budget.xlsx');
+    const created = await s.createRelativeFile(await s.fileIdFor('a.docx'), body('new'), target(['BUDGET.xlsx'], true), ctx());
+    expect(created.fileId).toBe(budget);
+    expect(created.info.name).toBe('Budget.xlsx');
+    expect(await names()).toEqual(['Budget.xlsx', 'a.docx']);
+    expect(await content('Budget.xlsx')).toBe('new');
+  });
+
+  it('renameFile skips a name another file has in another case', async () => {
+    await put('old.docx', 'content');
+    await put('New.docx', 'other');
+    const s = storage();
+    const id = await s.fileIdFor('old.docx');
+    expect((await s.renameFile(id, ['new.docx', 'new (1).docx'])).name).toBe('new (1).docx');
+    expect(await names()).toEqual(['New.docx', 'new (1).docx']);
+    expect(await content('New.docx')).toBe('other');
+    await expect(s.renameFile(id, ['NEW.DOCX'])).rejects.toBeInstanceOf(FileExistsError);
+  });
+
+  it('renameFile may change only the case of the file’s own name, keeping its ID', async () => {
+    await put('report.docx', 'content');
+    const s = storage();
+    const id = await s.fileIdFor('report.docx');
+    const ino = await inode('report.docx');
+    expect((await s.renameFile(id, ['Report.docx'])).name).toBe('Report.docx');
+    expect(await names()).toEqual(['Report.docx']);
+    expect(await inode('Report.docx')).toBe(ino);
+    expect((await s.getFileInfo(id)).name).toBe('Report.docx');
+    expect(await s.fileIdFor('Report.docx')).toBe(id);
   });
 });
 

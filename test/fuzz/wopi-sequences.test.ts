@@ -29,7 +29,7 @@ import express from 'express';
 import fc from 'fast-check';
 import request from 'supertest';
 import { createWopiRouter, FileSystemStorage, JwtAuth, MemoryLockStore } from '../../src';
-import { candidateNames } from '../../src/protocol/file-name';
+import { candidateNames, fileNameKey } from '../../src/protocol/file-name';
 import { decodeUtf7 } from '../../src/protocol/utf7';
 import { TEST_SECRET } from '../helpers/create-app';
 import { binaryParser, listen } from '../helpers/ops-http';
@@ -83,6 +83,10 @@ const NAMES: readonly NameCase[] = [
   { raw: 'empty.docx', decoded: 'empty.docx', legal: true },
   { raw: 'renamed', decoded: 'renamed', legal: true },
   { raw: 'Doc.docx', decoded: 'Doc.docx', legal: true },
+  { raw: 'COPY.DOCX', decoded: 'COPY.DOCX', legal: true },
+  { raw: 'Cafe+AwE-.docx', decoded: 'Cafe\u0301.docx', legal: true },
+  { raw: 'caf+AOk-.docx', decoded: 'caf\u00e9.docx', legal: true },
+  { raw: '.EXPRESS-WOPI', decoded: '.EXPRESS-WOPI', legal: true },
   { raw: '+-plus.docx', decoded: '+plus.docx', legal: true },
   { raw: '+ZeVnLIqe-.docx', decoded: '\u65e5\u672c\u8a9e.docx', legal: true },
   { raw: 'y'.repeat(251), decoded: 'y'.repeat(251), legal: true },
@@ -395,10 +399,17 @@ function baseOf(name: string): string {
   return ext === '' ? name : name.slice(0, -ext.length);
 }
 
+/** The names taken by files other than `except`, as fileNameKey keys: a case variant of a taken name is taken. */
 function takenNames(w: World, except?: ModelFile): Set<string> {
-  const names = new Set(w.files.filter((f) => f.exists && f !== except).map((f) => f.name));
-  names.add(METADATA_DIR); // a folder: never a free name
+  const names = new Set(w.files.filter((f) => f.exists && f !== except).map((f) => fileNameKey(f.name)));
+  names.add(fileNameKey(METADATA_DIR)); // a folder: never a free name
   return names;
+}
+
+/** The existing file that is `name`: its exact spelling first, else a case variant. */
+function fileNamed(w: World, name: string): ModelFile | undefined {
+  const existing = w.files.filter((f) => f.exists);
+  return existing.find((f) => f.name === name) ?? existing.find((f) => fileNameKey(f.name) === fileNameKey(name));
 }
 
 /** The ID in a PutRelativeFile `Url` (…/wopi/files/<id>?access_token=…) and its token. */
@@ -629,7 +640,7 @@ async function putRelative(
       apply: async (r) => {
         const json = JSON.parse(r.body.toString('utf8')) as { Name: string; Url: string };
         expect(typeof json.Name).toBe('string');
-        expect(before.has(json.Name)).toBe(false);
+        expect(before.has(fileNameKey(json.Name))).toBe(false);
         expect(json.Name).not.toMatch(/[/\\\u0000-\u001f]/);
         expect(['', '.', '..']).not.toContain(json.Name);
         const { id, token } = parseRelativeUrl(json.Url);
@@ -645,8 +656,8 @@ async function putRelative(
 
   // Relative (exact) mode.
   if (!name.legal) return { res, expected: { status: 400 }, file };
-  const existing = w.files.find((f) => f.exists && f.name === decoded);
-  if (decoded === METADATA_DIR) return { res, expected: { status: 409, lockHeader: '' }, file };
+  const existing = fileNamed(w, decoded);
+  if (fileNameKey(decoded) === fileNameKey(METADATA_DIR)) return { res, expected: { status: 409, lockHeader: '' }, file };
   if (existing !== undefined && (!overwrite || existing.lock !== null)) {
     return { res, expected: { status: 409, lockHeader: existing.lock ?? '' }, file };
   }
@@ -654,7 +665,8 @@ async function putRelative(
     status: 200,
     apply: async (r) => {
       const json = JSON.parse(r.body.toString('utf8')) as { Name: string; Url: string };
-      expect(json.Name).toBe(decoded);
+      // Overwriting a case variant replaces that file and keeps its stored name.
+      expect(json.Name).toBe(existing?.name ?? decoded);
       const { id, token } = parseRelativeUrl(json.Url);
       await expect(w.auth.authenticate(token, id)).resolves.toMatchObject({ userId: 'writer' });
       if (existing !== undefined) {
@@ -700,7 +712,7 @@ async function rename(
   const taken = takenNames(w, file);
   let newName = wanted;
   for (const candidate of candidateNames(wanted)) {
-    if (candidate === file.name || !taken.has(candidate)) {
+    if (candidate === file.name || !taken.has(fileNameKey(candidate))) {
       newName = candidate;
       break;
     }

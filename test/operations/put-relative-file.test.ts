@@ -340,6 +340,46 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
     });
   });
 
+  describe('names that differ only in case are one name (as on Windows, macOS and SharePoint)', () => {
+    test('exact name whose case variant exists, no overwrite → 409 offering a name free in every case; nothing written', async () => {
+      const { app, fileId, t } = await setup();
+      const takenId = await fx().addFile('Taken.docx', 'TAKEN');
+      await fx().addFile('TAKEN (1).docx', 'ALSO TAKEN');
+      const res = await putRelativeReq(app, fileId, t, 'new', { 'X-WOPI-RelativeTarget': 'taken.docx' });
+      expectConflict(res, '');
+      expect(decodeUtf7(res.headers['x-wopi-validrelativetarget'] as string)).toBe('taken (2).docx');
+      expect((await fx().content(takenId)).toString()).toBe('TAKEN');
+      expect(await fx().names()).toEqual(['TAKEN (1).docx', 'Taken.docx', 'report.docx']);
+    });
+
+    test('overwrite by a case variant of a locked file → 409 with that file\'s lock, its content unchanged', async () => {
+      const { app, fileId, t, token } = await setup();
+      const takenId = await fx().addFile('Budget.docx', 'TAKEN');
+      expect((await lockReq(app, takenId, await token(takenId), 'VARIANT-LOCK')).status).toBe(200);
+      const res = await putRelativeReq(app, fileId, t, 'REPLACED', { 'X-WOPI-RelativeTarget': 'BUDGET.DOCX', 'X-WOPI-OverwriteRelativeTarget': 'true' });
+      expectConflict(res, 'VARIANT-LOCK');
+      expect((await fx().content(takenId)).toString()).toBe('TAKEN');
+      expect(await fx().names()).toEqual(['Budget.docx', 'report.docx']);
+    });
+
+    test('overwrite by a case variant of an unlocked file → 200, that file replaced in place (same ID, stored name)', async () => {
+      const { app, fileId, t } = await setup();
+      const takenId = await fx().addFile('Budget.docx', 'TAKEN');
+      const res = await putRelativeReq(app, fileId, t, 'REPLACED', { 'X-WOPI-RelativeTarget': 'budget.docx', 'X-WOPI-OverwriteRelativeTarget': 'true' });
+      const created = await expectCreated(res, 'Budget.docx', 'REPLACED');
+      expect(created.fileId).toBe(takenId);
+      expect(await fx().names()).toEqual(['Budget.docx', 'report.docx']);
+    });
+
+    test('a suggested name whose case variant exists gets the next free name', async () => {
+      const { app, fileId, t } = await setup();
+      await fx().addFile('REPORT.pdf', 'TAKEN');
+      const res = await putRelativeReq(app, fileId, t, 'PDF', { 'X-WOPI-SuggestedTarget': '.pdf' });
+      await expectCreated(res, 'report (1).pdf', 'PDF');
+      expect(await fx().names()).toEqual(['REPORT.pdf', 'report (1).pdf', 'report.docx']);
+    });
+  });
+
   describe('concurrent requests', () => {
     test('five Save As with the same suggestion at once → five different names, five different files', async () => {
       const { app, fileId, t } = await setup();

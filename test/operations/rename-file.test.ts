@@ -126,6 +126,16 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       expect(res.body).toEqual({ Name: 'taken (2)' });
     });
 
+    test('a name another file has in another case is taken → "name (1)"; the other file is untouched', async () => {
+      const { app, fileId, t } = await setup();
+      const otherId = await fx().addFile('Taken.DOCX', 'OTHER');
+      const res = await renameReq(app, fileId, t, 'taken');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ Name: 'taken (1)' });
+      expect((await fx().content(otherId)).toString()).toBe('OTHER');
+      expect(await fx().names()).toEqual(['Taken.DOCX', 'taken (1).docx']);
+    });
+
     test('a name only taken with another extension is free', async () => {
       const { app, fileId, t } = await setup();
       await fx().addFile('taken.xlsx', 'OTHER');
@@ -143,12 +153,14 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       expect(await fx().names()).toEqual(['report.docx']);
     });
 
-    test('a case-only rename is a rename', async () => {
+    test('a case-only rename is a rename (its own name in another case is not taken)', async () => {
       const { app, fileId, t } = await setup();
       const res = await renameReq(app, fileId, t, 'REPORT');
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ Name: 'REPORT' });
       expect((await checkFileInfo(app, fileId, t)).body.BaseFileName).toBe('REPORT.docx');
+      expect(await fx().names()).toEqual(['REPORT.docx']);
+      expect((await fx().content(fileId)).toString()).toBe(CONTENT);
     });
 
     test('255 bytes in all is legal', async () => {

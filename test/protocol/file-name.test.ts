@@ -1,6 +1,7 @@
 import {
   candidateNames,
   checkFileName,
+  fileNameKey,
   MAX_FILE_NAME_BYTES,
   repairFileName,
   splitExtension,
@@ -362,5 +363,42 @@ describe('candidateNames', () => {
       if (new Set(names).size !== names.length) failures.push({ name, candidate: names.join(' | '), reason: 'duplicates' });
     }
     expect(failures.slice(0, 5)).toStrictEqual([]);
+  });
+});
+
+describe('fileNameKey', () => {
+  it.each<[string, string, string]>([
+    ['ASCII case', 'Report.docx', 'report.DOCX'],
+    ['whole name upper case', 'BUDGET.XLSX', 'budget.xlsx'],
+    ['Cyrillic case', 'Отчёт.docx', 'ОТЧЁТ.docx'],
+    ['decomposed and composed é (macOS stores the first)', 'Cafe\u0301.docx', 'Caf\u00e9.docx'],
+    ['decomposed é in another case', 'CAFE\u0301.docx', 'caf\u00e9.docx'],
+    ['sharp s and SS (full case mapping)', 'Straße.docx', 'STRASSE.docx'],
+    ['final and medial sigma', 'ΟΔΟΣ.docx', 'οδοσ.docx'],
+    ['Kelvin sign and K', '\u212aelvin.docx', 'kelvin.docx'],
+    ['ligature fi and FI', '\ufb01le.docx', 'FILE.docx'],
+  ])('%s: %j and %j are the same name', (_label, a, b) => {
+    expect(fileNameKey(a)).toBe(fileNameKey(b));
+  });
+
+  it.each<[string, string, string]>([
+    ['different letters', 'report.docx', 'rapport.docx'],
+    ['different extension', 'report.docx', 'report.doc'],
+    ['trailing space', 'report.docx', 'report.docx '],
+    ['a copy number', 'report.docx', 'report (1).docx'],
+    ['accent and no accent', 'café.docx', 'cafe.docx'],
+    ['full-width and ASCII letters (compatibility forms are not folded)', '\uff21.docx', 'a.docx'],
+    ['ideographs', '报告.docx', '報告.docx'],
+  ])('%s: %j and %j are different names', (_label, a, b) => {
+    expect(fileNameKey(a)).not.toBe(fileNameKey(b));
+  });
+
+  it('is idempotent, and keeps every candidate name of a series distinct (seeded random names)', () => {
+    for (const name of nastyStrings(11, 500)) {
+      expect(fileNameKey(fileNameKey(name))).toBe(fileNameKey(name));
+      const legal = repairFileName(name);
+      const keys = take(candidateNames(legal), 30).map(fileNameKey);
+      expect(new Set(keys).size).toBe(keys.length);
+    }
   });
 });

@@ -1,0 +1,237 @@
+/**
+ * FileSystemStorage on a real case-insensitive file system: a FUSE mount of
+ * test/helpers/casefold-fs.py (case-insensitive and case-preserving, like the defaults of macOS and
+ * Windows). On such a file system `Report.docx` opens `report.docx`, so a name that differs only in
+ * case must never get a second file ID, must not slip past the other file's lock, and a case-only
+ * rename must work although link() says the new name exists.
+ *
+ * Needs /dev/fuse, root, and Debian's python3-fusepy (`.ci/run` installs it where it can); where
+ * they are missing the tests say why and are not run.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { FileSystemStorage } from '../../src';
+import { describeWopiStorage } from '../../src/testing';
+import { createApp } from '../helpers/create-app';
+import { checkFileInfo, expectConflict, lockReq, putRelativeReq, renameReq } from '../helpers/ops-http';
+import { writeContext } from '../helpers/fs-sandbox';
+
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = path.join(__dirname, '..', 'helpers', 'casefold-fs.py');
+
+/** Why the mount cannot be made here, or undefined when it can be tried. */
+function missingPrerequisite(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (!existsSync('/dev/fuse')) return 'no /dev/fuse';
+  if (process.getuid?.() !== 0) return 'not root';
+  try {
+    execFileSync(PYTHON, ['-c', 'import fusepy'], { stdio: 'pipe' });
+  } catch {
+    return `${PYTHON} cannot import fusepy (Debian package python3-fusepy)`;
+  }
+  return undefined;
+}
+
+const missing = missingPrerequisite();
+if (missing !== undefined) {
+  process.stderr.write(`case-insensitive file system tests not run: ${missing}\n`);
+}
+const describeWhenMountable = missing === undefined ? describe : describe.skip;
+
+interface Mount {
+  dir: string;
+  unmount(): Promise<void>;
+}
+
+function isMounted(dir: string): boolean {
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[1] === dir);
+}
+
+async function mountCaseFolding(): Promise<Mount> {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'express-wopi-casefold-'));
+  const backing = path.join(base, 'backing');
+  const dir = path.join(base, 'mnt');
+  execFileSync('mkdir', [backing, dir]);
+  const child: ChildProcess = spawn(PYTHON, [SCRIPT, backing, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for (let waited = 0; !isMounted(dir); waited += 50) {
+    if (child.exitCode !== null || waited > 10_000) {
+      child.kill();
+      rmSync(base, { recursive: true, force: true });
+      throw new Error(`casefold-fs did not mount: ${stderr || 'timed out'}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    dir,
+    unmount: async () => {
+      execFileSync('umount', [dir], { stdio: 'pipe' });
+      await exited;
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE)', () => {
+  let mount: Mount;
+  let root: string;
+  let n = 0;
+  beforeAll(async () => {
+    mount = await mountCaseFolding();
+  }, 20_000);
+  afterAll(async () => {
+    await mount?.unmount();
+  });
+  beforeEach(async () => {
+    root = path.join(mount.dir, `case-${++n}`);
+    await mkdir(root);
+  });
+
+  const storage = (): FileSystemStorage => new FileSystemStorage({ root, fsync: false });
+  const names = async (): Promise<string[]> => (await readdir(root)).filter((name) => !name.startsWith('.')).sort();
+
+  test('the mount really is case-insensitive and case-preserving', async () => {
+    await writeFile(path.join(root, 'Report.docx'), 'x');
+    expect(await readFile(path.join(root, 'REPORT.DOCX'), 'utf8')).toBe('x');
+    expect((await stat(path.join(root, 'report.docx'))).ino).toBe((await stat(path.join(root, 'Report.docx'))).ino);
+    expect(await names()).toEqual(['Report.docx']);
+  });
+
+  test('findRelativeFile gives a case variant the ID of the file it opens, never a second ID', async () => {
+    await writeFile(path.join(root, 'a.docx'), 'a');
+    await writeFile(path.join(root, 'Report.docx'), 'report');
+    const s = storage();
+    const report = await s.fileIdFor('Report.docx');
+    expect(await s.findRelativeFile(await s.fileIdFor('a.docx'), 'REPORT.DOCX')).toBe(report);
+    expect(await s.findRelativeFile(await s.fileIdFor('a.docx'), 'report.docx')).toBe(report);
+  });
+
+  test('fileIdFor gives a path spelled in another case the ID of the file it opens, in sub-folders too', async () => {
+    await mkdir(path.join(root, 'Docs'));
+    await writeFile(path.join(root, 'Docs', 'Report.docx'), 'report');
+    const s = storage();
+    const id = await s.fileIdFor('DOCS/REPORT.DOCX');
+    expect(await s.fileIdFor('Docs/Report.docx')).toBe(id);
+    expect(await s.fileIdFor('docs/report.docx')).toBe(id);
+    expect(await storage().fileIdFor('docs/Report.DOCX')).toBe(id);
+    expect((await s.getFileInfo(id)).name).toBe('Report.docx');
+    expect(await s.list()).toEqual([{ fileId: id, name: 'Report.docx', path: 'Docs/Report.docx' }]);
+  });
+
+  test('PutRelativeFile overwrite by a case variant of a locked file → 409 with its lock; content intact', async () => {
+    await writeFile(path.join(root, 'report.docx'), 'ORIGINAL');
+    await writeFile(path.join(root, 'Budget.xlsx'), 'BUDGET');
+    const s = storage();
+    const { app, token } = createApp({ storage: s });
+    const fileId = await s.fileIdFor('report.docx');
+    const budget = await s.fileIdFor('Budget.xlsx');
+    expect((await lockReq(app, budget, await token(budget), 'BUDGET-LOCK')).status).toBe(200);
+    const res = await putRelativeReq(app, fileId, await token(fileId), 'REPLACED', {
+      'X-WOPI-RelativeTarget': 'BUDGET.XLSX',
+      'X-WOPI-OverwriteRelativeTarget': 'true',
+    });
+    expectConflict(res, 'BUDGET-LOCK');
+    expect(await readFile(path.join(root, 'Budget.xlsx'), 'utf8')).toBe('BUDGET');
+    expect(await names()).toEqual(['Budget.xlsx', 'report.docx']);
+  });
+
+  test('PutRelativeFile overwrite by a case variant of an unlocked file replaces it in place (same ID)', async () => {
+    await writeFile(path.join(root, 'report.docx'), 'ORIGINAL');
+    await writeFile(path.join(root, 'Budget.xlsx'), 'BUDGET');
+    const s = storage();
+    const { app, token } = createApp({ storage: s });
+    const fileId = await s.fileIdFor('report.docx');
+    const budget = await s.fileIdFor('Budget.xlsx');
+    const res = await putRelativeReq(app, fileId, await token(fileId), 'REPLACED', {
+      'X-WOPI-RelativeTarget': 'budget.xlsx',
+      'X-WOPI-OverwriteRelativeTarget': 'true',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.Name).toBe('Budget.xlsx');
+    expect(String(res.body.Url)).toContain(`/files/${budget}?`);
+    expect(await readFile(path.join(root, 'Budget.xlsx'), 'utf8')).toBe('REPLACED');
+    expect(await names()).toEqual(['Budget.xlsx', 'report.docx']);
+  });
+
+  test('PutRelativeFile with a taken name in another case → 409 offering a free name; suggested → "(1)"', async () => {
+    await writeFile(path.join(root, 'report.docx'), 'ORIGINAL');
+    await writeFile(path.join(root, 'REPORT.pdf'), 'PDF');
+    const s = storage();
+    const { app, token } = createApp({ storage: s });
+    const fileId = await s.fileIdFor('report.docx');
+    const t = await token(fileId);
+    const exact = await putRelativeReq(app, fileId, t, 'NEW', { 'X-WOPI-RelativeTarget': 'report.pdf' });
+    expectConflict(exact, '');
+    expect(exact.headers['x-wopi-validrelativetarget']).toBe('report (1).pdf');
+    const suggested = await putRelativeReq(app, fileId, t, 'NEW', { 'X-WOPI-SuggestedTarget': '.pdf' });
+    expect(suggested.status).toBe(200);
+    expect(suggested.body.Name).toBe('report (1).pdf');
+    expect(await readFile(path.join(root, 'REPORT.pdf'), 'utf8')).toBe('PDF');
+    expect(await names()).toEqual(['REPORT.pdf', 'report (1).pdf', 'report.docx']);
+  });
+
+  test('RenameFile to another spelling of its own name changes the spelling and keeps the ID', async () => {
+    await writeFile(path.join(root, 'report.docx'), 'CONTENT');
+    const s = storage();
+    const { app, token } = createApp({ storage: s });
+    const fileId = await s.fileIdFor('report.docx');
+    const t = await token(fileId);
+    const res = await renameReq(app, fileId, t, 'Report');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ Name: 'Report' });
+    expect(await names()).toEqual(['Report.docx']);
+    expect((await checkFileInfo(app, fileId, t)).body.BaseFileName).toBe('Report.docx');
+    expect(await readFile(path.join(root, 'Report.docx'), 'utf8')).toBe('CONTENT');
+    expect(await s.fileIdFor('Report.docx')).toBe(fileId);
+  });
+
+  test('RenameFile to a name another file has in another case → "name (1)"; the other file untouched', async () => {
+    await writeFile(path.join(root, 'old.docx'), 'CONTENT');
+    await writeFile(path.join(root, 'New.docx'), 'OTHER');
+    const s = storage();
+    const { app, token } = createApp({ storage: s });
+    const fileId = await s.fileIdFor('old.docx');
+    const res = await renameReq(app, fileId, await token(fileId), 'NEW');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ Name: 'NEW (1)' });
+    expect(await names()).toEqual(['NEW (1).docx', 'New.docx']);
+    expect(await readFile(path.join(root, 'New.docx'), 'utf8')).toBe('OTHER');
+  });
+
+  test('createRelativeFile: every candidate taken in another case → FileExistsError, nothing written', async () => {
+    await writeFile(path.join(root, 'a.docx'), 'a');
+    await writeFile(path.join(root, 'copy.docx'), 'taken');
+    const s = storage();
+    const attempt = s.createRelativeFile(await s.fileIdFor('a.docx'), Readable.from([Buffer.from('x')]), { candidates: ['COPY.DOCX'], overwrite: false }, writeContext());
+    await expect(attempt).rejects.toMatchObject({ status: 409, code: 'WOPI_FILE_EXISTS' });
+    expect(await readdir(root)).toEqual(expect.not.arrayContaining([expect.stringMatching(/wopi-tmp$/)]));
+    expect(await names()).toEqual(['a.docx', 'copy.docx']);
+  });
+
+  // The whole storage contract, on the same mount.
+  let suiteRoot = 0;
+  describeWopiStorage(
+    'FileSystemStorage on a case-insensitive file system',
+    async () => {
+      const dir = path.join(mount.dir, `suite-${++suiteRoot}`);
+      await mkdir(dir);
+      const s = new FileSystemStorage({ root: dir, fsync: false });
+      return {
+        storage: s,
+        addFile: async (name, content) => {
+          await writeFile(path.join(dir, name), content);
+          return s.fileIdFor(name);
+        },
+      };
+    },
+    { capabilities: ['relative', 'rename', 'delete', 'userInfo'], largeFileBytes: 2 * 1024 * 1024 },
+  );
+});
