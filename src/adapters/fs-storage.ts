@@ -24,6 +24,9 @@ const debug = log('storage:fs');
 /** How many ID records are kept in memory before the cache starts over. */
 const MAX_CACHED_RECORDS = 10_000;
 
+/** How long a folder must have been unchanged before its stat stamp is trusted to show the next change. */
+const SETTLED_MS = 2000;
+
 /** Read and write chunk size: larger than the stream default (64 KiB), fewer trips per file. */
 const CHUNK_BYTES = 256 * 1024;
 
@@ -45,6 +48,12 @@ export interface FileSystemStorageOptions {
   ownerId?: string;
   /** fsync each written file and its folder before a save is reported done. Default true. */
   fsync?: boolean;
+  /**
+   * How long user info (PutUserInfo, CheckFileInfo `UserInfo`) read from disk is used before the
+   * disk is asked again whether another process stored something new, in milliseconds. What this
+   * instance stores itself is seen at once. `0` asks on every CheckFileInfo. Default 1000.
+   */
+  userInfoRecheckMs?: number;
 }
 
 /** One file under the root, as {@link FileSystemStorage.list} reports it. */
@@ -76,9 +85,14 @@ export class FileSystemStorage implements WopiStorage {
   private readonly metadataDir: string;
   private readonly ownerId: string;
   private readonly fsync: boolean;
+  private readonly userInfoRecheckMs: number;
   private realRootPromise: Promise<string> | undefined;
   /** ID records already read, keyed by file ID, with the stat stamp they were read at. */
   private readonly records = new Map<string, { stamp: string; rel: string }>();
+  /** User info read so far, with the stat stamp of the users folder it was read under. */
+  private userInfo: UserInfoCache | undefined;
+  /** What each file ID led to when last resolved in full: its path, real path and inode. */
+  private readonly resolved = new Map<string, { rel: string; real: string; dev: bigint; ino: bigint; ctimeNs: bigint }>();
 
   constructor(options: FileSystemStorageOptions) {
     if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
@@ -88,6 +102,11 @@ export class FileSystemStorage implements WopiStorage {
     this.metadataDir = path.resolve(options.metadataDir ?? path.join(this.root, '.express-wopi'));
     this.ownerId = options.ownerId || DEFAULT_OWNER_ID;
     this.fsync = options.fsync ?? true;
+    const recheck = options.userInfoRecheckMs ?? DEFAULT_USER_INFO_RECHECK_MS;
+    if (!Number.isInteger(recheck) || recheck < 0) {
+      throw new WopiConfigError('ERR_WOPI_STORAGE', 'FileSystemStorage: `userInfoRecheckMs` must be a non-negative integer (milliseconds)');
+    }
+    this.userInfoRecheckMs = recheck;
   }
 
   /**
@@ -131,6 +150,8 @@ export class FileSystemStorage implements WopiStorage {
 
     await mkdir(path.join(this.metadataDir, 'ids'), { recursive: true });
     await mkdir(path.join(this.metadataDir, 'paths'), { recursive: true });
+    // Made now so that getUserInfo finds a folder to stat rather than failing on every request.
+    await mkdir(path.join(this.metadataDir, 'users'), { recursive: true });
     for (let attempt = 0; ; attempt++) {
       const candidate = hash(`id:${rel}#${attempt}`).slice(0, 22);
       if (!(await createExclusively(this.idRecord(candidate), rel))) {
@@ -161,23 +182,65 @@ export class FileSystemStorage implements WopiStorage {
     return entries;
   }
 
+  /**
+   * CheckFileInfo and every lock request read a file's metadata, so what an ID led to last time
+   * is tried first, with one stat: when that stat reaches the very same inode as then (device,
+   * inode number and change time), nothing about it has moved. A rename or delete, by this
+   * process or another, a hard link, a symbolic link put in place of a folder on the way, a save
+   * (a new inode) or any other change to the file changes one of the three, and then the ID
+   * record is read and the path resolved again in full. Reads and writes of content always take
+   * the full path.
+   */
   async getFileInfo(fileId: string): Promise<WopiFileInfo> {
+    if (!FILE_ID_PATTERN.test(fileId)) throw new FileNotFoundError();
+    const known = this.resolved.get(fileId);
+    if (known !== undefined) {
+      const st = await stat(known.real, { bigint: true }).catch(() => undefined);
+      if (st !== undefined && st.isFile() && sameInode(st, known)) return this.toInfo(known.rel, st);
+      this.resolved.delete(fileId);
+    }
     const { abs, rel } = await this.resolveId(fileId);
-    return this.toInfo(rel, await statFile(abs));
+    const st = await statFile(abs);
+    this.remember(fileId, rel, abs, st);
+    return this.toInfo(rel, st);
+  }
+
+  /** Notes what `fileId` led to, for {@link getFileInfo}. */
+  private remember(fileId: string, rel: string, real: string, st: BigIntStats): void {
+    if (this.resolved.size >= MAX_CACHED_RECORDS) this.resolved.clear();
+    this.resolved.set(fileId, { rel, real, dev: st.dev, ino: st.ino, ctimeNs: st.ctimeNs });
   }
 
   async readFile(fileId: string): Promise<WopiFileContent> {
+    if (!FILE_ID_PATTERN.test(fileId)) throw new FileNotFoundError();
+    const known = this.resolved.get(fileId);
+    if (known !== undefined) {
+      // As in getFileInfo, but checked on the open descriptor itself: the bytes streamed are the
+      // very inode that was resolved inside the root.
+      const fd = await fdOpen(known.real, 'r').catch(() => undefined);
+      if (fd !== undefined) {
+        const st = await fdStat(fd, { bigint: true }).catch(() => undefined);
+        if (st !== undefined && st.isFile() && sameInode(st, known)) return this.openedContent(known.rel, fd, st);
+        await fdClose(fd).catch(() => undefined);
+      }
+      this.resolved.delete(fileId);
+    }
     const { abs, rel } = await this.resolveId(fileId);
     // A plain descriptor and fs.createReadStream: the FileHandle stream pays a promise per chunk.
     const fd = await fdOpen(abs, 'r').catch(notFound);
     try {
       const st = await fdStat(fd, { bigint: true });
       if (!st.isFile()) throw new FileNotFoundError();
-      return { info: this.toInfo(rel, st), stream: createReadStream('', { fd, highWaterMark: CHUNK_BYTES }) };
+      this.remember(fileId, rel, abs, st);
+      return this.openedContent(rel, fd, st);
     } catch (err) {
       await fdClose(fd).catch(() => undefined);
       throw err;
     }
+  }
+
+  private openedContent(rel: string, fd: number, st: BigIntStats): WopiFileContent {
+    return { info: this.toInfo(rel, st), stream: createReadStream('', { fd, highWaterMark: CHUNK_BYTES }) };
   }
 
   async writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo> {
@@ -186,7 +249,9 @@ export class FileSystemStorage implements WopiStorage {
       const before = await statFile(abs);
       const temp = await this.writeTemporary(path.dirname(abs), content, context.signal, Number(before.mode & 0o777n));
       await this.publish(temp, () => rename(temp, abs));
-      return this.toInfo(rel, await statFile(abs));
+      const st = await statFile(abs);
+      this.remember(fileId, rel, abs, st);
+      return this.toInfo(rel, st);
     });
   }
 
@@ -271,6 +336,7 @@ export class FileSystemStorage implements WopiStorage {
       // file system `name` is then the file itself.
       const caseChange = fileNameKey(name) === fileNameKey(ownName) && !present.has(name);
       if (!(await moveIfFree(own, newAbs, caseChange))) continue;
+      this.resolved.delete(fileId);
       await writeAtomically(this.idRecord(fileId), newRel);
       await writeAtomically(this.pathRecord(pathKey(newRel)), fileId);
       await unlinkIfExists(this.pathRecord(pathKey(rel)));
@@ -285,6 +351,7 @@ export class FileSystemStorage implements WopiStorage {
     const { rel } = await this.resolveId(fileId);
     const own = path.join(this.root, rel);
     await unlink(own).catch(notFound);
+    this.resolved.delete(fileId);
     // The record stays as a tombstone, so the ID is never handed to another file.
     await writeAtomically(this.idRecord(fileId), TOMBSTONE);
     await unlinkIfExists(this.pathRecord(pathKey(rel)));
@@ -295,10 +362,55 @@ export class FileSystemStorage implements WopiStorage {
   async putUserInfo(userId: string, userInfo: string): Promise<void> {
     await mkdir(path.join(this.metadataDir, 'users'), { recursive: true });
     await writeAtomically(this.userRecord(userId), userInfo);
+    // Seen at once by this instance; the folder changed, so everything else is read again too.
+    this.userInfo = undefined;
   }
 
+  /**
+   * CheckFileInfo asks on every open, so answers are kept while the users folder is unchanged:
+   * every PutUserInfo, from this process or another, renames a record into that folder and so
+   * changes its modification and change times. The folder is looked at again once
+   * `userInfoRecheckMs` have passed since the last look. A stamp is trusted only when the folder
+   * has been still for {@link SETTLED_MS}: two changes within one tick of the file system's clock
+   * could otherwise leave the same stamp (git treats its index the same way).
+   */
   async getUserInfo(userId: string): Promise<string | undefined> {
-    return readTextIfExists(this.userRecord(userId));
+    let cache = this.userInfo;
+    if (cache === undefined || Date.now() >= cache.checkAgainAt) {
+      cache = await this.userInfoUnder(await this.usersFolderStamp(), cache);
+    }
+    if (cache.values.has(userId)) return cache.values.get(userId);
+    const value = await readTextIfExists(this.userRecord(userId));
+    if (cache.settled && cache.values.size < MAX_CACHED_RECORDS && this.userInfo === cache) cache.values.set(userId, value);
+    return value;
+  }
+
+  /** The users folder's stat stamp and whether it is settled; `undefined` when there is no folder yet. */
+  private async usersFolderStamp(): Promise<{ stamp: string; settled: boolean } | undefined> {
+    let st: BigIntStats;
+    try {
+      st = await stat(path.join(this.metadataDir, 'users'), { bigint: true });
+    } catch (err) {
+      // Nothing stored yet (the folder is made with the first file ID, or by PutUserInfo).
+      if (errorCode(err) !== 'ENOENT') throw err;
+      return undefined;
+    }
+    const changed = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
+    return { stamp: `${st.ino}:${st.mtimeNs}:${st.ctimeNs}`, settled: BigInt(Date.now() - SETTLED_MS) * 1_000_000n > changed };
+  }
+
+  /** The cache for the folder state `folder`: `previous` when nothing changed, else an empty one. */
+  private userInfoUnder(folder: { stamp: string; settled: boolean } | undefined, previous: UserInfoCache | undefined): UserInfoCache {
+    const stamp = folder?.stamp ?? 'none';
+    const settled = folder?.settled ?? true;
+    const cache: UserInfoCache =
+      previous !== undefined && previous.stamp === stamp && previous.settled && settled
+        ? previous
+        : { stamp, settled, values: new Map(), checkAgainAt: 0 };
+    // An unsettled folder is looked at again on the next call.
+    cache.checkAgainAt = settled ? Date.now() + this.userInfoRecheckMs : 0;
+    this.userInfo = cache;
+    return cache;
   }
 
   /**
@@ -445,6 +557,19 @@ export class FileSystemStorage implements WopiStorage {
   }
 }
 
+/** User info already read, valid for the users folder state `stamp` (see getUserInfo). */
+interface UserInfoCache {
+  stamp: string;
+  /** Whether the folder had been still long enough for its stamp to show the next change. */
+  settled: boolean;
+  values: Map<string, string | undefined>;
+  /** When to look at the folder again (ms since the epoch). */
+  checkAgainAt: number;
+}
+
+/** How long user info is used before the users folder is looked at again, by default. */
+const DEFAULT_USER_INFO_RECHECK_MS = 1000;
+
 /** What an ID record holds once its file is deleted; no path can contain a NUL. */
 const TOMBSTONE = '\0deleted';
 
@@ -533,6 +658,11 @@ async function moveIfFree(from: string, to: string, caseChange: boolean): Promis
   if (b === undefined || a.ino !== b.ino || a.dev !== b.dev) return false;
   await rename(from, to);
   return true;
+}
+
+/** Whether `st` is the inode `known` describes, unchanged since (device, inode number, change time). */
+function sameInode(st: BigIntStats, known: { dev: bigint; ino: bigint; ctimeNs: bigint }): boolean {
+  return st.dev === known.dev && st.ino === known.ino && st.ctimeNs === known.ctimeNs;
 }
 
 /** Hard-links `existing` as `newPath`; false when `newPath` is taken. */

@@ -9,14 +9,16 @@ export const checkFileInfo: WopiOperation = {
   async run(ctx) {
     const { storage, capabilities, checkFileInfo: hook, hostUrls } = ctx.options;
     const { req, fileId, user } = ctx;
+    // Both at once (with a storage on disk, each is a trip to the file system), but the file
+    // decides first: an unknown file is 404 whatever happens to the user info.
+    const pendingUserInfo = capabilities.userInfo ? (async () => storage.getUserInfo?.(user.userId))() : undefined;
+    pendingUserInfo?.catch(() => undefined);
     const file = await storage.getFileInfo(fileId);
     const info = buildCheckFileInfo(file, user, capabilities);
-    if (capabilities.userInfo) {
-      const userInfo = await storage.getUserInfo?.(user.userId);
-      if (userInfo !== undefined) info.UserInfo = userInfo;
-    }
+    const userInfo = await pendingUserInfo;
+    if (userInfo !== undefined) info.UserInfo = userInfo;
     const urls = hostUrls ? await hostUrls({ req, fileId, name: file.name, user }) : undefined;
     const extra = hook ? await hook({ req, fileId, file, user }) : undefined;
-    return { json: { ...info, ...urls, ...extra } };
+    return { json: urls === undefined && extra === undefined ? info : { ...info, ...urls, ...extra } };
   },
 };

@@ -150,7 +150,7 @@ describe('FileSystemStorage.list', () => {
     const entries = await s.list();
     expect(entries.map((e) => e.path)).toStrictEqual(['a.txt']);
     expect(await readdir(root)).toStrictEqual(['a.txt']);
-    expect((await readdir(metadataDir)).sort()).toStrictEqual(['ids', 'paths']);
+    expect((await readdir(metadataDir)).sort()).toStrictEqual(['ids', 'paths', 'users']);
   });
 });
 

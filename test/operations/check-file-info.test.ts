@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import { createWopiRouter, JwtAuth, type CheckFileInfoHookContext, type WopiPermissions } from '../../src';
+import { createWopiRouter, JwtAuth, type CheckFileInfoHookContext, type WopiPermissions, type WopiStorage } from '../../src';
 import { createApp, TEST_SECRET } from '../helpers/create-app';
 import { STORAGES, useStorage } from '../helpers/ops-storages';
 import { binaryParser, checkFileInfo, expectNoToken, failingStorage, fileUrl, putUserInfoReq, signToken } from '../helpers/ops-http';
@@ -366,6 +366,26 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
       expect(res.text).not.toContain('SECRET-STORAGE-DETAIL');
       expect(JSON.stringify(res.headers)).not.toContain('SECRET-STORAGE-DETAIL');
       expectNoToken(res, t);
+    });
+
+    test('user info is read alongside the file, but an unknown file is still 404 when it fails', async () => {
+      const storage = fx().storage;
+      const failing: WopiStorage = {
+        getFileInfo: (id) => storage.getFileInfo(id),
+        readFile: (id) => storage.readFile(id),
+        writeFile: (id, content, ctx) => storage.writeFile(id, content, ctx),
+        putUserInfo: async () => undefined,
+        getUserInfo: () => {
+          throw new Error('user store down'); // synchronously, the worst way
+        },
+      };
+      const fileId = await fx().addFile('report.docx', 'hello');
+      const { app, token } = createApp({ storage: failing });
+      const unknown = await checkFileInfo(app, 'no-such-file', await token('no-such-file'));
+      expect(unknown.status).toBe(404);
+      const known = await checkFileInfo(app, fileId, await token(fileId));
+      expect(known.status).toBe(500);
+      expect(known.text).toBe('Internal Server Error');
     });
   });
 

@@ -1,0 +1,180 @@
+/**
+ * FileSystemStorage keeps what it resolved (an ID's path, real path and inode) and what it read
+ * (user info) so that CheckFileInfo and lock requests cost one stat. These tests show that the
+ * shortcuts never answer with something stale or outside the root: every change, made by this
+ * instance, by another instance on the same root (another process) or directly on disk, is seen
+ * by the very next call. User info from another instance is the one documented exception: it is
+ * seen within `userInfoRecheckMs`.
+ */
+import { link, mkdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { FileSystemStorage, WopiConfigError, type FileSystemStorageOptions, type WopiFileContent } from '../../src';
+import { OUTSIDE_CONTENT, putFile, useFsSandbox, writeContext } from '../helpers/fs-sandbox';
+
+const sandbox = useFsSandbox('express-wopi-fscache-');
+
+function storage(options: Partial<FileSystemStorageOptions> = {}): FileSystemStorage {
+  return new FileSystemStorage({ root: sandbox.root, fsync: false, ...options });
+}
+
+async function text(content: WopiFileContent): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of content.stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
+async function status(promise: Promise<unknown>): Promise<number | 'ok'> {
+  return promise.then(
+    () => 'ok' as const,
+    (err: { status?: number }) => err.status ?? 500,
+  );
+}
+
+/** Instance `a` with the ID of `doc.docx` resolved (by getFileInfo and readFile), and instance `b` on the same root. */
+async function twoInstances(content = 'original') {
+  await putFile(sandbox.root, 'doc.docx', content);
+  const a = storage();
+  const b = storage();
+  const id = await a.fileIdFor('doc.docx');
+  expect((await a.getFileInfo(id)).name).toBe('doc.docx');
+  expect(await text(await a.readFile(id))).toBe(content);
+  return { a, b, id };
+}
+
+describe('FileSystemStorage: resolved IDs are re-checked on every call', () => {
+  test('a rename by another instance is seen at once', async () => {
+    const { a, b, id } = await twoInstances();
+    await b.renameFile(id, ['renamed.docx']);
+    expect((await a.getFileInfo(id)).name).toBe('renamed.docx');
+    const content = await a.readFile(id);
+    expect(content.info.name).toBe('renamed.docx');
+    expect(await text(content)).toBe('original');
+  });
+
+  test('a delete by another instance is seen at once, also when a new file takes the path', async () => {
+    const { a, b, id } = await twoInstances();
+    await putFile(sandbox.root, 'seed.docx', 'seed');
+    const seed = await b.fileIdFor('seed.docx');
+    await b.deleteFile(id);
+    expect(await status(a.getFileInfo(id))).toBe(404);
+    // A new file at the same path (it may even get the old inode number): the old ID stays dead.
+    const created = await b.createRelativeFile(seed, Readable.from([Buffer.from('newcomer')]), { candidates: ['doc.docx'], overwrite: false }, writeContext());
+    expect(created.fileId).not.toBe(id);
+    expect(await status(a.getFileInfo(id))).toBe(404);
+    expect(await status(a.readFile(id))).toBe(404);
+    expect((await a.getFileInfo(created.fileId)).size).toBe(8);
+  });
+
+  test('a save by another instance is seen at once (new size and version)', async () => {
+    const { a, b, id } = await twoInstances();
+    const before = await a.getFileInfo(id);
+    await b.writeFile(id, Readable.from([Buffer.from('saved by b, longer')]), writeContext());
+    const after = await a.getFileInfo(id);
+    expect(after.size).toBe(18);
+    expect(after.version).not.toBe(before.version);
+    expect(await text(await a.readFile(id))).toBe('saved by b, longer');
+  });
+
+  test('a change made directly on disk, in place, is seen at once', async () => {
+    const { a, id } = await twoInstances();
+    const before = await a.getFileInfo(id);
+    await writeFile(path.join(sandbox.root, 'doc.docx'), 'edited in place!');
+    const after = await a.getFileInfo(id);
+    expect(after.size).toBe(16);
+    expect(after.version).not.toBe(before.version);
+    expect(await text(await a.readFile(id))).toBe('edited in place!');
+  });
+
+  test('the file replaced by a symbolic link out of the root: 404 at once, nothing read outside', async () => {
+    const { a, id } = await twoInstances();
+    const file = path.join(sandbox.root, 'doc.docx');
+    await unlink(file);
+    await symlink(sandbox.outsideFile, file);
+    expect(await status(a.getFileInfo(id))).toBe(404);
+    expect(await status(a.readFile(id))).toBe(404);
+  });
+
+  test('its folder replaced by a link to an outside folder holding a hard link to the same file: 404', async () => {
+    // The one way to make a stat of the old real path reach the same inode through the outside:
+    // a hard link, which changes the inode's change time, so the shortcut is not taken.
+    await mkdir(path.join(sandbox.root, 'sub'));
+    await putFile(sandbox.root, 'sub/doc.docx', 'inside');
+    const a = storage();
+    const id = await a.fileIdFor('sub/doc.docx');
+    expect((await a.getFileInfo(id)).size).toBe(6);
+    const outsideDir = path.join(sandbox.base, 'outside-dir');
+    await mkdir(outsideDir);
+    await link(path.join(sandbox.root, 'sub', 'doc.docx'), path.join(outsideDir, 'doc.docx'));
+    await rename(path.join(sandbox.root, 'sub'), path.join(sandbox.base, 'moved-away'));
+    await symlink(outsideDir, path.join(sandbox.root, 'sub'));
+    expect(await status(a.getFileInfo(id))).toBe(404);
+    expect(await status(a.readFile(id))).toBe(404);
+    expect(await readFile(sandbox.outsideFile, 'utf8')).toBe(OUTSIDE_CONTENT);
+  });
+
+  test('a file moved away on disk and another put in its place: the ID follows its record, not the inode', async () => {
+    const { a, id } = await twoInstances('first');
+    await rename(path.join(sandbox.root, 'doc.docx'), path.join(sandbox.root, 'elsewhere.docx'));
+    await writeFile(path.join(sandbox.root, 'doc.docx'), 'second file');
+    // The record still says doc.docx: the file now there is what the ID names (as documented
+    // for moves made outside the library), read afresh.
+    expect((await a.getFileInfo(id)).size).toBe(11);
+    expect(await text(await a.readFile(id))).toBe('second file');
+  });
+
+  test('deleted on disk: 404 at once', async () => {
+    const { a, id } = await twoInstances();
+    await rm(path.join(sandbox.root, 'doc.docx'));
+    expect(await status(a.getFileInfo(id))).toBe(404);
+    expect(await status(a.readFile(id))).toBe(404);
+  });
+});
+
+describe('FileSystemStorage: user info', () => {
+  test('what this instance stores is seen at once, whatever userInfoRecheckMs says', async () => {
+    const s = storage({ userInfoRecheckMs: 60_000 });
+    expect(await s.getUserInfo('u')).toBeUndefined();
+    await s.putUserInfo('u', 'one');
+    expect(await s.getUserInfo('u')).toBe('one');
+    await s.putUserInfo('u', 'two');
+    expect(await s.getUserInfo('u')).toBe('two');
+  });
+
+  test('userInfoRecheckMs: 0 — another instance’s PutUserInfo is seen by the next call', async () => {
+    const a = storage({ userInfoRecheckMs: 0 });
+    const b = storage();
+    for (const value of ['v1', 'v2', 'v3']) {
+      await b.putUserInfo('u', value);
+      expect(await a.getUserInfo('u')).toBe(value);
+    }
+  });
+
+  test('another instance’s PutUserInfo is seen within userInfoRecheckMs, also when the folder had been still', async () => {
+    const a = storage({ userInfoRecheckMs: 300 });
+    const b = storage();
+    await b.putUserInfo('u', 'old');
+    await b.putUserInfo('other', 'x');
+    // Let the users folder settle, so that `a` may keep what it reads.
+    await new Promise((r) => setTimeout(r, 2100));
+    expect(await a.getUserInfo('u')).toBe('old');
+    await b.putUserInfo('u', 'new');
+    // Within the interval `a` may still answer what it read (it does, unless this machine is slow).
+    expect(['old', 'new']).toContain(await a.getUserInfo('u'));
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await a.getUserInfo('u')).toBe('new');
+    expect(await a.getUserInfo('other')).toBe('x');
+  });
+
+  test('a user with nothing stored, with no users folder at all', async () => {
+    const s = storage({ metadataDir: path.join(sandbox.base, 'fresh-meta') });
+    expect(await s.getUserInfo('nobody')).toBeUndefined();
+    expect(await s.getUserInfo('nobody')).toBeUndefined();
+    await s.putUserInfo('nobody', 'now somebody');
+    expect(await s.getUserInfo('nobody')).toBe('now somebody');
+  });
+
+  test.each([-1, 1.5, Number.NaN, '100' as unknown as number])('refuses userInfoRecheckMs %p', (value) => {
+    expect(() => storage({ userInfoRecheckMs: value })).toThrow(WopiConfigError);
+  });
+});
