@@ -1,4 +1,4 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import crypto, { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { IssuedToken, IssueTokenRequest, WopiAuth, WopiPermissions, WopiPrincipal } from './auth';
 import { InvalidTokenError, WopiConfigError } from '../errors';
@@ -19,6 +19,19 @@ export interface JwtAuthOptions {
   issuer?: string;
   /** `aud` claim set on issue and required on verify. */
   audience?: string;
+  /**
+   * How many verified tokens to remember, so that the requests of one editor session (which all
+   * carry the same token) verify its signature once. Expiry is checked on every request all the
+   * same. `0` turns the cache off. Default 10000.
+   */
+  verifiedTokenCacheSize?: number;
+}
+
+/** What a verified token says, kept by {@link JwtAuth}'s cache of verified tokens. */
+interface VerifiedToken {
+  claims: TokenClaims;
+  /** `exp` in seconds since the epoch, when the token has one. */
+  exp: number | undefined;
 }
 
 interface TokenClaims {
@@ -28,6 +41,10 @@ interface TokenClaims {
   /** Permissions, compact: w = write, c = create, r = rename. */
   perm: { w: boolean; c?: boolean; r?: boolean };
 }
+
+/** SHA-256 in base64: the one-shot crypto.hash where Node has it (20.12 and later), else createHash. */
+const sha256: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'base64') : (text) => createHash('sha256').update(text).digest('base64');
 
 const ALGORITHMS: readonly JwtAuthAlgorithm[] = ['HS256', 'HS384', 'HS512'];
 const MIN_SECRET_BYTES = 32;
@@ -43,12 +60,20 @@ export class JwtAuth implements WopiAuth {
   private readonly tokenTtlSeconds: number;
   private readonly issuer: string | undefined;
   private readonly audience: string | undefined;
+  private readonly verifyOptions: jwt.VerifyOptions;
+  /**
+   * Tokens whose signature and claims were verified, keyed by a SHA-256 of the token (no token is
+   * kept, and a lookup compares digests, not secrets). Only verified tokens get in, so a client
+   * cannot fill it with garbage; it is bounded, and the oldest entry goes first.
+   */
+  private readonly verified = new Map<string, VerifiedToken>();
+  private readonly verifiedTokenCacheSize: number;
 
   constructor(options: JwtAuthOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new WopiConfigError('ERR_WOPI_AUTH', 'JwtAuth: options must be an object with a `secret`');
     }
-    const { secret, algorithm = 'HS256', tokenTtlSeconds = 36_000, issuer, audience } = options;
+    const { secret, algorithm = 'HS256', tokenTtlSeconds = 36_000, issuer, audience, verifiedTokenCacheSize = 10_000 } = options;
     if (!(typeof secret === 'string' || Buffer.isBuffer(secret)) || Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
       throw new WopiConfigError('ERR_WOPI_AUTH', `JwtAuth: \`secret\` must be a string or Buffer of at least ${MIN_SECRET_BYTES} bytes`);
     }
@@ -58,11 +83,20 @@ export class JwtAuth implements WopiAuth {
     if (!Number.isInteger(tokenTtlSeconds) || tokenTtlSeconds <= 0) {
       throw new WopiConfigError('ERR_WOPI_AUTH', 'JwtAuth: `tokenTtlSeconds` must be a positive integer');
     }
+    if (!Number.isInteger(verifiedTokenCacheSize) || verifiedTokenCacheSize < 0) {
+      throw new WopiConfigError('ERR_WOPI_AUTH', 'JwtAuth: `verifiedTokenCacheSize` must be a non-negative integer');
+    }
     this.secret = createSecretKey(Buffer.from(secret));
     this.algorithm = algorithm;
     this.tokenTtlSeconds = tokenTtlSeconds;
     this.issuer = issuer;
     this.audience = audience;
+    this.verifiedTokenCacheSize = verifiedTokenCacheSize;
+    this.verifyOptions = {
+      algorithms: [algorithm],
+      ...(issuer === undefined ? {} : { issuer }),
+      ...(audience === undefined ? {} : { audience }),
+    };
   }
 
   /** Signs a token that lets `userId` open `fileId` with `permissions`. */
@@ -86,24 +120,7 @@ export class JwtAuth implements WopiAuth {
   }
 
   async authenticate(accessToken: string, fileId: string): Promise<WopiPrincipal> {
-    let payload: unknown;
-    try {
-      payload = jwt.verify(accessToken, this.secret, {
-        algorithms: [this.algorithm],
-        ...(this.issuer === undefined ? {} : { issuer: this.issuer }),
-        ...(this.audience === undefined ? {} : { audience: this.audience }),
-      });
-    } catch (err) {
-      // jsonwebtoken's messages name the failed check ("jwt expired", "invalid signature") and
-      // never include the token itself.
-      debug('token refused: %s', (err as Error).message);
-      throw new InvalidTokenError();
-    }
-    const claims = payload as Partial<TokenClaims>;
-    if (typeof claims.sub !== 'string' || typeof claims.fid !== 'string' || typeof claims.perm !== 'object' || claims.perm === null) {
-      debug('token refused: claims missing');
-      throw new InvalidTokenError();
-    }
+    const claims = this.verify(accessToken);
     if (claims.fid !== fileId) {
       debug('token refused: issued for another file');
       throw new InvalidTokenError();
@@ -116,5 +133,41 @@ export class JwtAuth implements WopiAuth {
       ...(typeof claims.name === 'string' ? { userFriendlyName: claims.name } : {}),
       permissions,
     };
+  }
+
+  /** The claims of a valid token (signature, algorithm, expiry, issuer, audience, shape); 401 otherwise. */
+  private verify(accessToken: string): TokenClaims {
+    if (this.verifiedTokenCacheSize === 0) return this.verifyNow(accessToken).claims;
+    const key = sha256(accessToken);
+    const known = this.verified.get(key);
+    if (known !== undefined) {
+      // The same token string verified before: same signature, same claims. Only time has moved.
+      if (known.exp === undefined || Math.floor(Date.now() / 1000) < known.exp) return known.claims;
+      this.verified.delete(key);
+      debug('token refused: jwt expired');
+      throw new InvalidTokenError();
+    }
+    const verified = this.verifyNow(accessToken);
+    if (this.verified.size >= this.verifiedTokenCacheSize) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(key, verified);
+    return verified.claims;
+  }
+
+  private verifyNow(accessToken: string): VerifiedToken {
+    let payload: unknown;
+    try {
+      payload = jwt.verify(accessToken, this.secret, this.verifyOptions);
+    } catch (err) {
+      // jsonwebtoken's messages name the failed check ("jwt expired", "invalid signature") and
+      // never include the token itself.
+      debug('token refused: %s', (err as Error).message);
+      throw new InvalidTokenError();
+    }
+    const claims = payload as Partial<TokenClaims> & { exp?: unknown };
+    if (typeof claims.sub !== 'string' || typeof claims.fid !== 'string' || typeof claims.perm !== 'object' || claims.perm === null) {
+      debug('token refused: claims missing');
+      throw new InvalidTokenError();
+    }
+    return { claims: claims as TokenClaims, exp: typeof claims.exp === 'number' ? claims.exp : undefined };
   }
 }

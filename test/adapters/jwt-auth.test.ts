@@ -246,3 +246,83 @@ describe('JwtAuth.authenticate', () => {
     await expect(auth.authenticate(token, 'f')).resolves.toStrictEqual({ userId: 'u', permissions: { write: false } });
   });
 });
+
+describe('JwtAuth: verified tokens are remembered, never trusted beyond what they say', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  const issue = (auth: JwtAuth, fileId = 'f', ttlSeconds = 3600) =>
+    auth.issueToken({ fileId, userId: 'u', permissions: { write: true }, ttlSeconds }).then((t) => t.accessToken);
+
+  it('checks the signature of a token once, however often it comes back', async () => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const token = await issue(auth);
+    const verify = jest.spyOn(jwt, 'verify');
+    for (let i = 0; i < 5; i++) await expect(auth.authenticate(token, 'f')).resolves.toMatchObject({ userId: 'u' });
+    expect(verify).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a remembered token once it has expired', async () => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const token = await issue(auth, 'f', 60);
+    await expect(auth.authenticate(token, 'f')).resolves.toMatchObject({ userId: 'u' });
+    const later = Date.now() + 61_000;
+    jest.spyOn(Date, 'now').mockReturnValue(later);
+    await refusal(auth, token, 'f');
+    // …and keeps refusing it (it is forgotten, and a fresh check fails too).
+    await refusal(auth, token, 'f');
+  });
+
+  it('still refuses a remembered token on another file’s URL', async () => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const token = await issue(auth, 'f');
+    await auth.authenticate(token, 'f');
+    await refusal(auth, token, 'other');
+  });
+
+  it('checks a token that differs by one character in full (and refuses a tampered one)', async () => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const token = await issue(auth);
+    await auth.authenticate(token, 'f');
+    const verify = jest.spyOn(jwt, 'verify');
+    const last = token.slice(-1);
+    const tampered = token.slice(0, -1) + (last === 'A' ? 'B' : 'A');
+    await refusal(auth, tampered, 'f');
+    expect(verify).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not remember refused tokens: each try is checked in full', async () => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const forged = await issue(new JwtAuth({ secret: OTHER_SECRET }));
+    const verify = jest.spyOn(jwt, 'verify');
+    await refusal(auth, forged, 'f');
+    await refusal(auth, forged, 'f');
+    expect(verify).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps at most verifiedTokenCacheSize tokens, forgetting the oldest first', async () => {
+    const auth = new JwtAuth({ secret: SECRET, verifiedTokenCacheSize: 2 });
+    const [a, b, c] = [await issue(auth, 'a'), await issue(auth, 'b'), await issue(auth, 'c')];
+    const verify = jest.spyOn(jwt, 'verify');
+    await auth.authenticate(a, 'a');
+    await auth.authenticate(b, 'b');
+    await auth.authenticate(c, 'c'); // a goes
+    await auth.authenticate(c, 'c');
+    await auth.authenticate(b, 'b');
+    expect(verify).toHaveBeenCalledTimes(3);
+    await auth.authenticate(a, 'a');
+    expect(verify).toHaveBeenCalledTimes(4);
+  });
+
+  it('verifiedTokenCacheSize: 0 checks every request in full', async () => {
+    const auth = new JwtAuth({ secret: SECRET, verifiedTokenCacheSize: 0 });
+    const token = await issue(auth);
+    const verify = jest.spyOn(jwt, 'verify');
+    await auth.authenticate(token, 'f');
+    await auth.authenticate(token, 'f');
+    expect(verify).toHaveBeenCalledTimes(2);
+  });
+
+  it.each([-1, 1.5, Number.NaN, '10' as unknown as number])('refuses verifiedTokenCacheSize %p', (size) => {
+    expect(() => new JwtAuth({ secret: SECRET, verifiedTokenCacheSize: size })).toThrow(WopiConfigError);
+  });
+});
