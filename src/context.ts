@@ -39,7 +39,18 @@ export function createContext(
   user: WopiPrincipal,
   options: ResolvedWopiOptions,
   logger: Logger,
-  signal: AbortSignal,
+  signal: () => AbortSignal,
 ): WopiContext {
-  return { req, fileId, user, options, log: logger, signal, header: (name) => readHeader(req.headers, name) };
+  return {
+    req,
+    fileId,
+    user,
+    options,
+    log: logger,
+    // Made on first use: only the operations that read a body need one.
+    get signal() {
+      return signal();
+    },
+    header: (name) => readHeader(req.headers, name),
+  };
 }

@@ -3,6 +3,7 @@ import { encodeUtf7 } from '../../src/protocol/utf7';
 import { createApp } from '../helpers/create-app';
 import { STORAGES, useStorage } from '../helpers/ops-storages';
 import {
+  binaryParser,
   authenticateOnly,
   checkFileInfo,
   contentsUrl,
@@ -314,6 +315,37 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
       const res = await getFile(app, fileId, t, { 'X-WOPI-Override': 'DELETE' });
       expect(res.status).toBe(200);
       expect((res.body as Buffer).toString()).toBe('data');
+    });
+  });
+
+  describe('the URLs it answers: as Express routes would match them', () => {
+    test.each([
+      ['a trailing slash', (id: string) => `/wopi/files/${id}/`, 'file'],
+      ['a trailing slash after /contents', (id: string) => `/wopi/files/${id}/contents/`, 'contents'],
+      ['upper-case route words', (id: string) => `/wopi/FILES/${id}/CONTENTS`, 'contents'],
+      ['mixed case', (id: string) => `/wopi/Files/${id}`, 'file'],
+      ['an ID with percent-encoded characters', (id: string) => `/wopi/files/${encodeURIComponent(id).replace(/[A-Za-z]/, (c) => `%${c.charCodeAt(0).toString(16)}`)}`, 'file'],
+    ])('%s', async (_label, url, route) => {
+      const { app, fileId, t } = await setupLockApp(fx(), { content: 'data' });
+      const res = await request(app).get(url(fileId)).query({ access_token: t }).buffer(true).parse(binaryParser);
+      expect(res.status).toBe(200);
+      if (route === 'contents') expect((res.body as Buffer).toString()).toBe('data');
+      else expect(JSON.parse((res.body as Buffer).toString()).BaseFileName).toBe('report.docx');
+    });
+
+    test('HEAD is answered like GET, without a body', async () => {
+      const { app, fileId, t } = await setupLockApp(fx(), { content: 'data' });
+      const res = await request(app).head(`/wopi/files/${fileId}/contents`).query({ access_token: t });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-length']).toBe('4');
+    });
+
+    test('a route the app registers after the router still gets requests the router does not answer', async () => {
+      const { app, token } = createApp({ storage: fx().storage });
+      app.get('/wopi/health', (_req, res) => res.send('ok'));
+      const res = await request(app).get('/wopi/health').query({ access_token: await token('abc') });
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('ok');
     });
   });
 

@@ -273,7 +273,7 @@ describe('installed into a consumer project', () => {
         checkFileInfo: ({ user, file }) => ({ UserFriendlyName: user.userFriendlyName ?? file.name }),
         onPutFile: (event: PutFileEvent) => { const editors: string[] = event.save.editors; void editors; },
       };
-      const router: express.Router = createWopiRouter(options);
+      const router: express.RequestHandler = createWopiRouter(options);
       const app = express();
       app.use('/wopi', router);
       const issued: Promise<IssuedToken> = auth.issueToken({ fileId: 'a', userId: 'u', permissions: { write: true } });
