@@ -169,61 +169,43 @@ export function describeWopiStorage(
     });
 
     describeIf(declared.has('relative'), 'findRelativeFile / createRelativeFile', () => {
+      /** createRelativeFile next to `id` from `text`. */
+      const create = (id: string, text: string, candidates: string[], overwrite = false) =>
+        storage.createRelativeFile!(id, Readable.from([Buffer.from(text)]), { candidates, overwrite }, context());
+      const contentOf = async (id: string) => (await readAll((await storage.readFile(id)).stream)).toString();
+
       test('creates a file next to the original with the first free name', async () => {
         const id = await fx.addFile('report.docx', Buffer.from('original'));
         const taken = await fx.addFile('copy.docx', Buffer.from('taken'));
         expect(await storage.findRelativeFile!(id, 'copy.docx')).toBe(taken);
         expect(await storage.findRelativeFile!(id, 'copy (1).docx')).toBeNull();
-        const created = await storage.createRelativeFile!(
-          id,
-          Readable.from([Buffer.from('new file')]),
-          { candidates: ['copy.docx', 'copy (1).docx'], overwrite: false },
-          context(),
-        );
+        const created = await create(id, 'new file', ['copy.docx', 'copy (1).docx']);
         expect(created.info.name).toBe('copy (1).docx');
         expect(created.fileId).not.toBe(taken);
         expect(await storage.findRelativeFile!(id, 'copy (1).docx')).toBe(created.fileId);
-        expect((await readAll((await storage.readFile(created.fileId)).stream)).toString()).toBe('new file');
-        expect((await readAll((await storage.readFile(taken)).stream)).toString()).toBe('taken');
+        expect(await contentOf(created.fileId)).toBe('new file');
+        expect(await contentOf(taken)).toBe('taken');
       });
       test('overwrite replaces the first candidate and keeps its ID', async () => {
         const id = await fx.addFile('report.docx', Buffer.from('original'));
         const taken = await fx.addFile('copy.docx', Buffer.from('taken'));
-        const created = await storage.createRelativeFile!(
-          id,
-          Readable.from([Buffer.from('replacement')]),
-          { candidates: ['copy.docx'], overwrite: true },
-          context(),
-        );
+        const created = await create(id, 'replacement', ['copy.docx'], true);
         expect(created.fileId).toBe(taken);
-        expect((await readAll((await storage.readFile(taken)).stream)).toString()).toBe('replacement');
+        expect(await contentOf(taken)).toBe('replacement');
       });
       test('every candidate taken: FileExistsError, nothing overwritten', async () => {
         const id = await fx.addFile('report.docx', Buffer.from('original'));
         const taken = await fx.addFile('copy.docx', Buffer.from('taken'));
-        const attempt = storage.createRelativeFile!(id, Readable.from([Buffer.from('x')]), { candidates: ['copy.docx'], overwrite: false }, context());
-        await expect(attempt).rejects.toMatchObject({ status: 409, code: 'WOPI_FILE_EXISTS' });
-        expect((await readAll((await storage.readFile(taken)).stream)).toString()).toBe('taken');
+        await expect(create(id, 'x', ['copy.docx'])).rejects.toMatchObject({ status: 409, code: 'WOPI_FILE_EXISTS' });
+        expect(await contentOf(taken)).toBe('taken');
       });
       test('a case variant of a name is that name: found, never created beside it, replaced in place', async () => {
         const id = await fx.addFile('report.docx', Buffer.from('original'));
         const taken = await fx.addFile('Copy.docx', Buffer.from('taken'));
         expect(await storage.findRelativeFile!(id, 'COPY.DOCX')).toBe(taken);
-        const created = await storage.createRelativeFile!(
-          id,
-          Readable.from([Buffer.from('new file')]),
-          { candidates: ['copy.docx', 'copy (1).docx'], overwrite: false },
-          context(),
-        );
-        expect(created.info.name).toBe('copy (1).docx');
-        const replaced = await storage.createRelativeFile!(
-          id,
-          Readable.from([Buffer.from('replacement')]),
-          { candidates: ['COPY.docx'], overwrite: true },
-          context(),
-        );
-        expect(replaced.fileId).toBe(taken);
-        expect((await readAll((await storage.readFile(taken)).stream)).toString()).toBe('replacement');
+        expect((await create(id, 'new file', ['copy.docx', 'copy (1).docx'])).info.name).toBe('copy (1).docx');
+        expect((await create(id, 'replacement', ['COPY.docx'], true)).fileId).toBe(taken);
+        expect(await contentOf(taken)).toBe('replacement');
       });
       test('a body that fails midway creates nothing', async () => {
         const id = await fx.addFile('report.docx', Buffer.from('original'));

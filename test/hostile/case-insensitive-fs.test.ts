@@ -98,6 +98,16 @@ describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE
   const storage = (): FileSystemStorage => new FileSystemStorage({ root, fsync: false });
   const names = async (): Promise<string[]> => (await readdir(root)).filter((name) => !name.startsWith('.')).sort();
 
+  /** `files` written into this test's folder; a storage and an app over it; each file's ID. */
+  async function host(files: Record<string, string>) {
+    for (const [name, content] of Object.entries(files)) await writeFile(path.join(root, name), content);
+    const s = storage();
+    const app = createApp({ storage: s });
+    const ids: Record<string, string> = {};
+    for (const name of Object.keys(files)) ids[name] = await s.fileIdFor(name);
+    return { s, ...app, ids };
+  }
+
   test('the mount really is case-insensitive and case-preserving', async () => {
     await writeFile(path.join(root, 'Report.docx'), 'x');
     expect(await readFile(path.join(root, 'REPORT.DOCX'), 'utf8')).toBe('x');
@@ -127,12 +137,8 @@ describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE
   });
 
   test('PutRelativeFile overwrite by a case variant of a locked file → 409 with its lock; content intact', async () => {
-    await writeFile(path.join(root, 'report.docx'), 'ORIGINAL');
-    await writeFile(path.join(root, 'Budget.xlsx'), 'BUDGET');
-    const s = storage();
-    const { app, token } = createApp({ storage: s });
-    const fileId = await s.fileIdFor('report.docx');
-    const budget = await s.fileIdFor('Budget.xlsx');
+    const { app, token, ids } = await host({ 'report.docx': 'ORIGINAL', 'Budget.xlsx': 'BUDGET' });
+    const [fileId, budget] = [ids['report.docx'] as string, ids['Budget.xlsx'] as string];
     expect((await lockReq(app, budget, await token(budget), 'BUDGET-LOCK')).status).toBe(200);
     const res = await putRelativeReq(app, fileId, await token(fileId), 'REPLACED', {
       'X-WOPI-RelativeTarget': 'BUDGET.XLSX',
@@ -144,12 +150,8 @@ describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE
   });
 
   test('PutRelativeFile overwrite by a case variant of an unlocked file replaces it in place (same ID)', async () => {
-    await writeFile(path.join(root, 'report.docx'), 'ORIGINAL');
-    await writeFile(path.join(root, 'Budget.xlsx'), 'BUDGET');
-    const s = storage();
-    const { app, token } = createApp({ storage: s });
-    const fileId = await s.fileIdFor('report.docx');
-    const budget = await s.fileIdFor('Budget.xlsx');
+    const { app, token, ids } = await host({ 'report.docx': 'ORIGINAL', 'Budget.xlsx': 'BUDGET' });
+    const [fileId, budget] = [ids['report.docx'] as string, ids['Budget.xlsx'] as string];
     const res = await putRelativeReq(app, fileId, await token(fileId), 'REPLACED', {
       'X-WOPI-RelativeTarget': 'budget.xlsx',
       'X-WOPI-OverwriteRelativeTarget': 'true',
@@ -162,11 +164,8 @@ describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE
   });
 
   test('PutRelativeFile with a taken name in another case → 409 offering a free name; suggested → "(1)"', async () => {
-    await writeFile(path.join(root, 'report.docx'), 'ORIGINAL');
-    await writeFile(path.join(root, 'REPORT.pdf'), 'PDF');
-    const s = storage();
-    const { app, token } = createApp({ storage: s });
-    const fileId = await s.fileIdFor('report.docx');
+    const { app, token, ids } = await host({ 'report.docx': 'ORIGINAL', 'REPORT.pdf': 'PDF' });
+    const fileId = ids['report.docx'] as string;
     const t = await token(fileId);
     const exact = await putRelativeReq(app, fileId, t, 'NEW', { 'X-WOPI-RelativeTarget': 'report.pdf' });
     expectConflict(exact, '');
@@ -179,10 +178,8 @@ describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE
   });
 
   test('RenameFile to another spelling of its own name changes the spelling and keeps the ID', async () => {
-    await writeFile(path.join(root, 'report.docx'), 'CONTENT');
-    const s = storage();
-    const { app, token } = createApp({ storage: s });
-    const fileId = await s.fileIdFor('report.docx');
+    const { s, app, token, ids } = await host({ 'report.docx': 'CONTENT' });
+    const fileId = ids['report.docx'] as string;
     const t = await token(fileId);
     const res = await renameReq(app, fileId, t, 'Report');
     expect(res.status).toBe(200);
@@ -194,11 +191,8 @@ describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE
   });
 
   test('RenameFile to a name another file has in another case → "name (1)"; the other file untouched', async () => {
-    await writeFile(path.join(root, 'old.docx'), 'CONTENT');
-    await writeFile(path.join(root, 'New.docx'), 'OTHER');
-    const s = storage();
-    const { app, token } = createApp({ storage: s });
-    const fileId = await s.fileIdFor('old.docx');
+    const { app, token, ids } = await host({ 'old.docx': 'CONTENT', 'New.docx': 'OTHER' });
+    const fileId = ids['old.docx'] as string;
     const res = await renameReq(app, fileId, await token(fileId), 'NEW');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ Name: 'NEW (1)' });
