@@ -84,7 +84,15 @@ async function main() {
   // and JIT state of an earlier scenario (see docs/performance.md, "Process history").
   const wopiConfig = { kind: 'wopi', ...base };
   if (only.has('cfi')) {
-    await withServers([['wopi-cfi', wopiConfig, true], ['bare-json', { kind: 'bare-json' }]], ([wopi, bare]) => checkFileInfo(report, wopi, bare));
+    await withServers(
+      [
+        ['wopi-cfi', wopiConfig, true],
+        ['bare-json', { kind: 'bare-json' }],
+        ['wopi-cfi-nocache', { ...wopiConfig, tokenCache: false }, true],
+        ['bare-stat', { kind: 'bare-stat', file: path.join(files.root, files.info.name) }],
+      ],
+      ([wopi, bare, wopiNoCache, bareStat]) => checkFileInfo(report, wopi, bare, wopiNoCache, bareStat),
+    );
   }
   if (only.has('lock')) {
     await withServers([['wopi-lock', wopiConfig, true], ['bare-json', { kind: 'bare-json' }]], ([wopi, bare]) =>
@@ -139,25 +147,44 @@ async function main() {
   if (profileDir) log(`CPU profiles in ${profileDir} (summarise with: node bench/profile-summary.js ${profileDir}/<file>.cpuprofile)`);
 }
 
-// CheckFileInfo: JwtAuth + FileSystemStorage, a real token, against a bare JSON route.
-async function checkFileInfo(report, wopi, bare) {
+// CheckFileInfo: JwtAuth + FileSystemStorage, a real token, against a bare JSON route. For
+// context, in the same rotation: the same server with every token verified in full (the token
+// cache off), and the bare route after one fs.stat (the floor for anything that must stat a file).
+async function checkFileInfo(report, wopi, bare, wopiNoCache, bareStat) {
   const query = `/files/${files.info.fileId}?access_token=${encodeURIComponent(files.info.token)}`;
+  const loadOf = (server, prefix) => (s) => load({ url: `${server.url}${prefix}${query}`, seconds: s, connections: settings.connections, pid: server.pid });
+  const NO_CACHE = 'express-wopi, token cache off';
+  const BARE_STAT = 'bare JSON route + 1 fs.stat';
   const sides = [
-    { key: 'express-wopi', run: (s) => load({ url: `${wopi.url}/wopi${query}`, seconds: s, connections: settings.connections, pid: wopi.pid }) },
-    { key: 'bare JSON route', run: (s) => load({ url: `${bare.url}${query}`, seconds: s, connections: settings.connections, pid: bare.pid }) },
+    { key: 'express-wopi', run: loadOf(wopi, '/wopi') },
+    { key: 'bare JSON route', run: loadOf(bare, '') },
+    { key: NO_CACHE, run: loadOf(wopiNoCache, '/wopi') },
+    { key: BARE_STAT, run: loadOf(bareStat, '') },
   ];
   const rounds = await alternate('CheckFileInfo', sides, LOAD);
   const a = summarise(rounds['express-wopi']);
   const b = summarise(rounds['bare JSON route']);
+  const c = summarise(rounds[NO_CACHE]);
+  const d = summarise(rounds[BARE_STAT]);
   report.rows.push(
     row('CheckFileInfo', 'req/s', a.rps, b.rps, 'bare JSON route', { min: 0.8 }),
     row('CheckFileInfo', 'p50 ms', a.p50, b.p50, 'bare JSON route'),
     row('CheckFileInfo', 'p99 ms', a.p99, b.p99, 'bare JSON route', { max: 2 }),
     row('CheckFileInfo', 'server CPU µs/req', a.cpuUs, b.cpuUs, 'bare JSON route'),
     row('CheckFileInfo', 'main-thread CPU µs/req', a.mainCpuUs, b.mainCpuUs, 'bare JSON route'),
+    row('CheckFileInfo', 'req/s', a.rps, d.rps, `${BARE_STAT} (context)`),
+    row('CheckFileInfo, token cache off (context)', 'req/s', c.rps, b.rps, 'bare JSON route'),
+    row('CheckFileInfo, token cache off (context)', 'server CPU µs/req', c.cpuUs, b.cpuUs, 'bare JSON route'),
+    row('bare JSON route + 1 fs.stat (context)', 'req/s', d.rps, b.rps, 'bare JSON route'),
+    row('bare JSON route + 1 fs.stat (context)', 'server CPU µs/req', d.cpuUs, b.cpuUs, 'bare JSON route'),
   );
-  pushRounds(report, 'CheckFileInfo req/s', rounds, (r) => r.rps);
-  pushRounds(report, 'CheckFileInfo p99 ms', rounds, (r) => r.p99);
+  pushRounds(report, 'CheckFileInfo req/s', pick(rounds, 'express-wopi', 'bare JSON route'), (r) => r.rps);
+  pushRounds(report, 'CheckFileInfo p99 ms', pick(rounds, 'express-wopi', 'bare JSON route'), (r) => r.p99);
+}
+
+/** The rounds of two sides only, in this order (for pushRounds, which compares the first two). */
+function pick(rounds, first, second) {
+  return { [first]: rounds[first], [second]: rounds[second] };
 }
 
 // Lock + Unlock pairs, each connection on a file of its own, against a bare route getting the

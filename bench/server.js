@@ -5,6 +5,7 @@
 //
 //   wopi        express-wopi (the built dist/, as run.js copied it): FileSystemStorage + JwtAuth + MemoryLockStore or RedisLockStore
 //   bare-json   a bare route answering every /files/:id request with a small JSON object
+//   bare-stat   the same, after one asynchronous fs.stat of a file (what any file server pays)
 //   static      express.static over the same folder
 //   bare-put    two bare upload routes: durable (temp file, fsync, rename, folder fsync) and a plain pipe
 //   bare-redis  a bare route doing one Redis round trip per request
@@ -39,7 +40,7 @@ async function main() {
         '/wopi',
         createWopiRouter({
           storage: new FileSystemStorage({ root: config.root }),
-          auth: new JwtAuth({ secret: config.secret }),
+          auth: new JwtAuth({ secret: config.secret, ...(config.tokenCache === false ? { verifiedTokenCacheSize: 0 } : {}) }),
           locks,
           maxFileSize: config.maxFileSize,
         }),
@@ -51,6 +52,15 @@ async function main() {
       const answer = (req, res) => res.json({ BaseFileName: 'bench.docx', Size: 12288, Version: '1' });
       app.get('/files/:fileId', answer);
       app.post('/files/:fileId', answer);
+      break;
+    }
+    case 'bare-stat': {
+      // The bare route plus the one trip to the file system a file's metadata costs.
+      const { stat } = require('node:fs/promises');
+      app.get('/files/:fileId', async (req, res) => {
+        const st = await stat(config.file, { bigint: true });
+        res.json({ BaseFileName: 'bench.docx', Size: Number(st.size), Version: String(st.mtimeNs) });
+      });
       break;
     }
     case 'static': {
