@@ -34,14 +34,14 @@ const MODES = {
   },
   quick: {
     loadRounds: 1,
-    loadSeconds: 1,
+    loadSeconds: 0.75,
     warmSeconds: 0.25,
     transferRounds: 2,
     transferSeconds: 0.25,
     connections: 10,
-    sizes: { small: MiB, medium: 100 * MiB, large: 256 * MiB },
-    rssWarmups: 5,
-    rssSettleMs: 500,
+    sizes: { small: MiB, medium: 100 * MiB, large: 128 * MiB },
+    rssWarmups: 2,
+    rssSettleMs: 200,
   },
 };
 const SECRET = randomBytes(32).toString('hex');
