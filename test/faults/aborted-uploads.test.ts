@@ -5,6 +5,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { format } from 'node:util';
+import createDebug from 'debug';
 import { partialUpload, startHost, tempFiles, type RunningHost } from './helpers';
 
 const MB = 1024 * 1024;
@@ -50,6 +52,26 @@ describe('PutFile aborted by the client', () => {
     expect(await tempFiles(root)).toEqual([]);
     expect(await host.locks.getLock(fileId)).toBe('LOCK-1');
   }, 60_000);
+
+  test('is logged as a client that went away, not as a server error', async () => {
+    const lines: Array<{ namespace: string; text: string }> = [];
+    const previousLog = createDebug.log;
+    const previousNamespaces = createDebug.disable();
+    createDebug.log = function capture(this: unknown, ...args: unknown[]): void {
+      lines.push({ namespace: (this as { namespace?: string } | undefined)?.namespace ?? '?', text: format(...args) });
+    };
+    createDebug.enable('express-wopi:*');
+    try {
+      await partialUpload(host.port, `/wopi/files/${fileId}/contents?access_token=${encodeURIComponent(token)}`, { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1' }, 10 * MB, MB, true);
+      await host.settled();
+    } finally {
+      createDebug.log = previousLog;
+      createDebug.disable();
+      if (previousNamespaces) createDebug.enable(previousNamespaces);
+    }
+    expect(lines.some((l) => l.namespace.startsWith('express-wopi:router') && l.text.includes('client went away'))).toBe(true);
+    expect(lines.filter((l) => l.namespace.startsWith('express-wopi:server_error'))).toEqual([]);
+  });
 
   test('a complete upload after an aborted one still saves', async () => {
     await partialUpload(host.port, `/wopi/files/${fileId}/contents?access_token=${encodeURIComponent(token)}`, { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1' }, 1000, 500, true);
