@@ -5,13 +5,11 @@ import { Readable } from 'node:stream';
 import {
   BadRequestError,
   FileExistsError,
-  FileNotFoundError,
   FileSystemStorage,
-  WopiError,
   type FileSystemStorageOptions,
-  type WopiRelativeTarget,
 } from '../../src';
 import { OUTSIDE_CONTENT, putFile, tempFiles, useFsSandbox, writeContext } from '../helpers/fs-sandbox';
+import { abortingBody, body, collect, endless, expectBadRequest, expectFileExists, expectNotFound, failingBody, rejection, target } from '../helpers/storage-kit';
 
 const sandbox = useFsSandbox('express-wopi-fsrel-');
 let base: string; // temp folder holding `root` and things outside it
@@ -44,20 +42,6 @@ function storage(options: Partial<FileSystemStorageOptions> = {}): FileSystemSto
 
 const ctx = writeContext;
 
-function body(text: string | Buffer): Readable {
-  return Readable.from([Buffer.from(text)]);
-}
-
-function target(candidates: Iterable<string>, overwrite = false): WopiRelativeTarget {
-  return { candidates, overwrite };
-}
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-}
-
 /**
  * Everything under the root except the metadata folder: path → what is there (file content
  * and inode, folder, or link target). Two equal snapshots mean nothing was created, removed,
@@ -82,68 +66,6 @@ async function snapshot(dir = root): Promise<Record<string, string>> {
   };
   await walk('');
   return out;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
-
-async function expectNotFound(promise: Promise<unknown>): Promise<void> {
-  const err = await rejection(promise);
-  expect(err).toBeInstanceOf(FileNotFoundError);
-  expect((err as WopiError).status).toBe(404);
-}
-
-async function expectFileExists(promise: Promise<unknown>): Promise<void> {
-  const err = await rejection(promise);
-  expect(err).toBeInstanceOf(FileExistsError);
-  expect(WopiError.is(err)).toBe(true);
-  expect((err as WopiError).code).toBe('WOPI_FILE_EXISTS');
-  expect((err as WopiError).status).toBe(409);
-}
-
-async function expectBadRequest(promise: Promise<unknown>): Promise<void> {
-  const err = await rejection(promise);
-  expect(err).toBeInstanceOf(BadRequestError);
-  expect((err as WopiError).status).toBe(400);
-  expect((err as WopiError).code).toBe('WOPI_BAD_REQUEST');
-}
-
-/** A body that sends `first`, then fails with `error`. */
-function failingBody(first: Buffer, error: Error): Readable {
-  let sent = false;
-  return new Readable({
-    read() {
-      if (!sent) {
-        sent = true;
-        this.push(first);
-      } else {
-        setImmediate(() => this.destroy(error));
-      }
-    },
-  });
-}
-
-/** A body of three chunks that aborts `aborter` with `reason` after the second one. */
-function abortingBody(aborter: AbortController, reason: Error): Readable {
-  async function* chunks() {
-    yield randomBytes(10_000);
-    yield randomBytes(10_000);
-    aborter.abort(reason);
-    yield randomBytes(10_000);
-  }
-  return Readable.from(chunks());
-}
-
-/** `name`, `name (1)`, `name (2)`, … without end: a storage must stop at the first free one. */
-function* endless(stem: string, extension: string): Generator<string> {
-  yield `${stem}${extension}`;
-  for (let n = 1; ; n++) yield `${stem} (${n})${extension}`;
 }
 
 const ILLEGAL_NAMES: Array<[string, string]> = [

@@ -12,11 +12,11 @@ import {
   FileSystemStorage,
   JwtAuth,
   WopiConfigError,
-  WopiError,
   type FileSystemStorageOptions,
 } from '../../src';
 import { TEST_SECRET } from '../helpers/create-app';
 import { OUTSIDE_CONTENT, putFile, tempFiles, useFsSandbox, writeContext } from '../helpers/fs-sandbox';
+import { collect, expectNotFound, failingBody, rejection } from '../helpers/storage-kit';
 
 const sandbox = useFsSandbox('express-wopi-fs-');
 let base: string; // temp folder holding `root` and things outside it
@@ -33,43 +33,6 @@ function storage(options: Partial<FileSystemStorageOptions> = {}): FileSystemSto
 }
 
 const ctx = writeContext;
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
-
-async function expectNotFound(promise: Promise<unknown>): Promise<void> {
-  const err = await rejection(promise);
-  expect(WopiError.is(err)).toBe(true);
-  expect((err as WopiError).status).toBe(404);
-  expect(err).toBeInstanceOf(FileNotFoundError);
-}
-
-/** A body that sends `first`, then fails with `error`. */
-function failingBody(first: Buffer, error: Error): Readable {
-  let sent = false;
-  return new Readable({
-    read() {
-      if (!sent) {
-        sent = true;
-        this.push(first);
-      } else {
-        setImmediate(() => this.destroy(error));
-      }
-    },
-  });
-}
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 2000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

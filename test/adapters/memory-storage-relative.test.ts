@@ -4,82 +4,12 @@ import {
   FileExistsError,
   FileNotFoundError,
   MemoryStorage,
-  WopiError,
   type WopiFileInfo,
-  type WopiRelativeTarget,
 } from '../../src';
 import { writeContext } from '../helpers/fs-sandbox';
+import { abortingBody, body, collect, endless, expectFileExists, expectNotFound, failingBody, rejection, target } from '../helpers/storage-kit';
 
 const ctx = writeContext;
-
-function body(text: string | Buffer): Readable {
-  return Readable.from([Buffer.from(text)]);
-}
-
-function target(candidates: Iterable<string>, overwrite = false): WopiRelativeTarget {
-  return { candidates, overwrite };
-}
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
-
-async function expectNotFound(promise: Promise<unknown>): Promise<void> {
-  const err = await rejection(promise);
-  expect(err).toBeInstanceOf(FileNotFoundError);
-  expect((err as WopiError).status).toBe(404);
-}
-
-async function expectFileExists(promise: Promise<unknown>): Promise<void> {
-  const err = await rejection(promise);
-  expect(err).toBeInstanceOf(FileExistsError);
-  expect(WopiError.is(err)).toBe(true);
-  expect((err as WopiError).code).toBe('WOPI_FILE_EXISTS');
-  expect((err as WopiError).status).toBe(409);
-}
-
-/** A body that sends `first`, then fails with `error`. */
-function failingBody(first: Buffer, error: Error): Readable {
-  let sent = false;
-  return new Readable({
-    read() {
-      if (!sent) {
-        sent = true;
-        this.push(first);
-      } else {
-        setImmediate(() => this.destroy(error));
-      }
-    },
-  });
-}
-
-/** A body of three chunks that aborts `aborter` with `reason` after the second one. */
-function abortingBody(aborter: AbortController, reason: Error): Readable {
-  async function* chunks() {
-    yield randomBytes(1000);
-    yield randomBytes(1000);
-    aborter.abort(reason);
-    yield randomBytes(1000);
-  }
-  return Readable.from(chunks());
-}
-
-/** `name`, `name (1)`, `name (2)`, … without end: a storage must stop at the first free one. */
-function* endless(stem: string, extension: string): Generator<string> {
-  yield `${stem}${extension}`;
-  for (let n = 1; ; n++) yield `${stem} (${n})${extension}`;
-}
 
 /** Everything observable about a storage's files: list, contents and metadata. */
 async function snapshot(s: MemoryStorage): Promise<Array<{ fileId: string; name: string; content: string; info: WopiFileInfo }>> {
@@ -256,7 +186,7 @@ describe('MemoryStorage.createRelativeFile', () => {
       const aborter = new AbortController();
       const reason = new Error('client closed the connection');
       const candidates = overwrite ? ['b.docx'] : ['c.docx'];
-      const err = await rejection(s.createRelativeFile(a, abortingBody(aborter, reason), target(candidates, overwrite), ctx(aborter.signal)));
+      const err = await rejection(s.createRelativeFile(a, abortingBody(aborter, reason, 1000), target(candidates, overwrite), ctx(aborter.signal)));
       expect(err === reason || (err instanceof Error && err.cause === reason)).toBe(true);
       expect(await snapshot(s)).toStrictEqual(before);
     });

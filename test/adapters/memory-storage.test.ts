@@ -1,39 +1,9 @@
 import { Readable } from 'node:stream';
-import { FileNotFoundError, MemoryStorage, WopiConfigError, WopiError } from '../../src';
+import { FileNotFoundError, MemoryStorage, WopiConfigError } from '../../src';
 import { writeContext } from '../helpers/fs-sandbox';
+import { collect, expectNotFound, failingBody } from '../helpers/storage-kit';
 
 const ctx = writeContext;
-
-async function collect(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-}
-
-/** A body that sends `first`, then fails. */
-function failingBody(first: string, error = new Error('client went away')): Readable {
-  let sent = false;
-  return new Readable({
-    read() {
-      if (!sent) {
-        sent = true;
-        this.push(Buffer.from(first));
-      } else {
-        this.destroy(error);
-      }
-    },
-  });
-}
-
-async function expectNotFound(promise: Promise<unknown>): Promise<void> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(WopiError.is(err)).toBe(true);
-  expect((err as WopiError).status).toBe(404);
-  expect(err).toBeInstanceOf(FileNotFoundError);
-}
 
 describe('MemoryStorage', () => {
   afterEach(() => jest.restoreAllMocks());
