@@ -270,6 +270,22 @@ export function describeWopiStorage(
         expect(await storage.getUserInfo!('suite-user-a')).toBe('{"theme":"dark","漢":1}');
         expect(await storage.getUserInfo!('suite-user-b')).toBe('other');
       });
+      test('user IDs are exact, and each user keeps their own value through another user\'s change', async () => {
+        await storage.putUserInfo!('suite-alice', 'alice info');
+        await storage.putUserInfo!('suite-bob', 'bob info');
+        expect(await storage.getUserInfo!('suite-carol')).toBeUndefined();
+        expect(await storage.getUserInfo!('Suite-alice')).toBeUndefined();
+        await storage.putUserInfo!('suite-alice', 'second');
+        expect(await storage.getUserInfo!('suite-alice')).toBe('second');
+        expect(await storage.getUserInfo!('suite-bob')).toBe('bob info');
+      });
+      test('keeps the exact text: empty, Unicode, JSON, 1024 characters, line breaks', async () => {
+        const values = ['', '{"theme":"dark","n":1}', 'Отчёт 报告 📄 e\u0301', 'x'.repeat(1024), ' padded \n lines \r\n'];
+        for (const [i, value] of values.entries()) {
+          await storage.putUserInfo!(`suite-user-${i}`, value);
+          expect(await storage.getUserInfo!(`suite-user-${i}`)).toBe(value);
+        }
+      });
     });
   });
 }

@@ -325,29 +325,6 @@ describe('MemoryStorage.deleteFile', () => {
 });
 
 describe('MemoryStorage user info', () => {
-  it('round-trips per user, overwrites, and answers undefined for an unknown user', async () => {
-    const s = new MemoryStorage();
-    expect(await s.getUserInfo('alice')).toBeUndefined();
-    await s.putUserInfo('alice', 'alice info');
-    await s.putUserInfo('bob', 'bob info');
-    expect(await s.getUserInfo('alice')).toBe('alice info');
-    expect(await s.getUserInfo('bob')).toBe('bob info');
-    expect(await s.getUserInfo('carol')).toBeUndefined();
-    expect(await s.getUserInfo('Alice')).toBeUndefined();
-    await s.putUserInfo('alice', 'second');
-    expect(await s.getUserInfo('alice')).toBe('second');
-    expect(await s.getUserInfo('bob')).toBe('bob info');
-  });
-
-  it('keeps the exact text: empty, Unicode, JSON, 1024 characters', async () => {
-    const s = new MemoryStorage();
-    const values = ['', '{"theme":"dark","n":1}', 'Отчёт 报告 📄 e\u0301', 'x'.repeat(1024), ' padded \n lines \r\n'];
-    for (const [i, value] of values.entries()) {
-      await s.putUserInfo(`user-${i}`, value);
-      expect(await s.getUserInfo(`user-${i}`)).toBe(value);
-    }
-  });
-
   it('is not a file and is kept per storage instance', async () => {
     const s = new MemoryStorage();
     const a = s.addFile('a.docx', 'a');
