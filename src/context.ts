@@ -30,6 +30,10 @@ export interface WopiResult {
   json?: unknown;
   /** A binary body, streamed to the client; `contentLength` is its exact size. */
   stream?: Readable;
+  /**
+   * The exact size of `stream`. Without a `stream`, the answer to a `HEAD`: the router sends the
+   * headers a binary body would have (`Content-Type`, `Content-Length`) and no body.
+   */
   contentLength?: number;
 }
 

@@ -23,8 +23,8 @@ export type { WopiLockStore, LockOutcome } from './adapters/locks';
 export type { WopiAuth, WopiPrincipal, WopiPermissions, IssueTokenRequest, IssuedToken } from './adapters/auth';
 export type { CheckFileInfoResponse } from './protocol/check-file-info';
 
-export { FileSystemStorage } from './adapters/fs-storage';
-export type { FileSystemStorageOptions, FileSystemEntry } from './adapters/fs-storage';
+export { FileSystemStorage } from './adapters/fs/storage';
+export type { FileSystemStorageOptions, FileSystemEntry } from './adapters/fs/storage';
 export { MemoryStorage } from './adapters/memory-storage';
 export type { MemoryFileOptions } from './adapters/memory-storage';
 export { MemoryLockStore } from './adapters/memory-locks';

@@ -25,7 +25,7 @@ export interface PutFileEvent {
   file: WopiFileInfo;
   user: WopiPrincipal;
   /** The save context the editor sent (`X-WOPI-Editors`, Collabora's IsAutosave …). */
-  save: Omit<WopiWriteContext, 'signal'>;
+  save: Omit<WopiWriteContext, 'signal' | 'commit'>;
 }
 
 /** What a {@link WopiRouterOptions.hostUrls} hook is asked about. */

@@ -153,6 +153,11 @@ async function sendResult(res: Response, result: WopiResult): Promise<void> {
     res.setHeader('Content-Type', 'application/octet-stream');
     if (result.contentLength !== undefined) res.setHeader('Content-Length', String(result.contentLength));
     await pipeline(result.stream, res);
+  } else if (result.contentLength !== undefined) {
+    // HEAD: the headers of the binary body a GET would send, and no body.
+    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Length', String(result.contentLength));
+    res.end();
   } else if (result.json !== undefined) {
     // Written directly rather than through res.json(): no ETag to compute for a response that
     // may not be cached anyway, and none of the app's JSON settings can change WOPI's JSON.

@@ -12,7 +12,8 @@
  *
  * To adapt it, replace the two halves: the index by your database (a `files` table with a unique
  * index on (folder, fileNameKey(name)) among live rows, a `users` table), the blobs by your object store.
- * Keep the shape of each method: write the bytes first, then switch the metadata in one step.
+ * Keep the shape of each write: write the bytes first (durably), then call `context.commit()`,
+ * then look the file up again and switch the metadata in one step.
  *
  * Limits of this template: the index is rewritten on every change and all changes go through one
  * in-process queue, so it is for one process and a modest number of files. Run several processes
@@ -118,19 +119,34 @@ class JsonIndexStorage {
    * see the old content or the new one, and when `content` fails (client gone, body over
    * maxFileSize) or `context.signal` aborts, reject with that error and keep the old content.
    * `context` also carries userId, lockId, editors and Collabora's isAutosave / isExitSave flags.
+   *
+   * The steps, in this order:
+   *   1. 404 when the ID is unknown, before accepting any bytes;
+   *   2. read the whole body into durable, invisible storage (here: a new, fsynced blob);
+   *   3. `await context.commit()`: the router checks the lock again, as it is NOW (the body may
+   *      have taken minutes), and keeps other changes to this file waiting until we are done.
+   *      If it rejects, drop the blob and reject with that very error (a 409 carrying the
+   *      current lock, a 404 …): the client gets exactly that answer;
+   *   4. look the file up again by its ID (it may have been renamed or deleted meanwhile) and
+   *      switch it to the new blob at once.
    */
   async writeFile(fileId, content, context) {
-    this.live(fileId); // 404 before accepting any bytes
-    // Rejects with the stream's own error. Let it through unchanged: a FileTooLargeError must reach
-    // the router as itself to become a 413; a wrapped error would be a 500.
+    this.live(fileId); // step 1: 404 before accepting any bytes
+    // Step 2. Rejects with the stream's own error. Let it through unchanged: a FileTooLargeError
+    // must reach the router as itself to become a 413; a wrapped error would be a 500.
     const blob = await this.writeBlob(content, context.signal);
+    // Step 3, outside the `change` queue: the commit step may wait for a rename or delete of this
+    // file that the router has already started, and that rename or delete needs the queue.
+    await this.commitStep(context, blob);
+    // Step 4, inside one `change` step, where nothing else touches the index.
     return this.change(async () => {
       const entry = this.files.get(fileId);
       if (!entry || entry.deleted) {
-        // Deleted while the body was arriving.
+        // Deleted while the body was arriving: leave nothing behind.
         await this.removeBlob(blob.key);
         throw new FileNotFoundError();
       }
+      // Renamed meanwhile? The entry is found by ID, so the content lands under the new name.
       this.switchContent(entry, blob, context.userId);
       return toInfo(entry); // the NEW version: it becomes X-WOPI-ItemVersion
     });
@@ -164,39 +180,53 @@ class JsonIndexStorage {
    * - Never overwrite an existing file unless `target.overwrite` is true. Then there is exactly
    *   one candidate: replace that file's content and KEEP ITS ID (the router has checked that it
    *   is not locked), or create it if it is gone.
-   * - Claim the name atomically. Here, the check and the insert happen inside one `change` step,
-   *   which nothing else can interleave with. In a database: INSERT and let a unique index on
-   *   (folder, name) reject a taken name, then try the next candidate.
+   * - Claim the name atomically, AFTER the commit step. Here, the check and the insert happen
+   *   inside one `change` step, which nothing else can interleave with. In a database: INSERT
+   *   and let a unique index on (folder, name) reject a taken name, then try the next candidate.
+   *   Concurrent Save As with the same candidates must end with distinct names.
    * - Atomic like writeFile: the bytes go to a new blob first; the name only appears when the
    *   index is switched. A failed or aborted upload leaves nothing behind.
+   * - The commit step, as in writeFile, once the blob is durable: `context.commit(existingId)`
+   *   when about to replace a file (the router then checks that file's lock again), or
+   *   `context.commit()` when about to create one. Afterwards, the name must still name the
+   *   same file: if it was renamed, deleted or created meanwhile, the router checked another
+   *   file, so throw FileExistsError.
    * - `context` is a write context, with `fileConversion: true` when the editor converted a
    *   binary format (e.g. .doc to .docx).
    * - Throw FileExistsError when every candidate is taken.
    */
   async createRelativeFile(fileId, content, target, context) {
-    this.live(fileId);
+    const { folder } = this.live(fileId);
     const blob = await this.writeBlob(content, context.signal);
+    // With overwrite there is exactly one candidate: the file to replace, if one has that name.
+    const overwriteName = target.overwrite ? firstOf(target.candidates) : undefined;
+    const replacing = overwriteName === undefined ? undefined : this.findLive(folder, overwriteName);
+    await this.commitStep(context, blob, replacing);
     return this.change(async () => {
       const original = this.files.get(fileId);
       if (!original || original.deleted) {
         await this.removeBlob(blob.key);
         throw new FileNotFoundError();
       }
-      for (const name of target.candidates) {
-        const existingId = this.findLive(original.folder, name);
-        if (existingId === undefined) {
-          const newId = newFileId();
-          const entry = this.newEntry(name, original.folder, blob.key, blob.size, context.userId);
-          entry.owner = original.owner; // the copy belongs to the same owner as the original
-          this.files.set(newId, entry);
-          return { fileId: newId, info: toInfo(entry) };
+      if (target.overwrite) {
+        // The name must still lead where it led at the commit step (to `replacing`, or nowhere).
+        if (overwriteName === undefined || this.findLive(original.folder, overwriteName) !== replacing) {
+          await this.removeBlob(blob.key);
+          throw new FileExistsError();
         }
-        if (target.overwrite) {
-          const entry = this.files.get(existingId);
+        if (replacing !== undefined) {
+          const entry = this.files.get(replacing);
           this.switchContent(entry, blob, context.userId);
-          return { fileId: existingId, info: toInfo(entry) };
+          return { fileId: replacing, info: toInfo(entry) }; // the ID stays
         }
-        // Taken, and no overwrite: try the next name.
+        return this.createEntry(overwriteName, original, blob, context.userId);
+      }
+      // The free name is chosen now, after the commit step, within this one step.
+      for (const name of target.candidates) {
+        if (this.findLive(original.folder, name) === undefined) {
+          return this.createEntry(name, original, blob, context.userId);
+        }
+        // Taken: try the next name.
       }
       await this.removeBlob(blob.key);
       throw new FileExistsError();
@@ -299,6 +329,31 @@ class JsonIndexStorage {
       modifiedBy: userId,
       owner: this.ownerId,
     };
+  }
+
+  /** A new file `name` next to `original`, holding `blob`, with a new random ID. */
+  createEntry(name, original, blob, userId) {
+    const newId = newFileId(); // 128 random bits: never an ID a deleted file had
+    const entry = this.newEntry(name, original.folder, blob.key, blob.size, userId);
+    entry.owner = original.owner; // the copy belongs to the same owner as the original
+    this.files.set(newId, entry);
+    return { fileId: newId, info: toInfo(entry) };
+  }
+
+  /**
+   * The commit step of a write whose new content is in `blob` (durable, not yet visible). Call
+   * it exactly once per write, right before publishing. `replacingFileId` is the file about to be
+   * replaced (createRelativeFile with overwrite), undefined otherwise. When the router refuses,
+   * the blob is dropped and its error goes back unchanged.
+   */
+  async commitStep(context, blob, replacingFileId) {
+    try {
+      if (replacingFileId === undefined) await context.commit();
+      else await context.commit(replacingFileId);
+    } catch (err) {
+      await this.removeBlob(blob.key);
+      throw err; // the very error: it carries the client's answer (409 with the current lock, 404 …)
+    }
   }
 
   /** Points `entry` at a new blob: new size, new version, new modification time. */
@@ -418,6 +473,12 @@ function nextModified(previous) {
   const now = Date.now();
   const last = previous === undefined ? 0 : Date.parse(previous);
   return new Date(Math.max(now, last + 1)).toISOString();
+}
+
+/** The first value of an iterable (a generator is iterated once, then closed), or undefined. */
+function firstOf(iterable) {
+  for (const value of iterable) return value;
+  return undefined;
 }
 
 /** 128 random bits, URL-safe: never guessed, never repeated. */

@@ -5,7 +5,7 @@
  *
  * From the repository root, after `npm install`:
  *
- *   npx jest --config '{}' examples/custom-storage
+ *   npx jest --config '{}' examples/custom-storage/storage.test.js
  *
  * (`--config '{}'` leaves out the repository's own jest settings, which only look in test/.)
  */

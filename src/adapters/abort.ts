@@ -20,3 +20,16 @@ export function destroyOnAbort(stream: Readable, signal: AbortSignal): () => voi
     stream.off('error', ignore);
   };
 }
+
+/**
+ * Runs `work`, which consumes `content`, with the body guarded from its first moment: an abort of
+ * `signal` destroys it, and an error it emits before `work` starts reading cannot go unhandled.
+ */
+export async function withBody<T>(content: Readable, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  const release = destroyOnAbort(content, signal);
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import type { IssuedToken, IssueTokenRequest, WopiAuth, WopiPermissions, WopiPrincipal } from './auth';
 import { InvalidTokenError, WopiConfigError } from '../errors';
 import { log } from '../log';
+import { BoundedMap } from '../util/bounded-map';
 
 const debug = log('auth');
 
@@ -22,7 +23,8 @@ export interface JwtAuthOptions {
   /**
    * How many verified tokens to remember, so that the requests of one editor session (which all
    * carry the same token) verify its signature once. Expiry is checked on every request all the
-   * same. `0` turns the cache off. Default 10000.
+   * same. When the cache is full, the token verified longest ago is forgotten first. `0` turns
+   * the cache off. Default 10000.
    */
   verifiedTokenCacheSize?: number;
 }
@@ -30,8 +32,8 @@ export interface JwtAuthOptions {
 /** What a verified token says, kept by {@link JwtAuth}'s cache of verified tokens. */
 interface VerifiedToken {
   claims: TokenClaims;
-  /** `exp` in seconds since the epoch, when the token has one. */
-  exp: number | undefined;
+  /** `exp` in seconds since the epoch (every accepted token has one). */
+  exp: number;
 }
 
 interface TokenClaims {
@@ -51,7 +53,10 @@ const MIN_SECRET_BYTES = 32;
 
 /**
  * Access tokens as signed JWTs (jsonwebtoken). Each token names one file and one user; the
- * algorithm is pinned on verify, so `alg: none` and algorithm-confusion tokens are refused.
+ * algorithm is pinned on verify, so `alg: none` and algorithm-confusion tokens are refused. A
+ * token must carry `exp` (one without it would never expire), and a token whose header has a
+ * `crit` parameter is refused: it names extensions the recipient must understand (RFC 7515
+ * §4.1.11), and this class understands none.
  */
 export class JwtAuth implements WopiAuth {
   /** The secret as a KeyObject, made once: jsonwebtoken otherwise re-derives one per call. */
@@ -60,14 +65,15 @@ export class JwtAuth implements WopiAuth {
   private readonly tokenTtlSeconds: number;
   private readonly issuer: string | undefined;
   private readonly audience: string | undefined;
-  private readonly verifyOptions: jwt.VerifyOptions;
+  private readonly verifyOptions: jwt.VerifyOptions & { complete: true };
   /**
-   * Tokens whose signature and claims were verified, keyed by a SHA-256 of the token (no token is
-   * kept, and a lookup compares digests, not secrets). Only verified tokens get in, so a client
-   * cannot fill it with garbage; it is bounded, and the oldest entry goes first.
+   * Tokens whose signature, header and claims were verified, keyed by a SHA-256 of the whole
+   * token, header included (no token is kept, and a lookup compares digests, not secrets). Only
+   * tokens {@link verifyNow} accepted get in, so a client cannot fill it with garbage, and a token
+   * refused once (no `exp`, a `crit` header) is checked in full every time. Bounded; the oldest
+   * entry goes first. Size 0 (`verifiedTokenCacheSize: 0`) keeps nothing.
    */
-  private readonly verified = new Map<string, VerifiedToken>();
-  private readonly verifiedTokenCacheSize: number;
+  private readonly verified: BoundedMap<string, VerifiedToken>;
 
   constructor(options: JwtAuthOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -91,8 +97,9 @@ export class JwtAuth implements WopiAuth {
     this.tokenTtlSeconds = tokenTtlSeconds;
     this.issuer = issuer;
     this.audience = audience;
-    this.verifiedTokenCacheSize = verifiedTokenCacheSize;
+    this.verified = new BoundedMap(verifiedTokenCacheSize);
     this.verifyOptions = {
+      complete: true,
       algorithms: [algorithm],
       ...(issuer === undefined ? {} : { issuer }),
       ...(audience === undefined ? {} : { audience }),
@@ -135,39 +142,53 @@ export class JwtAuth implements WopiAuth {
     };
   }
 
-  /** The claims of a valid token (signature, algorithm, expiry, issuer, audience, shape); 401 otherwise. */
+  /** The claims of a valid token (signature, algorithm, header, expiry, issuer, audience, shape); 401 otherwise. */
   private verify(accessToken: string): TokenClaims {
-    if (this.verifiedTokenCacheSize === 0) return this.verifyNow(accessToken).claims;
+    if (this.verified.maxSize === 0) return this.verifyNow(accessToken).claims;
     const key = sha256(accessToken);
     const known = this.verified.get(key);
     if (known !== undefined) {
-      // The same token string verified before: same signature, same claims. Only time has moved.
-      if (known.exp === undefined || Math.floor(Date.now() / 1000) < known.exp) return known.claims;
+      // The same token string verified before: same header, signature and claims. Only time has moved.
+      if (Math.floor(Date.now() / 1000) < known.exp) return known.claims;
       this.verified.delete(key);
       debug('token refused: jwt expired');
       throw new InvalidTokenError();
     }
     const verified = this.verifyNow(accessToken);
-    if (this.verified.size >= this.verifiedTokenCacheSize) this.verified.delete(this.verified.keys().next().value as string);
     this.verified.set(key, verified);
     return verified.claims;
   }
 
   private verifyNow(accessToken: string): VerifiedToken {
-    let payload: unknown;
+    let decoded: jwt.Jwt;
     try {
-      payload = jwt.verify(accessToken, this.secret, this.verifyOptions);
+      decoded = jwt.verify(accessToken, this.secret, this.verifyOptions);
     } catch (err) {
       // jsonwebtoken's messages name the failed check ("jwt expired", "invalid signature") and
       // never include the token itself.
       debug('token refused: %s', (err as Error).message);
       throw new InvalidTokenError();
     }
-    const claims = payload as Partial<TokenClaims> & { exp?: unknown };
+    // RFC 7515 §4.1.11: a recipient that does not understand every extension `crit` lists must
+    // refuse the token. We understand none, so any `crit` at all (even an empty list) is refused.
+    if (Object.hasOwn(decoded.header, 'crit')) {
+      debug('token refused: crit header parameter');
+      throw new InvalidTokenError();
+    }
+    const claims = decoded.payload as Partial<TokenClaims> & { exp?: unknown };
+    if (typeof claims !== 'object' || claims === null) {
+      debug('token refused: payload is not a JSON object');
+      throw new InvalidTokenError();
+    }
+    // jsonwebtoken checks `exp` only when it is there; a token without one would never expire.
+    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) {
+      debug('token refused: no exp claim');
+      throw new InvalidTokenError();
+    }
     if (typeof claims.sub !== 'string' || typeof claims.fid !== 'string' || typeof claims.perm !== 'object' || claims.perm === null) {
       debug('token refused: claims missing');
       throw new InvalidTokenError();
     }
-    return { claims: claims as TokenClaims, exp: typeof claims.exp === 'number' ? claims.exp : undefined };
+    return { claims: claims as TokenClaims, exp: claims.exp };
   }
 }

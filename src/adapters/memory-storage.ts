@@ -27,19 +27,33 @@ export interface MemoryFileOptions {
  * use it for large files or in production. All files live in one flat folder, so "next to" a
  * file (PutRelativeFile) means among all files; PutRelativeFile and RenameFile never give two
  * files the same name.
+ *
+ * Writes collect the whole body, call `context.commit`, then look the file up again and swap the
+ * content in synchronously, so nothing can change between the commit step and the swap. A
+ * deleted ID is remembered and never given to another file, also not through `addFile`.
  */
 export class MemoryStorage implements WopiStorage {
   private readonly files = new Map<string, StoredFile>();
   private readonly userInfo = new Map<string, string>();
+  /** IDs of deleted files: they answer 404 for ever and are never handed out again. */
+  private readonly deletedIds = new Set<string>();
 
-  /** Adds a file and returns its ID. */
+  /**
+   * Adds a file and returns its ID.
+   *
+   * @throws WopiConfigError (`ERR_WOPI_OPTION_VALUE`) when `options.fileId` is not URL-safe, is
+   *   taken, or belonged to a deleted file.
+   */
   addFile(name: string, content: Buffer | string = '', options: MemoryFileOptions = {}): string {
-    const fileId = options.fileId ?? newFileId();
+    const fileId = options.fileId ?? this.freshId();
     if (!FILE_ID_PATTERN.test(fileId)) {
       throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `MemoryStorage: file ID ${JSON.stringify(fileId)} is not URL-safe`);
     }
     if (this.files.has(fileId)) {
       throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `MemoryStorage: a file with ID ${fileId} already exists`);
+    }
+    if (this.deletedIds.has(fileId)) {
+      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `MemoryStorage: the ID ${fileId} belonged to a deleted file and is never reused`);
     }
     const bytes = Buffer.from(content);
     this.files.set(fileId, {
@@ -75,7 +89,11 @@ export class MemoryStorage implements WopiStorage {
   async writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo> {
     this.get(fileId);
     const bytes = await collect(content, context.signal);
-    // Looked up again: the file may have been removed while the body was arriving.
+    // The whole body is here and nothing else can fail: the router's last check. When it
+    // rejects, the bytes are dropped and the file stays as it was.
+    await context.commit();
+    // Looked up again, and swapped in within the same synchronous step: the file may have been
+    // deleted (404) while the body was arriving or the commit step was waiting.
     const file = this.get(fileId);
     replaceContent(file, bytes);
     return toInfo(file);
@@ -94,15 +112,14 @@ export class MemoryStorage implements WopiStorage {
   ): Promise<WopiCreatedFile> {
     this.get(fileId);
     const bytes = await collect(content, context.signal);
+    if (target.overwrite) return this.overwriteRelative(fileId, bytes, target, context);
+    await context.commit();
+    // From here to the return nothing awaits, so the name chosen is still free when it is
+    // claimed: concurrent calls with the same candidates end with distinct names.
+    const original = this.get(fileId);
     for (const name of target.candidates) {
-      const existing = this.idOfName(name);
-      if (existing !== undefined && target.overwrite) {
-        const file = this.get(existing);
-        replaceContent(file, bytes);
-        return { fileId: existing, info: toInfo(file) };
-      }
-      if (existing === undefined) {
-        const newId = this.addFile(name, bytes, { ownerId: this.get(fileId).ownerId });
+      if (this.idOfName(name) === undefined) {
+        const newId = this.addFile(name, bytes, { ownerId: original.ownerId });
         return { fileId: newId, info: toInfo(this.get(newId)) };
       }
     }
@@ -125,6 +142,7 @@ export class MemoryStorage implements WopiStorage {
   async deleteFile(fileId: string): Promise<void> {
     this.get(fileId);
     this.files.delete(fileId);
+    this.deletedIds.add(fileId);
   }
 
   async putUserInfo(userId: string, userInfo: string): Promise<void> {
@@ -133,6 +151,40 @@ export class MemoryStorage implements WopiStorage {
 
   async getUserInfo(userId: string): Promise<string | undefined> {
     return this.userInfo.get(userId);
+  }
+
+  /**
+   * createRelativeFile with `target.overwrite`: the first candidate names the file to replace
+   * (keeping its ID), or the file to create when no file has that name. The commit step is told
+   * which, and afterwards the name must still name the same file (or still be free): a file
+   * renamed away, deleted or created under it meanwhile was not the one the router checked.
+   */
+  private async overwriteRelative(
+    fileId: string,
+    bytes: Buffer,
+    target: WopiRelativeTarget,
+    context: WopiWriteContext,
+  ): Promise<WopiCreatedFile> {
+    const [name] = target.candidates;
+    if (name === undefined) throw new FileExistsError();
+    const replacing = this.idOfName(name);
+    await (replacing === undefined ? context.commit() : context.commit(replacing));
+    const original = this.get(fileId);
+    if (this.idOfName(name) !== replacing) throw new FileExistsError();
+    if (replacing === undefined) {
+      const newId = this.addFile(name, bytes, { ownerId: original.ownerId });
+      return { fileId: newId, info: toInfo(this.get(newId)) };
+    }
+    const file = this.get(replacing);
+    replaceContent(file, bytes);
+    return { fileId: replacing, info: toInfo(file) };
+  }
+
+  /** A random ID that no file has and no deleted file had. */
+  private freshId(): string {
+    let id = newFileId();
+    while (this.files.has(id) || this.deletedIds.has(id)) id = newFileId();
+    return id;
   }
 
   /** The ID of the file called `name`, or else of one whose name differs only in case (see fileNameKey). */

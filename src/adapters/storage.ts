@@ -60,6 +60,32 @@ export interface WopiWriteContext {
   fileConversion?: boolean;
   /** Aborted when the client goes away; stop writing and leave the old content as it was. */
   signal: AbortSignal;
+  /**
+   * The commit step: the router's last look before the new content becomes visible. Every check
+   * the save passed before its body (the lock, "unlocked only while empty", Collabora's
+   * timestamp, "overwrite only an unlocked target") is made again here, against the state of that
+   * moment, and other changes to the same file in this process (saves, renames, deletes, lock
+   * changes) wait until the write settles.
+   *
+   * Call it **exactly once** in every write that publishes, after the whole body is read and the
+   * new content is durable (written and flushed: nothing is left that can fail but making it
+   * visible) and **immediately before** making it visible (the rename, the row update, the
+   * pointer swap). Resolve the file's current location *after* it resolves: a rename or delete
+   * may have happened while the body was arriving, and the content must land on the file the ID
+   * names now (or the write must fail with {@link FileNotFoundError} when the ID was deleted).
+   *
+   * - `writeFile`: call `commit()` with no argument.
+   * - `createRelativeFile`: call `commit(existingFileId)` with the ID of the file about to be
+   *   replaced (`target.overwrite` and the name is taken), or `commit()` when a new file is about
+   *   to be created. Choose the name after it resolves.
+   *
+   * When it rejects, discard the new content, leave every file as it was (old content
+   * byte-identical, no new file) and reject with the very error it rejected with: it carries the
+   * status the client gets (409 with the current lock, 404, …). A write that resolves without
+   * having called it is answered 500 by the router and logged on `express-wopi:server_error`.
+   * Callers outside the router (tests, imports) pass `async () => {}`.
+   */
+  commit(replacingFileId?: string): Promise<void>;
 }
 
 /** Where PutRelativeFile puts the new file: the first free name among `candidates`. */
@@ -102,8 +128,15 @@ export interface WopiStorage {
   /**
    * Replaces a file's content with `content`, atomically: readers see either the old content or
    * the complete new one, never a mix. When `content` errors (the client aborted, or the body
-   * exceeded `maxFileSize`) or `context.signal` aborts, reject and leave the old content
-   * byte-identical. Resolve with the metadata of the new version.
+   * exceeded `maxFileSize`) or `context.signal` aborts, reject with that error (`signal.reason`
+   * for an abort) and leave the old content byte-identical. Resolve with the metadata of the new
+   * version.
+   *
+   * The steps, in order: check the ID exists (throw {@link FileNotFoundError} before reading the
+   * body); read the whole body into durable, invisible storage (a temporary file, an upload
+   * part, a staging row); `await context.commit()` (see {@link WopiWriteContext.commit}); look
+   * the file up again by its ID and publish onto it. Concurrent writes to one file may run: each
+   * publishes one whole body, the last to publish wins.
    *
    * @throws FileNotFoundError when no file has this ID.
    */
@@ -133,6 +166,11 @@ export interface WopiStorage {
    * stored). Atomic like {@link writeFile}: on failure or abort no new file appears and nothing is
    * overwritten. Never overwrite unless `target.overwrite` is true.
    *
+   * Call `context.commit(existingId)` before replacing a file and `context.commit()` before
+   * creating one (see {@link WopiWriteContext.commit}), and pick the free name after it resolves:
+   * concurrent calls with the same candidates must end with distinct names. The new file's
+   * `ownerId` is the original's unless the storage has its own rule.
+   *
    * @throws FileNotFoundError when `fileId` does not exist.
    * @throws FileExistsError when every candidate name is taken.
    */
@@ -155,7 +193,9 @@ export interface WopiStorage {
   renameFile?(fileId: string, candidates: Iterable<string>): Promise<WopiFileInfo>;
 
   /**
-   * DeleteFile: removes the file. Its ID must not resolve afterwards.
+   * DeleteFile: removes the file. Its ID must not resolve afterwards, in any process and after a
+   * restart, and is never handed to another file. A write to it still arriving must then fail
+   * with {@link FileNotFoundError} at its commit step, leaving nothing behind.
    *
    * @throws FileNotFoundError when no file has this ID.
    */

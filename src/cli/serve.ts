@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createWopiRouter } from '../router';
-import { FileSystemStorage } from '../adapters/fs-storage';
+import { FileSystemStorage } from '../adapters/fs/storage';
 import { MemoryLockStore } from '../adapters/memory-locks';
 import { RedisLockStore } from '../adapters/redis-locks';
 import { log } from '../log';

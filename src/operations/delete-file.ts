@@ -1,6 +1,7 @@
 import type { WopiOperation } from './operation';
 import type { WopiStorage } from '../adapters/storage';
 import { LockConflictError } from '../errors';
+import { fileSections } from './file-sections';
 
 type DeletingStorage = WopiStorage & Required<Pick<WopiStorage, 'deleteFile'>>;
 
@@ -14,9 +15,13 @@ export const deleteFile: WopiOperation = {
     const { locks } = ctx.options;
     const storage = ctx.options.storage as DeletingStorage;
     await storage.getFileInfo(ctx.fileId);
-    const currentLock = await locks.getLock(ctx.fileId);
-    if (currentLock !== null) throw new LockConflictError(currentLock, 'File is locked');
-    await storage.deleteFile(ctx.fileId);
+    // In the file's critical section: no lock can be taken, and no save can publish, between the
+    // lock check and the delete (a save still uploading fails with 404 at its commit step).
+    await fileSections(storage).run(ctx.fileId, async () => {
+      const currentLock = await locks.getLock(ctx.fileId);
+      if (currentLock !== null) throw new LockConflictError(currentLock, 'File is locked');
+      await storage.deleteFile(ctx.fileId);
+    });
     ctx.log('deleted %s', ctx.fileId);
     return {};
   },

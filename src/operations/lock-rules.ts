@@ -1,11 +1,17 @@
 /**
- * Shared steps of the lock operations: reading a required lock header and turning a refused
- * lock-store outcome into the 409 WOPI prescribes.
+ * Where a lock is judged: reading a required lock header, turning a refused lock-store outcome
+ * into the 409 WOPI prescribes, and the save rules PutFile and PutRelativeFile check once before
+ * the body and once more at the commit step.
  */
 import type { WopiContext } from '../context';
 import type { LockOutcome } from '../adapters/locks';
-import { BadRequestError, LockConflictError } from '../errors';
+import type { WopiFileInfo } from '../adapters/storage';
+import { BadRequestError, DocumentChangedError, LockConflictError } from '../errors';
 import { checkLockId } from '../protocol/lock-id';
+import { timestampMatches } from '../protocol/timestamp';
+
+/** `X-WOPI-LockFailureReason` when the request's lock is not the file's. */
+export const DIFFERENT_LOCK = 'File is locked with a different lock ID';
 
 /** The value of a required lock header; 400 when it is missing, empty or too long. */
 export function requireLockHeader(ctx: WopiContext, headerName: string): string {
@@ -17,10 +23,37 @@ export function requireLockHeader(ctx: WopiContext, headerName: string): string 
 /** Throws the 409 for a refused outcome; returns normally for an accepted one. */
 export function assertLockAccepted(outcome: LockOutcome): void {
   if (outcome.ok) return;
-  throw new LockConflictError(
-    outcome.currentLockId,
-    outcome.currentLockId === null ? 'File is not locked' : 'File is locked with a different lock ID',
-  );
+  throw new LockConflictError(outcome.currentLockId, outcome.currentLockId === null ? 'File is not locked' : DIFFERENT_LOCK);
+}
+
+/**
+ * The rule of the operations that may run on an unlocked file but must match a lock that is
+ * there (RenameFile, PutRelativeFile's original): 409 with the current lock when the file is
+ * locked and `requestLock` is not that lock.
+ */
+export function assertLockHeld(currentLock: string | null, requestLock: string | undefined): void {
+  if (currentLock !== null && requestLock !== currentLock) throw new LockConflictError(currentLock, DIFFERENT_LOCK);
+}
+
+/**
+ * PutFile's rule (seed 002, Collabora): a locked file needs the matching `X-WOPI-Lock`; an
+ * unlocked file may be written only while it is 0 bytes; Collabora's timestamp, when sent, must
+ * equal the file's `LastModifiedTime` (409 `{"COOLStatusCode":1010}`). Throws the answer.
+ */
+export function assertPutFileAllowed(
+  file: WopiFileInfo,
+  currentLock: string | null,
+  requestLock: string | undefined,
+  timestamp: string | undefined,
+): void {
+  if (currentLock !== null) assertLockHeld(currentLock, requestLock);
+  else if (file.size !== 0) throw new LockConflictError(null, 'File is not locked and is not empty');
+  if (timestamp && !timestampMatches(timestamp, file.lastModifiedTime)) throw new DocumentChangedError(currentLock);
+}
+
+/** PutRelativeFile's rule for a file it would replace: only an unlocked one. */
+export function assertReplaceable(targetLock: string | null): void {
+  if (targetLock !== null) throw new LockConflictError(targetLock, 'The target file is locked');
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { WopiOperation } from './operation';
 import { HEADER } from '../protocol/headers';
+import { fileSections } from './file-sections';
 import { assertLockAccepted, requireLockHeader } from './lock-rules';
 
 /** Lock — `X-WOPI-Override: LOCK`: locks an unlocked file, or refreshes the caller's own lock. */
@@ -11,7 +12,8 @@ export const lock: WopiOperation = {
     const lockId = requireLockHeader(ctx, HEADER.lock);
     const { storage, locks, lockTtlMs } = ctx.options;
     const file = await storage.getFileInfo(ctx.fileId);
-    assertLockAccepted(await locks.lock(ctx.fileId, lockId, lockTtlMs));
+    // In the file's critical section: never between a save's commit check and its publication.
+    assertLockAccepted(await fileSections(storage).run(ctx.fileId, () => locks.lock(ctx.fileId, lockId, lockTtlMs)));
     return { headers: { [HEADER.itemVersion]: file.version } };
   },
 };

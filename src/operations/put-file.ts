@@ -1,9 +1,9 @@
 import type { WopiOperation } from './operation';
-import { optionalLockHeader } from './lock-rules';
-import { DocumentChangedError, LockConflictError } from '../errors';
+import { assertPutFileAllowed, optionalLockHeader } from './lock-rules';
 import { HEADER, readEitherHeader } from '../protocol/headers';
-import { formatLastModifiedTime, timestampMatches } from '../protocol/timestamp';
+import { formatLastModifiedTime } from '../protocol/timestamp';
 import { checkDeclaredSize, limitedBody, saveContext } from './request-body';
+import { commitStep } from './commit-step';
 import { log } from '../log';
 
 const serverError = log('server_error');
@@ -13,8 +13,11 @@ const serverError = log('server_error');
  *
  * Locked file: the request's `X-WOPI-Lock` must match (else 409 with the current lock). Unlocked
  * file: allowed only while the file is 0 bytes (else 409 with `X-WOPI-Lock: ""`). Collabora's
- * timestamp header must match `LastModifiedTime` (else 409 `{"COOLStatusCode":1010}`). The body
- * streams to storage through a byte counter that stops it at `maxFileSize` (413).
+ * timestamp header must match `LastModifiedTime` (else 409 `{"COOLStatusCode":1010}`). The rules
+ * are checked before the body is read and again at the storage's commit step, once the new
+ * content is durable and just before it becomes visible: a lock taken or a save made while the
+ * body was arriving wins. The body streams to storage through a byte counter that stops it at
+ * `maxFileSize` (413).
  */
 export const putFile: WopiOperation = {
   name: 'PutFile',
@@ -22,31 +25,31 @@ export const putFile: WopiOperation = {
   requiresWrite: true,
   async run(ctx) {
     const { storage, locks, onPutFile } = ctx.options;
+    const { fileId } = ctx;
     checkDeclaredSize(ctx);
 
-    const file = await storage.getFileInfo(ctx.fileId);
+    const file = await storage.getFileInfo(fileId);
     const requestLock = optionalLockHeader(ctx, HEADER.lock);
-    const currentLock = await locks.getLock(ctx.fileId);
-    if (currentLock !== null) {
-      if (requestLock !== currentLock) throw new LockConflictError(currentLock, 'File is locked with a different lock ID');
-    } else if (file.size !== 0) {
-      throw new LockConflictError(null, 'File is not locked and is not empty');
-    }
-
     const timestamp = readEitherHeader(ctx.req.headers, HEADER.coolTimestamp, HEADER.lloolTimestamp);
-    if (timestamp && !timestampMatches(timestamp, file.lastModifiedTime)) {
-      throw new DocumentChangedError(currentLock);
-    }
+    assertPutFileAllowed(file, await locks.getLock(fileId), requestLock, timestamp);
 
     const save = saveContext(ctx, requestLock);
-    const written = await storage.writeFile(ctx.fileId, limitedBody(ctx), { ...save, signal: ctx.signal });
-    ctx.log('saved %s: %d bytes, version %s', ctx.fileId, written.size, written.version);
+    const step = commitStep(ctx, {
+      method: 'writeFile',
+      sectionFor: () => fileId,
+      async recheck() {
+        const [now, currentLock] = await Promise.all([storage.getFileInfo(fileId), locks.getLock(fileId)]);
+        assertPutFileAllowed(now, currentLock, requestLock, timestamp);
+      },
+    });
+    const written = await step.run(() => storage.writeFile(fileId, limitedBody(ctx), { ...save, signal: ctx.signal, commit: step.commit }));
+    ctx.log('saved %s: %d bytes, version %s', fileId, written.size, written.version);
 
     if (onPutFile) {
       try {
-        await onPutFile({ req: ctx.req, fileId: ctx.fileId, file: written, user: ctx.user, save });
+        await onPutFile({ req: ctx.req, fileId, file: written, user: ctx.user, save });
       } catch (err) {
-        serverError('onPutFile hook failed for %s: %O', ctx.fileId, err);
+        serverError('onPutFile hook failed for %s: %O', fileId, err);
       }
     }
     // Collabora reads the new LastModifiedTime from the PutFile response and sends it back as

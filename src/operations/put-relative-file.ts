@@ -1,8 +1,8 @@
 import type { WopiOperation } from './operation';
-import { optionalLockHeader } from './lock-rules';
+import { assertLockHeld, assertReplaceable, optionalLockHeader } from './lock-rules';
 import type { WopiRelativeTarget, WopiStorage } from '../adapters/storage';
 import type { WopiContext } from '../context';
-import { BadRequestError, LockConflictError, NotImplementedError, WopiError } from '../errors';
+import { BadRequestError, InternalWopiError, LockConflictError, NotImplementedError, WopiError } from '../errors';
 import { HEADER, parseBooleanHeader } from '../protocol/headers';
 import { checkFileName, repairFileName, splitExtension } from '../protocol/file-name';
 import { canCreate, canWrite } from '../protocol/permissions';
@@ -10,6 +10,7 @@ import { encodeUtf7 } from '../protocol/utf7';
 import { boundedCandidates, readNameHeader } from './name-headers';
 import { checkDeclaredSize, limitedBody, saveContext } from './request-body';
 import { wopiBaseUrl } from '../public-url';
+import { commitStep } from './commit-step';
 
 type RelativeStorage = WopiStorage & Required<Pick<WopiStorage, 'findRelativeFile' | 'createRelativeFile'>>;
 
@@ -46,24 +47,42 @@ export const putRelativeFile: WopiOperation = {
     // The editor may Save As from a file it does not hold a lock on, and then sends no lock. When it
     // does send one, it must be the lock on the original (seed 002).
     const requestLock = optionalLockHeader(ctx, HEADER.lock);
-    if (requestLock !== undefined) {
-      const currentLock = await locks.getLock(ctx.fileId);
-      if (currentLock !== null && currentLock !== requestLock) {
-        throw new LockConflictError(currentLock, 'File is locked with a different lock ID');
-      }
-    }
+    if (requestLock !== undefined) assertLockHeld(await locks.getLock(ctx.fileId), requestLock);
 
     const target =
       suggested !== undefined
         ? suggestedTarget(suggested, original.name)
         : await exactTarget(ctx, storage, relative as string);
 
+    // At the commit step, the same rules again: the original's lock (when the editor sent one)
+    // and "replace only an unlocked file", for the file the storage is about to replace now.
+    const step = commitStep(ctx, {
+      method: 'createRelativeFile',
+      sectionFor: (replacing) => replacing,
+      async recheck(replacing) {
+        if (replacing !== undefined && !target.overwrite) {
+          throw new InternalWopiError('The storage is about to replace a file in a PutRelativeFile that may not overwrite');
+        }
+        const [originalLock, targetLock] = await Promise.all([
+          requestLock === undefined ? null : locks.getLock(ctx.fileId),
+          replacing === undefined ? null : locks.getLock(replacing),
+        ]);
+        if (requestLock !== undefined) assertLockHeld(originalLock, requestLock);
+        if (replacing !== undefined) {
+          if (!canWrite(ctx.user)) throw new NotImplementedError('This user may not overwrite files');
+          assertReplaceable(targetLock);
+        }
+      },
+    });
     let created;
     try {
-      created = await storage.createRelativeFile(ctx.fileId, limitedBody(ctx, declaredSize), target, {
-        ...saveContext(ctx, requestLock),
-        signal: ctx.signal,
-      });
+      created = await step.run(() =>
+        storage.createRelativeFile(ctx.fileId, limitedBody(ctx, declaredSize), target, {
+          ...saveContext(ctx, requestLock),
+          signal: ctx.signal,
+          commit: step.commit,
+        }),
+      );
     } catch (err) {
       // Exact name taken between the check above and the write: same answer as if seen before.
       if (relative !== undefined && WopiError.is(err) && err.code === 'WOPI_FILE_EXISTS') {
@@ -104,7 +123,7 @@ async function exactTarget(ctx: WopiContext, storage: RelativeStorage, name: str
     if (!overwrite) throw await nameTaken(ctx, storage, name, existingLock);
     // Replacing a file is writing to it: creating files is not enough.
     if (!canWrite(ctx.user)) throw new NotImplementedError('This user may not overwrite files');
-    if (existingLock !== null) throw new LockConflictError(existingLock, 'The target file is locked');
+    assertReplaceable(existingLock);
   }
   return { candidates: [name], overwrite };
 }

@@ -1,7 +1,8 @@
 import type { WopiOperation } from './operation';
-import { optionalLockHeader } from './lock-rules';
+import { assertLockHeld, optionalLockHeader } from './lock-rules';
+import { fileSections } from './file-sections';
 import type { WopiStorage } from '../adapters/storage';
-import { BadRequestError, InvalidTokenError, LockConflictError, WopiError } from '../errors';
+import { BadRequestError, InvalidTokenError, WopiError } from '../errors';
 import { HEADER } from '../protocol/headers';
 import { checkFileName, splitExtension } from '../protocol/file-name';
 import { canRename } from '../protocol/permissions';
@@ -32,10 +33,7 @@ export const renameFile: WopiOperation = {
 
     const file = await storage.getFileInfo(ctx.fileId);
     const requestLock = optionalLockHeader(ctx, HEADER.lock);
-    const currentLock = await locks.getLock(ctx.fileId);
-    if (currentLock !== null && requestLock !== currentLock) {
-      throw new LockConflictError(currentLock, 'File is locked with a different lock ID');
-    }
+    assertLockHeld(await locks.getLock(ctx.fileId), requestLock);
 
     const { extension } = splitExtension(file.name);
     const wanted = requested + extension;
@@ -48,7 +46,13 @@ export const renameFile: WopiOperation = {
 
     let renamed;
     try {
-      renamed = await storage.renameFile(ctx.fileId, boundedCandidates(wanted));
+      // In the file's critical section, with the lock checked again: no save can publish, and no
+      // lock can change, between the check and the rename (a save still uploading lands on the
+      // new name at its commit step).
+      renamed = await fileSections(storage).run(ctx.fileId, async () => {
+        assertLockHeld(await locks.getLock(ctx.fileId), requestLock);
+        return storage.renameFile(ctx.fileId, boundedCandidates(wanted));
+      });
     } catch (err) {
       if (WopiError.is(err) && err.code === 'WOPI_FILE_EXISTS') {
         throw new BadRequestError('No free name like the requested one', { headers: invalidName('The name is taken') });

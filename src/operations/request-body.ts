@@ -46,9 +46,9 @@ export function limitedBody(ctx: WopiContext, declaredSize?: number): Readable {
 }
 
 /** The save context of the request: who saves, under which lock, and Collabora's flags. */
-export function saveContext(ctx: WopiContext, lockId: string | undefined): Omit<WopiWriteContext, 'signal'> {
+export function saveContext(ctx: WopiContext, lockId: string | undefined): Omit<WopiWriteContext, 'signal' | 'commit'> {
   const headers = ctx.req.headers;
-  const save: Omit<WopiWriteContext, 'signal'> = {
+  const save: Omit<WopiWriteContext, 'signal' | 'commit'> = {
     userId: ctx.user.userId,
     editors: parseEditorsHeader(ctx.header(HEADER.editors)),
   };

@@ -1,5 +1,6 @@
 import type { WopiOperation } from './operation';
 import { HEADER } from '../protocol/headers';
+import { fileSections } from './file-sections';
 import { assertLockAccepted, requireLockHeader } from './lock-rules';
 
 /** UnlockAndRelock — `LOCK` with `X-WOPI-OldLock`: swaps the old lock for a new one in one step. */
@@ -12,7 +13,8 @@ export const unlockAndRelock: WopiOperation = {
     const oldLockId = requireLockHeader(ctx, HEADER.oldLock);
     const { storage, locks, lockTtlMs } = ctx.options;
     const file = await storage.getFileInfo(ctx.fileId);
-    assertLockAccepted(await locks.unlockAndRelock(ctx.fileId, oldLockId, newLockId, lockTtlMs));
+    // In the file's critical section: never between a save's commit check and its publication.
+    assertLockAccepted(await fileSections(storage).run(ctx.fileId, () => locks.unlockAndRelock(ctx.fileId, oldLockId, newLockId, lockTtlMs)));
     return { headers: { [HEADER.itemVersion]: file.version } };
   },
 };

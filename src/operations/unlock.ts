@@ -1,5 +1,6 @@
 import type { WopiOperation } from './operation';
 import { HEADER } from '../protocol/headers';
+import { fileSections } from './file-sections';
 import { assertLockAccepted, requireLockHeader } from './lock-rules';
 
 /** Unlock — `X-WOPI-Override: UNLOCK`: releases the caller's lock. */
@@ -11,7 +12,8 @@ export const unlock: WopiOperation = {
     const lockId = requireLockHeader(ctx, HEADER.lock);
     const { storage, locks } = ctx.options;
     const file = await storage.getFileInfo(ctx.fileId);
-    assertLockAccepted(await locks.unlock(ctx.fileId, lockId));
+    // In the file's critical section: never between a save's commit check and its publication.
+    assertLockAccepted(await fileSections(storage).run(ctx.fileId, () => locks.unlock(ctx.fileId, lockId)));
     return { headers: { [HEADER.itemVersion]: file.version } };
   },
 };

@@ -5,14 +5,19 @@
  *
  * A legal name is portable across the file systems hosts run on: no path separators, no `.` or
  * `..`, no control characters, none of `<>:"|?*`, no trailing dot or space, not a reserved
- * Windows device name (CON, PRN, AUX, NUL, COM1–COM9, LPT1–LPT9, with or without extension), and
- * at most {@link MAX_FILE_NAME_BYTES} bytes of UTF-8.
+ * Windows device name (CON, PRN, AUX, NUL, COM0–COM9, LPT0–LPT9 and the superscript-digit forms
+ * COM¹ COM² COM³ LPT¹ LPT² LPT³, in any case, with or without extension), and at most
+ * {@link MAX_FILE_NAME_BYTES} bytes of UTF-8.
  */
 
 /** Longest legal name in UTF-8 bytes (the common file-system limit). */
 export const MAX_FILE_NAME_BYTES = 255;
 
-const RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
+/**
+ * Windows device names. Windows also opens COM0, LPT0 and the superscript digits ¹ ² ³ (U+00B9,
+ * U+00B2, U+00B3) as ports, so they are refused like COM1 and LPT1.
+ */
+const RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$/i;
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f<>:"/\\|?*]/;
 // eslint-disable-next-line no-control-regex

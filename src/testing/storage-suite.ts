@@ -11,16 +11,27 @@
  *
  * The optional methods are tested for the capabilities you declare; declaring one the storage
  * does not implement fails, and so does implementing one you did not declare.
+ *
+ * Writes get a `commit` that resolves at once, except in the tests of the commit step itself
+ * ('commit step and overlapping writes'), which record when and how it is called, make it
+ * reject, and overlap writes with each other and with deletes and renames. Those tests release
+ * bodies in steps and wait at most 3 seconds for each operation, so a storage that
+ * serialises a delete or rename behind a write still arriving fails with a message instead of
+ * hanging.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { WopiStorage, WopiWriteContext } from '../adapters/storage';
-import { WopiError } from '../errors';
+import { LockConflictError, WopiError } from '../errors';
 
 /** A storage under test plus a way to put files into it. */
 export interface StorageFixture {
   storage: WopiStorage;
-  /** Creates a file named `name` holding `content` and returns its ID. */
+  /**
+   * Creates a file named `name` holding `content` and returns its ID. Files added to one fixture
+   * are next to each other (one folder). Like every way a file gets an ID, it never gives out the
+   * ID of a deleted file.
+   */
   addFile(name: string, content: Buffer): Promise<string>;
   /** Called after each test (remove temporary folders, close connections). */
   cleanup?(): void | Promise<void>;
@@ -37,7 +48,11 @@ const CAPABILITY_METHODS: Record<StorageCapability, Array<keyof WopiStorage>> = 
 };
 
 export interface StorageSuiteOptions {
-  /** The optional capabilities the storage implements. Default none. */
+  /**
+   * The optional capabilities the storage implements. Default none. They also decide which
+   * overlapping-write tests run: a write racing a delete (`delete`), racing a rename (`rename`),
+   * concurrent Save As (`relative`).
+   */
   capabilities?: StorageCapability[];
   /** Size of the large streaming round trip, in bytes. Default 8 MiB. */
   largeFileBytes?: number;
@@ -261,6 +276,208 @@ export function describeWopiStorage(
       });
     });
 
+    describe('commit step and overlapping writes', () => {
+      const contentOf = async (id: string) => (await readAll((await storage.readFile(id)).stream)).toString();
+
+      test('writeFile calls commit once, with no argument, after the whole body, while the old content still shows', async () => {
+        const id = await fx.addFile('a.docx', Buffer.from('old content'));
+        const before = await storage.getFileInfo(id);
+        const body = new PassThrough();
+        const seen: Array<{ replacing: string | undefined; bodyEnded: boolean; content: string; version: string }> = [];
+        const writing = storage.writeFile(id, body, context(undefined, async (replacing?: string) => {
+          seen.push({ replacing, bodyEnded: body.readableEnded, content: await contentOf(id), version: (await storage.getFileInfo(id)).version });
+        }));
+        body.write('new ');
+        await pause();
+        body.end('content');
+        const after = await within(writing, 'writeFile');
+        expect(seen).toEqual([{ replacing: undefined, bodyEnded: true, content: 'old content', version: before.version }]);
+        expect(await contentOf(id)).toBe('new content');
+        expect(after.version).not.toBe(before.version);
+      });
+      test('a commit that rejects: writeFile rejects with that very error, old content and version unchanged', async () => {
+        const id = await fx.addFile('a.docx', Buffer.from('precious'));
+        const before = await storage.getFileInfo(id);
+        const refusal = new LockConflictError('someone-else', 'File is locked with a different lock ID');
+        const writing = storage.writeFile(id, Readable.from([Buffer.from('must not land')]), context(undefined, async () => {
+          throw refusal;
+        }));
+        expect(await within(rejectionOf(writing), 'writeFile')).toBe(refusal);
+        expect(await contentOf(id)).toBe('precious');
+        expect(await storage.getFileInfo(id)).toEqual(before);
+      });
+      test('5 concurrent writeFile calls, bodies released interleaved: each resolves, one whole body remains', async () => {
+        const id = await fx.addFile('shared.bin', Buffer.from('old'));
+        const payloads = [1, 2, 3, 4, 5].map((n) => Buffer.alloc(n * 3000 + n, 0x40 + n));
+        const bodies = payloads.map(() => new PassThrough());
+        const writes = bodies.map((body) => storage.writeFile(id, body, context()));
+        try {
+          for (const i of [2, 0, 4, 1, 3]) {
+            bodies[i]!.write(payloads[i]!.subarray(0, 1000));
+            await pause();
+          }
+          for (const i of [3, 1, 4, 0, 2]) {
+            bodies[i]!.end(payloads[i]!.subarray(1000));
+            await pause();
+          }
+        } finally {
+          for (const body of bodies) if (!body.writableEnded) body.destroy(new Error('test ended early'));
+        }
+        const results = await within(Promise.allSettled(writes), '5 concurrent writeFile calls');
+        expect(results.map((r) => (r.status === 'fulfilled' ? 'fulfilled' : r.reason))).toEqual(payloads.map(() => 'fulfilled'));
+        const { info, stream } = await storage.readFile(id);
+        const final = await readAll(stream);
+        const whole = payloads.findIndex((p) => p.equals(final));
+        expect({ size: final.length, isOneWholeBody: whole >= 0 }).toEqual({ size: final.length, isOneWholeBody: true });
+        expect(info.size).toBe(final.length);
+        const versions = results.map((r) => (r.status === 'fulfilled' ? r.value.version : undefined));
+        expect(versions).toContain(info.version);
+      });
+
+      describeIf(declared.has('relative'), 'createRelativeFile', () => {
+        test('calls commit() before creating, commit(id) before replacing, once, after the whole body', async () => {
+          const id = await fx.addFile('report.docx', Buffer.from('original'));
+          const taken = await fx.addFile('copy.docx', Buffer.from('taken'));
+          const seen: Array<{ replacing: string | undefined; bodyEnded: boolean; visible: string | null }> = [];
+          /** createRelativeFile of `text` to `name`, recording what the commit step sees of `name`. */
+          const create = async (text: string, name: string, overwrite: boolean) => {
+            const body = new PassThrough();
+            const creating = storage.createRelativeFile!(id, body, { candidates: [name], overwrite }, context(undefined, async (replacing?: string) => {
+              const found = await storage.findRelativeFile!(id, name);
+              seen.push({ replacing, bodyEnded: body.readableEnded, visible: found === null ? null : await contentOf(found) });
+            }));
+            body.write(text.slice(0, 2));
+            await pause();
+            body.end(text.slice(2));
+            return within(creating, 'createRelativeFile');
+          };
+
+          const created = await create('new file', 'new.docx', false);
+          expect(seen).toEqual([{ replacing: undefined, bodyEnded: true, visible: null }]);
+          expect(await contentOf(created.fileId)).toBe('new file');
+
+          seen.length = 0;
+          const replaced = await create('replacement', 'copy.docx', true);
+          expect(seen).toEqual([{ replacing: taken, bodyEnded: true, visible: 'taken' }]);
+          expect(replaced.fileId).toBe(taken);
+          expect(await contentOf(taken)).toBe('replacement');
+
+          seen.length = 0;
+          const fresh = await create('fresh', 'fresh.docx', true);
+          expect(seen).toEqual([{ replacing: undefined, bodyEnded: true, visible: null }]);
+          expect(await storage.findRelativeFile!(id, 'fresh.docx')).toBe(fresh.fileId);
+        });
+        test.each<[string, boolean]>([
+          ['creating', false],
+          ['overwriting', true],
+        ])('a commit that rejects (%s): rejects with that very error, no new file, the target unchanged', async (_label, overwrite) => {
+          const id = await fx.addFile('report.docx', Buffer.from('original'));
+          const taken = await fx.addFile('copy.docx', Buffer.from('taken'));
+          const takenBefore = await storage.getFileInfo(taken);
+          const name = overwrite ? 'copy.docx' : 'new.docx';
+          const refusal = new LockConflictError('someone-else', 'The target file is locked');
+          const calls: Array<string | undefined> = [];
+          const creating = storage.createRelativeFile!(id, Readable.from([Buffer.from('must not land')]), { candidates: [name], overwrite }, context(undefined, async (replacing?: string) => {
+            calls.push(replacing);
+            throw refusal;
+          }));
+          expect(await within(rejectionOf(creating), 'createRelativeFile')).toBe(refusal);
+          expect(calls).toEqual([overwrite ? taken : undefined]);
+          expect(await storage.findRelativeFile!(id, 'new.docx')).toBeNull();
+          expect(await storage.findRelativeFile!(id, 'copy.docx')).toBe(taken);
+          expect(await contentOf(taken)).toBe('taken');
+          expect(await storage.getFileInfo(taken)).toEqual(takenBefore);
+          expect(await contentOf(id)).toBe('original');
+        });
+        test('8 concurrent calls with the same candidates get 8 distinct names and IDs', async () => {
+          const id = await fx.addFile('report.docx', Buffer.from('original'));
+          const candidates = ['copy.docx', ...Array.from({ length: 15 }, (_, i) => `copy (${i + 1}).docx`)];
+          const created = await within(
+            Promise.all(
+              Array.from({ length: 8 }, (_, i) =>
+                storage.createRelativeFile!(id, Readable.from([Buffer.from(`copy number ${i}`)]), { candidates, overwrite: false }, context()),
+              ),
+            ),
+            '8 concurrent createRelativeFile calls',
+          );
+          expect(created.map((c) => c.info.name).sort()).toEqual(candidates.slice(0, 8).sort());
+          expect(new Set(created.map((c) => c.fileId)).size).toBe(8);
+          for (const [i, c] of created.entries()) {
+            expect(await storage.findRelativeFile!(id, c.info.name)).toBe(c.fileId);
+            expect(await contentOf(c.fileId)).toBe(`copy number ${i}`);
+          }
+        });
+      });
+
+      describeIf(declared.has('delete'), 'racing a delete', () => {
+        test('a write still arriving when its file is deleted fails with 404, and the ID stays gone', async () => {
+          const other = await fx.addFile('other.docx', Buffer.from('other'));
+          const id = await fx.addFile('gone.docx', Buffer.from('old'));
+          const body = new PassThrough();
+          const writing = outcomeOf(storage.writeFile(id, body, context()));
+          try {
+            body.write('new ');
+            await pause();
+            await within(storage.deleteFile!(id), 'deleteFile while a write to the file is arriving');
+          } finally {
+            body.end('content');
+          }
+          expect(statusOf(await within(writing, 'writeFile'))).toBe(404);
+          await expectNotFound(storage.getFileInfo(id));
+          await expectNotFound(storage.readFile(id));
+          if (declared.has('relative')) expect(await storage.findRelativeFile!(other, 'gone.docx')).toBeNull();
+          expect(await contentOf(other)).toBe('other');
+        });
+        test('a deleted ID is never handed to another file', async () => {
+          const keep = await fx.addFile('keep.docx', Buffer.from('keep'));
+          const gone = await fx.addFile('gone.docx', Buffer.from('gone'));
+          await storage.deleteFile!(gone);
+          const ids: string[] = [];
+          for (let i = 0; i < 20; i++) {
+            const name = i === 0 ? 'gone.docx' : `gone (${i}).docx`;
+            const content = Buffer.from(`newcomer ${i}`);
+            ids.push(
+              declared.has('relative')
+                ? (await storage.createRelativeFile!(keep, Readable.from([content]), { candidates: [name], overwrite: false }, context())).fileId
+                : await fx.addFile(name, content),
+            );
+          }
+          expect(ids).not.toContain(gone);
+          expect(new Set(ids).size).toBe(20);
+          await expectNotFound(storage.getFileInfo(gone));
+        });
+      });
+
+      describeIf(declared.has('rename'), 'racing a rename', () => {
+        test('a write still arriving when its file is renamed lands under the new name (or fails with 404/409)', async () => {
+          const id = await fx.addFile('before.docx', Buffer.from('old'));
+          const body = new PassThrough();
+          const writing = outcomeOf(storage.writeFile(id, body, context()));
+          try {
+            body.write('new ');
+            await pause();
+            await within(storage.renameFile!(id, ['after.docx']), 'renameFile while a write to the file is arriving');
+          } finally {
+            body.end('content');
+          }
+          const outcome = await within(writing, 'writeFile');
+          const info = await storage.getFileInfo(id);
+          expect(info.name).toBe('after.docx');
+          if (WopiError.is(outcome) || outcome instanceof Error) {
+            expect([404, 409]).toContain(statusOf(outcome));
+            expect(await contentOf(id)).toBe('old');
+          } else {
+            expect(await contentOf(id)).toBe('new content');
+            expect(info.size).toBe('new content'.length);
+          }
+          if (declared.has('relative')) {
+            expect(await storage.findRelativeFile!(id, 'before.docx')).toBeNull();
+            expect(await storage.findRelativeFile!(id, 'after.docx')).toBe(id);
+          }
+        });
+      });
+    });
+
     describeIf(declared.has('userInfo'), 'putUserInfo / getUserInfo', () => {
       test('stores per user and returns what was stored last', async () => {
         expect(await storage.getUserInfo!('suite-user-a')).toBeUndefined();
@@ -295,8 +512,55 @@ function describeIf(condition: boolean, title: string, body: () => void): void {
   if (condition) describe(title, body);
 }
 
-function context(signal: AbortSignal = new AbortController().signal): WopiWriteContext {
-  return { userId: 'suite-user', editors: [], signal };
+function context(
+  signal: AbortSignal = new AbortController().signal,
+  commit: (replacingFileId?: string) => Promise<void> = async () => {},
+): WopiWriteContext {
+  return { userId: 'suite-user', editors: [], signal, commit };
+}
+
+/** How long an operation of the overlapping-write tests may take once its body has ended. */
+const SETTLE_MS = 3000;
+
+/** A short wait, so the storage gets going on what it was given (opens files, reads what is there). */
+function pause(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** `promise`, or a failure naming `what` when it has not settled within {@link SETTLE_MS}. */
+async function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${SETTLE_MS} ms`)), SETTLE_MS);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What `promise` rejects with; fails when it resolves. */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (err: unknown) => err,
+  );
+}
+
+/** What `promise` resolves or rejects with; attached at once, so an early rejection is never unhandled. */
+function outcomeOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => value,
+    (err: unknown) => err,
+  );
+}
+
+/** The status of a WopiError, or the value itself (so a failed expectation shows what it was). */
+function statusOf(value: unknown): unknown {
+  return WopiError.is(value) ? value.status : value;
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -310,5 +574,5 @@ async function expectNotFound(promise: Promise<unknown>): Promise<void> {
     () => undefined,
     (err: unknown) => err,
   );
-  expect(WopiError.is(error) ? error.status : error).toBe(404);
+  expect(statusOf(error)).toBe(404);
 }

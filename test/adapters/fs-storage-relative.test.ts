@@ -804,8 +804,9 @@ describe('FileSystemStorage.deleteFile', () => {
   });
 });
 
-describe('FileSystemStorage: a file reached through a symbolic link inside the root', () => {
-  // fileIdFor accepts such a link (see fs-storage.test.ts); the ID names the link's path.
+describe('FileSystemStorage: one file, one identity (a symbolic link inside the root)', () => {
+  // A link is never a file of its own: fileIdFor follows it to its target and answers the
+  // target's ID, so the file has one ID and one lock however it is reached (docs/security.md).
   async function setup() {
     await put('sub/real.docx', 'REAL');
     await symlink(path.join(root, 'sub', 'real.docx'), path.join(root, 'link.docx'));
@@ -815,31 +816,52 @@ describe('FileSystemStorage: a file reached through a symbolic link inside the r
     return { s, real, link };
   }
 
-  it('renameFile keeps the ID resolving and leaves the link target’s own ID intact', async () => {
-    const { s, real, link } = await setup();
-    const info = await s.renameFile(link, ['renamed.docx']);
-    expect(info.name).toBe('renamed.docx');
-    expect((await s.getFileInfo(link)).name).toBe('renamed.docx');
-    expect((await collect((await s.readFile(link)).stream)).toString()).toBe('REAL');
-    expect((await s.getFileInfo(real)).name).toBe('real.docx');
+  it('fileIdFor gives a link its target’s ID, whichever is asked first, in any instance', async () => {
+    await put('sub/real.docx', 'REAL');
+    await symlink(path.join(root, 'sub', 'real.docx'), path.join(root, 'link.docx'));
+    const viaLink = await storage().fileIdFor('link.docx');
+    expect(await storage().fileIdFor('sub/real.docx')).toBe(viaLink);
+    expect((await storage().getFileInfo(viaLink)).name).toBe('real.docx');
   });
 
-  it('deleteFile removes the link, not the file it points to (which has its own ID)', async () => {
+  it('a link to a folder leads to the files in the folder, with their own IDs', async () => {
+    await put('sub/real.docx', 'REAL');
+    await symlink(path.join(root, 'sub'), path.join(root, 'alias'));
+    const s = storage();
+    expect(await s.fileIdFor('alias/real.docx')).toBe(await s.fileIdFor('sub/real.docx'));
+  });
+
+  it('list() never lists a link', async () => {
+    const { s, real } = await setup();
+    expect((await s.list()).map((e) => [e.path, e.fileId])).toStrictEqual([['sub/real.docx', real]]);
+  });
+
+  it('renameFile through the link’s ID renames the target; the link is left dangling, never followed', async () => {
     const { s, real, link } = await setup();
+    expect(link).toBe(real);
+    expect((await s.renameFile(link, ['renamed.docx'])).name).toBe('renamed.docx');
+    expect(await content('sub/renamed.docx')).toBe('REAL');
+    expect(await exists('sub/real.docx')).toBe(false);
+  });
+
+  it('deleteFile through the link’s ID deletes the one file; the ID stays deleted', async () => {
+    const { s, link } = await setup();
     await s.deleteFile(link);
     await expectNotFound(s.getFileInfo(link));
-    expect(await exists('link.docx')).toBe(false);
-    expect(await content('sub/real.docx')).toBe('REAL');
-    expect((await s.getFileInfo(real)).name).toBe('real.docx');
+    expect(await exists('sub/real.docx')).toBe(false);
   });
 
-  it('createRelativeFile puts the new file next to the link, where its ID resolves', async () => {
-    const { s, link } = await setup();
-    const created = await s.createRelativeFile(link, body('NEW'), target(['new.docx']), ctx());
-    expect(await content('new.docx')).toBe('NEW');
-    expect(await exists('sub/new.docx')).toBe(false);
-    expect(await s.fileIdFor('new.docx')).toBe(created.fileId);
-    expect(await s.findRelativeFile(link, 'new.docx')).toBe(created.fileId);
+  it('a recorded path that becomes a link is 404, even to a file inside the root', async () => {
+    await put('a.docx', 'A');
+    await put('b.docx', 'B');
+    const s = storage();
+    const a = await s.fileIdFor('a.docx');
+    await rm(path.join(root, 'a.docx'));
+    await symlink(path.join(root, 'b.docx'), path.join(root, 'a.docx'));
+    await expectNotFound(storage().getFileInfo(a));
+    await expectNotFound(storage().readFile(a));
+    await expectNotFound(storage().writeFile(a, body('X'), ctx()));
+    expect(await content('b.docx')).toBe('B');
   });
 });
 

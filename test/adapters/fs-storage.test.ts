@@ -192,7 +192,7 @@ describe('FileSystemStorage.fileIdFor', () => {
         },
       }));
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      Isolated = (require('../../src/adapters/fs-storage') as typeof import('../../src/adapters/fs-storage')).FileSystemStorage;
+      Isolated = (require('../../src/adapters/fs/storage') as typeof import('../../src/adapters/fs/storage')).FileSystemStorage;
     });
     jest.dontMock('node:fs/promises');
     await put('a.txt', 'a');

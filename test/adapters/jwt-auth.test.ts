@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { format } from 'node:util';
+import createDebug from 'debug';
 import jwt from 'jsonwebtoken';
 import { InvalidTokenError, JwtAuth, WopiConfigError, WopiError, type JwtAuthOptions, type WopiPermissions } from '../../src';
 
@@ -6,6 +9,21 @@ const OTHER_SECRET = 'b'.repeat(32);
 
 function b64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** A compact JWS with exactly this header and payload, signed with HMAC-SHA256 and `secret`. */
+function hs256(header: Record<string, unknown>, payload: unknown, secret = SECRET): string {
+  const input = `${b64url(header)}.${b64url(payload)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** Claims JwtAuth accepts for file `f`, valid for an hour, with `extra` merged in (`undefined` removes a claim). */
+function goodClaims(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const claims: Record<string, unknown> = { sub: 'u', fid: 'f', perm: { w: true }, iat: nowSeconds(), exp: nowSeconds() + 3600, ...extra };
+  for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
+  return claims;
 }
 
 /** Authenticates and returns the error it throws (fails the test if it resolves). */
@@ -324,5 +342,130 @@ describe('JwtAuth: verified tokens are remembered, never trusted beyond what the
 
   it.each([-1, 1.5, Number.NaN, '10' as unknown as number])('refuses verifiedTokenCacheSize %p', (size) => {
     expect(() => new JwtAuth({ secret: SECRET, verifiedTokenCacheSize: size })).toThrow(WopiConfigError);
+  });
+});
+
+describe('JwtAuth: exp is required, crit is refused, and the cache lets neither in', () => {
+  /** What `express-wopi:auth` logged during the test. */
+  let logged: string[] = [];
+  let previousLog: typeof createDebug.log;
+  let previousNamespaces = '';
+
+  beforeEach(() => {
+    logged = [];
+    previousLog = createDebug.log;
+    previousNamespaces = createDebug.disable();
+    createDebug.log = (...args: unknown[]): void => {
+      logged.push(format(...args));
+    };
+    createDebug.enable('express-wopi:auth');
+  });
+
+  afterEach(() => {
+    createDebug.log = previousLog;
+    createDebug.disable();
+    if (previousNamespaces) createDebug.enable(previousNamespaces);
+    jest.restoreAllMocks();
+  });
+
+  /** Asserts the refusal was logged with `reason`, and that no log line holds the token or a part of it. */
+  function expectLogged(reason: string, token: string): void {
+    expect(logged.some((line) => line.includes(`token refused: ${reason}`))).toBe(true);
+    for (const line of logged) {
+      expect(line).not.toContain(token);
+      for (const part of token.split('.')) if (part.length > 8) expect(line).not.toContain(part);
+    }
+  }
+
+  const HEADER = { alg: 'HS256', typ: 'JWT' };
+
+  const noExp: Array<[string, () => string, string]> = [
+    ['no exp (jsonwebtoken sets iat only)', () => jwt.sign(goodClaims({ exp: undefined, iat: undefined }), SECRET, { algorithm: 'HS256' }), 'no exp claim'],
+    ['no exp and no iat', () => jwt.sign(goodClaims({ exp: undefined, iat: undefined }), SECRET, { algorithm: 'HS256', noTimestamp: true }), 'no exp claim'],
+    ['no exp, a not-before in the past', () => hs256(HEADER, goodClaims({ exp: undefined, nbf: nowSeconds() - 60 })), 'no exp claim'],
+    ['exp null', () => hs256(HEADER, goodClaims({ exp: null })), 'invalid exp value'],
+    ['exp as a numeric string', () => hs256(HEADER, goodClaims({ exp: String(nowSeconds() + 3600) })), 'invalid exp value'],
+  ];
+
+  describe.each<[string, number]>([
+    ['with the cache', 10_000],
+    ['without the cache (verifiedTokenCacheSize: 0)', 0],
+  ])('%s', (_cacheLabel, verifiedTokenCacheSize) => {
+    it.each(noExp)('refuses a correctly signed token with %s', async (_label, make, reason) => {
+      const auth = new JwtAuth({ secret: SECRET, verifiedTokenCacheSize });
+      const token = make();
+      expect(jwt.verify(token, SECRET, { algorithms: ['HS256'], ignoreExpiration: true })).toBeTruthy(); // the signature is good
+      await refusal(auth, token, 'f');
+      await refusal(auth, token, 'f');
+      expectLogged(reason, token);
+    });
+
+    it.each<[string, Record<string, unknown>]>([
+      ['crit naming a registered claim', { ...HEADER, crit: ['exp'] }],
+      ['crit naming an extension that is present', { ...HEADER, crit: ['b64'], b64: true }],
+      ['crit naming a private extension that is present', { ...HEADER, crit: ['https://example.com/ext'], 'https://example.com/ext': 1 }],
+      ['crit naming an absent parameter', { ...HEADER, crit: ['nope'] }],
+      ['an empty crit list', { ...HEADER, crit: [] }],
+      ['crit as a string', { ...HEADER, crit: 'exp' }],
+      ['crit null', { ...HEADER, crit: null }],
+      ['crit before alg in the header', { crit: ['x'], alg: 'HS256', x: 1 }],
+    ])('refuses a correctly signed token whose header has %s', async (_label, header) => {
+      const auth = new JwtAuth({ secret: SECRET, verifiedTokenCacheSize });
+      const token = hs256(header, goodClaims());
+      await refusal(auth, token, 'f');
+      await refusal(auth, token, 'f');
+      expectLogged('crit header parameter', token);
+    });
+
+    it('accepts the same hand-signed token without crit (so the refusals above are about crit and exp)', async () => {
+      const auth = new JwtAuth({ secret: SECRET, verifiedTokenCacheSize });
+      await expect(auth.authenticate(hs256(HEADER, goodClaims()), 'f')).resolves.toStrictEqual({ userId: 'u', permissions: { write: true } });
+      await expect(auth.authenticate(hs256({ alg: 'HS256' }, goodClaims()), 'f')).resolves.toMatchObject({ userId: 'u' });
+    });
+  });
+
+  it('never remembers a token without exp: every try is verified in full', async () => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const token = jwt.sign(goodClaims({ exp: undefined }), SECRET, { algorithm: 'HS256' });
+    const verify = jest.spyOn(jwt, 'verify');
+    for (let i = 0; i < 3; i++) await refusal(auth, token, 'f');
+    expect(verify).toHaveBeenCalledTimes(3);
+  });
+
+  it('never remembers a crit token: every try is verified in full', async () => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const token = hs256({ ...HEADER, crit: ['exp'] }, goodClaims());
+    const verify = jest.spyOn(jwt, 'verify');
+    for (let i = 0; i < 3; i++) await refusal(auth, token, 'f');
+    expect(verify).toHaveBeenCalledTimes(3);
+  });
+
+  it('a remembered token does not let in the same claims under a crit header', async () => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const claims = goodClaims();
+    const plain = hs256(HEADER, claims);
+    const withCrit = hs256({ ...HEADER, crit: ['exp'] }, claims);
+    expect(plain.split('.')[1]).toBe(withCrit.split('.')[1]); // the very same payload
+    await expect(auth.authenticate(plain, 'f')).resolves.toMatchObject({ userId: 'u' });
+    await refusal(auth, withCrit, 'f');
+    // …and the remembered token keeps working.
+    await expect(auth.authenticate(plain, 'f')).resolves.toMatchObject({ userId: 'u' });
+  });
+
+  it('a remembered token does not let in the same claims without exp', async () => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const withExp = hs256(HEADER, goodClaims());
+    const withoutExp = hs256(HEADER, goodClaims({ exp: undefined }));
+    await expect(auth.authenticate(withExp, 'f')).resolves.toMatchObject({ userId: 'u' });
+    await refusal(auth, withoutExp, 'f');
+  });
+
+  it('tokens JwtAuth issues carry exp and no crit, so they pass', async () => {
+    const auth = new JwtAuth({ secret: SECRET });
+    const { accessToken } = await auth.issueToken({ fileId: 'f', userId: 'u', permissions: { write: true } });
+    const decoded = jwt.decode(accessToken, { complete: true })!;
+    expect(Object.keys(decoded.header)).not.toContain('crit');
+    expect(typeof (decoded.payload as { exp?: unknown }).exp).toBe('number');
+    await expect(auth.authenticate(accessToken, 'f')).resolves.toMatchObject({ userId: 'u' });
   });
 });

@@ -45,9 +45,9 @@ export async function putFile(root: string, rel: string, content: string | Buffe
   await writeFile(abs, content);
 }
 
-/** A write context for direct storage calls. */
+/** A write context for direct storage calls, with a commit step that always lets the write through. */
 export function writeContext(signal: AbortSignal = new AbortController().signal): WopiWriteContext {
-  return { userId: 'u1', editors: [], signal };
+  return { userId: 'u1', editors: [], signal, commit: async () => {} };
 }
 
 /** Every leftover `*.wopi-tmp` file under `dir`, recursively (dot-folders included). */

@@ -474,7 +474,7 @@ describe.each(STORAGES)('PutFile on %s', (_name, makeStorage) => {
       expect(events[0]!.save).toEqual({ userId: 'u1', lockId: 'LOCK-A', editors: ['u3', 'u4'], isExitSave: true });
     });
 
-    test('the storage receives the same context as the hook (plus an AbortSignal)', async () => {
+    test('the storage receives the same context as the hook (plus an AbortSignal and the commit step)', async () => {
       const { res, events, contexts } = await saveWith({
         'X-WOPI-Editors': 'u1, u2',
         'X-COOL-WOPI-IsModifiedByUser': 'true',
@@ -482,8 +482,9 @@ describe.each(STORAGES)('PutFile on %s', (_name, makeStorage) => {
       });
       expect(res.status).toBe(200);
       expect(contexts).toHaveLength(1);
-      const { signal, ...rest } = contexts[0]!;
+      const { signal, commit, ...rest } = contexts[0]!;
       expect(signal).toBeInstanceOf(AbortSignal);
+      expect(typeof commit).toBe('function');
       expect(rest).toEqual(events[0]!.save);
       expect(rest).toEqual({ userId: 'u1', lockId: 'LOCK-A', editors: ['u1', 'u2'], isModifiedByUser: true, isAutosave: true });
     });

@@ -37,7 +37,7 @@ function nastyStrings(seed: number, count: number): string[] {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
   const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
   const fragments: Array<() => string> = [
-    () => pick(['CON', 'con', 'PRN', 'aux', 'NUL', 'nul', 'Com1', 'COM9', 'lpt1', 'LPT9', 'CONSOLE', 'com10']),
+    () => pick(['CON', 'con', 'PRN', 'aux', 'NUL', 'nul', 'Com1', 'COM9', 'lpt1', 'LPT9', 'CONSOLE', 'com10', 'COM0', 'lpt0', 'COM\u00b9', 'lpt\u00b3']),
     () => pick(['report', 'a', 'x', 'Отчёт', '报告', '📄', 'e\u0301', '漢字']),
     () => pick(['.docx', '.xlsx', '.tar.gz', '.', '..', '...', '. ', ' .', '.d o', '.' + 'x'.repeat(40)]),
     () => pick(['<', '>', ':', '"', '/', '\\', '|', '?', '*']),
@@ -81,6 +81,12 @@ describe('checkFileName', () => {
     ['LPT with two digits', 'LPT10.docx'],
     ['a reserved word with a suffix', 'nul_file'],
     ['a reserved word later in the name', 'my con.txt'],
+    ['COM with two zeros', 'COM00'],
+    ['LPT0 with a suffix', 'lpt0x.txt'],
+    ['COM with a superscript 4 (not a device)', 'COM\u2074'],
+    ['LPT with a subscript 1 (not a device)', 'LPT\u2081.docx'],
+    ['COM with a superscript 1 and another digit', 'COM\u00b91'],
+    ['a superscript-digit device name later in the name', 'my COM\u00b9.txt'],
     ['exactly 255 ASCII bytes', 'a'.repeat(250) + '.docx'],
     ['exactly 255 bytes of 3-byte characters (85 × 漢)', '漢'.repeat(85)],
     ['252 bytes of 4-byte characters plus 3 ASCII', '📄'.repeat(63) + '.md'],
@@ -124,6 +130,25 @@ describe('checkFileName', () => {
     ['nul', 'nul', /reserved device name/],
     ['PRN with two extensions', 'prn.tar.gz', /reserved device name/],
     ['aux', 'AuX', /reserved device name/],
+    ['COM0', 'COM0', /reserved device name/],
+    ['com0.txt', 'com0.txt', /reserved device name/],
+    ['LPT0', 'LPT0', /reserved device name/],
+    ['Lpt0.docx', 'Lpt0.docx', /reserved device name/],
+    ['COM¹ (superscript one)', 'COM\u00b9', /reserved device name/],
+    ['COM² (superscript two)', 'COM\u00b2', /reserved device name/],
+    ['COM³ (superscript three)', 'COM\u00b3', /reserved device name/],
+    ['LPT¹ (superscript one)', 'LPT\u00b9', /reserved device name/],
+    ['LPT² (superscript two)', 'LPT\u00b2', /reserved device name/],
+    ['LPT³ (superscript three)', 'LPT\u00b3', /reserved device name/],
+    ['com¹ in lower case', 'com\u00b9', /reserved device name/],
+    ['lPt² in mixed case', 'lPt\u00b2', /reserved device name/],
+    ['COM² with an extension', 'COM\u00b2.docx', /reserved device name/],
+    ['lpt³ with two extensions', 'lpt\u00b3.tar.gz', /reserved device name/],
+    ['LPT¹ with an empty extension after two dots', 'LPT\u00b9..txt', /reserved device name/],
+    ['COM0 with a trailing space', 'COM0 ', /ends with a dot or a space/],
+    ['LPT0 with a trailing dot', 'LPT0.', /ends with a dot or a space/],
+    ['COM³ with trailing dots and spaces', 'COM\u00b3. .', /ends with a dot or a space/],
+    ['lpt² with an extension and a trailing space', 'lpt\u00b2.txt ', /ends with a dot or a space/],
     ['256 ASCII bytes', 'a'.repeat(251) + '.docx', /longer than 255 bytes/],
     ['256 bytes with one 2-byte character', 'é' + 'a'.repeat(254), /longer than 255 bytes/],
     ['86 × 漢 (258 bytes, 86 characters)', '漢'.repeat(86), /longer than 255 bytes/],
@@ -186,7 +211,17 @@ describe('repairFileName', () => {
     ['reserved name, any case', 'Com1.docx', '_Com1.docx'],
     ['reserved name with two extensions', 'lpt9.tar.gz', '_lpt9.tar.gz'],
     ['reserved name followed by a space before the extension', 'nul .docx', '_nul.docx'],
+    ['COM0 gets a "_" prefix', 'COM0.docx', '_COM0.docx'],
+    ['LPT0 without extension', 'lpt0', '_lpt0'],
+    ['COM¹ gets a "_" prefix', 'COM\u00b9.docx', '_COM\u00b9.docx'],
+    ['com² without extension', 'com\u00b2', '_com\u00b2'],
+    ['LPT³ in mixed case', 'Lpt\u00b3.xlsx', '_Lpt\u00b3.xlsx'],
+    ['lpt¹ with two extensions', 'lpt\u00b9.tar.gz', '_lpt\u00b9.tar.gz'],
+    ['COM² followed by a space before the extension', 'COM\u00b2 .docx', '_COM\u00b2.docx'],
+    ['LPT0 with trailing dots and spaces', 'LPT0 . .', '_LPT0'],
+    ['COM³ with surrounding spaces', '  COM\u00b3  ', '_COM\u00b3'],
     ['a non-reserved lookalike is left alone', 'CONSOLE.txt', 'CONSOLE.txt'],
+    ['COM⁴ (superscript four) is not a device and is left alone', 'COM\u2074.docx', 'COM\u2074.docx'],
     ['empty → fallback', '', 'document'],
     ['only spaces → fallback', '   ', 'document'],
     ['empty base → fallback + extension', '. .docx', 'document.docx'],
@@ -232,14 +267,17 @@ describe('repairFileName', () => {
     expect(checkFileName(repaired)).toStrictEqual({ ok: true });
   });
 
-  it('never turns a long name into a reserved device name when shortening it', () => {
-    // The base "nul   …   x" is not reserved; cut to 250 bytes and stripped of its trailing
-    // spaces it becomes "nul", so the result must not be "nul.docx".
-    const input = 'nul' + ' '.repeat(300) + 'x.docx';
-    const repaired = repairFileName(input);
-    expect(checkFileName(repaired)).toStrictEqual({ ok: true });
-    expect(repaired.endsWith('.docx')).toBe(true);
-  });
+  it.each<[string]>([['nul'], ['COM0'], ['lpt0'], ['COM\u00b9'], ['lpt\u00b2'], ['Com\u00b3']])(
+    'never turns a long name into the reserved device name %j when shortening it',
+    (device) => {
+      // The base "<device>   …   x" is not reserved; cut to 250 bytes and stripped of its
+      // trailing spaces it becomes the device name, so the result must not be "<device>.docx".
+      const input = device + ' '.repeat(300) + 'x.docx';
+      const repaired = repairFileName(input);
+      expect(checkFileName(repaired)).toStrictEqual({ ok: true });
+      expect(repaired).toBe(`_${device}.docx`);
+    },
+  );
 
   it('never returns an empty name when shortening leaves only dots (no extension)', () => {
     // ".d o" is no extension, so the whole name is the base; cut to 255 bytes it is all dots,

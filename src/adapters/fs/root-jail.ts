@@ -1,0 +1,291 @@
+/**
+ * The root jail: every path FileSystemStorage opens, creates, renames or removes is reached from
+ * the served folder without following a symbolic link, and what was opened is what is used.
+ *
+ * On Linux a folder is opened one part at a time with `O_NOFOLLOW | O_DIRECTORY`, each part
+ * relative to the descriptor of the one before (through `/proc/self/fd/<fd>/<name>`, Node's way to
+ * say `openat`), and names inside it are reached through its descriptor too. A folder swapped
+ * for a link while a request runs makes the request fail (404); it cannot lead it outside the
+ * root, and a rename, link or unlink through the descriptor acts in the folder that was checked.
+ * The root itself is trusted (whoever can replace it can replace the configuration).
+ *
+ * Where `/proc/self/fd` is not available (macOS, Windows) each part is checked with `lstat`
+ * before use: the same refusals, with the window between check and use that Node cannot close
+ * without `openat` (docs/security.md).
+ */
+import { close, constants, fstat, fsync, open as openFd, readdirSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
+import { lstat, readdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { FileNotFoundError } from '../../errors';
+import { log } from '../../log';
+import { errorCode, folderOf, isInside, joinRel, nameOf, notFound } from './errno';
+
+const debug = log('storage:fs');
+
+export const fdOpen = promisify(openFd);
+export const fdClose = promisify(close);
+export const fdStat = promisify(fstat) as (fd: number, options: { bigint: true }) => Promise<BigIntStats>;
+const fdSync = promisify(fsync);
+
+const FOLDER_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/** A file opened for reading: never through a link, and never blocking on a FIFO put in its place. */
+export const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** A folder inside the root, opened: names in it are reached through what was opened. */
+export interface JailedFolder {
+  /** The folder's path relative to the root, `''` for the root itself. */
+  readonly rel: string;
+  /** A path that reaches `name` in this very folder (`''`: the folder itself). */
+  path(name: string): string;
+  /** The names in the folder. */
+  names(): Promise<string[]>;
+  /** The names in the folder, with their types (see {@link listTyped}). */
+  list(): Promise<Dirent[]>;
+  /** fsync the folder, so a rename or link in it is durable. */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class RootJail {
+  private realRootPromise: Promise<string> | undefined;
+  private realRootDir: string | undefined;
+
+  constructor(
+    /** The served folder, absolute, as configured. */
+    readonly root: string,
+    /** The metadata folder, absolute; never served. */
+    private readonly metadataDir: string,
+  ) {}
+
+  /** The real path of the served folder (links resolved), computed once. */
+  realRoot(): Promise<string> {
+    this.realRootPromise ??= realpath(this.root).then(
+      (real) => (this.realRootDir = real),
+      (err: unknown) => {
+        this.realRootPromise = undefined;
+        throw err;
+      },
+    );
+    return this.realRootPromise;
+  }
+
+  /** The absolute path of `rel` under the real root; only after {@link realRoot} has resolved. */
+  absolute(rel: string): string {
+    return path.join(this.realRootDir as string, rel);
+  }
+
+  /**
+   * `relativePath` as a clean posix path relative to the root, or FileNotFoundError when it could
+   * name something outside the root or inside the metadata folder.
+   */
+  normalise(relativePath: string): string {
+    if (typeof relativePath !== 'string' || relativePath.includes('\0')) throw new FileNotFoundError();
+    const rel = path.posix.normalize(relativePath.replaceAll('\\', '/'));
+    if (rel === '' || rel === '.' || path.posix.isAbsolute(rel) || rel === '..' || rel.startsWith('../')) {
+      throw new FileNotFoundError();
+    }
+    if (this.isMetadataPath(path.join(this.root, rel))) throw new FileNotFoundError();
+    return rel;
+  }
+
+  /**
+   * Whether `p` is the metadata folder or inside it, comparing both as given and with links
+   * resolved (the root, and so the metadata folder, may be reached through a link).
+   */
+  isMetadataPath(p: string, realRootDir = this.realRootDir): boolean {
+    const inside = (dir: string): boolean => p === dir || isInside(p, dir);
+    if (inside(this.metadataDir)) return true;
+    if (realRootDir === undefined) return false;
+    return inside(path.join(realRootDir, path.relative(this.root, this.metadataDir)));
+  }
+
+  /**
+   * Where the path `relativePath` really leads, as a path relative to the real root: symbolic
+   * links inside the root are followed to their target, so a link never names a file of its own.
+   * FileNotFoundError when it leads outside the root or into the metadata folder.
+   */
+  async resolveLinks(relativePath: string): Promise<string> {
+    const rel = this.normalise(relativePath);
+    const realRootDir = await this.realRoot();
+    const real = await realpath(path.join(this.root, rel)).catch(notFound);
+    if (!isInside(real, realRootDir) || this.isMetadataPath(real, realRootDir)) {
+      debug('refused a path that leaves the root');
+      throw new FileNotFoundError();
+    }
+    return path.relative(realRootDir, real).split(path.sep).join('/');
+  }
+
+  /** Opens the folder `rel` (normalised, `''` for the root) without following a link on the way; 404 when it cannot. */
+  async openFolder(rel: string): Promise<JailedFolder> {
+    const realRootDir = await this.realRoot();
+    if (rel === '') return new PathFolder(realRootDir, '');
+    if (!(await procFdWorks())) return this.checkFolderPath(realRootDir, rel);
+    let fd: number | undefined;
+    try {
+      for (const part of rel.split('/')) {
+        const next = await fdOpen(fd === undefined ? path.join(realRootDir, part) : `/proc/self/fd/${fd}/${part}`, FOLDER_FLAGS).catch(notFound);
+        if (fd !== undefined) await fdClose(fd);
+        fd = next;
+      }
+    } catch (err) {
+      if (fd !== undefined) await fdClose(fd).catch(() => undefined);
+      if (errorCode(err) === undefined) debug('refused a folder reached through a link or gone: %s', rel);
+      throw err;
+    }
+    return new DescriptorFolder(fd as number, rel);
+  }
+
+  /**
+   * Opens the regular file `rel` for reading, through {@link openFolder} and without following a
+   * link as its last part. The descriptor is the caller's to close.
+   */
+  async openFile(rel: string): Promise<{ fd: number; st: BigIntStats }> {
+    const folder = await this.openFolder(folderOf(rel));
+    try {
+      const fd = await fdOpen(folder.path(nameOf(rel)), READ_FLAGS).catch(notFound);
+      try {
+        const st = await fdStat(fd, { bigint: true });
+        if (!st.isFile()) throw new FileNotFoundError();
+        return { fd, st };
+      } catch (err) {
+        await fdClose(fd).catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      await folder.close();
+    }
+  }
+
+  /** The metadata of the regular file `rel`, taken from the file itself ({@link openFile}). */
+  async statFile(rel: string): Promise<BigIntStats> {
+    const { fd, st } = await this.openFile(rel);
+    await fdClose(fd);
+    return st;
+  }
+
+  /** Without /proc/self/fd: each part of `rel` checked with lstat (a folder, not a link), then used by path. */
+  private async checkFolderPath(realRootDir: string, rel: string): Promise<JailedFolder> {
+    let sofar = '';
+    for (const part of rel.split('/')) {
+      sofar = joinRel(sofar, part);
+      const st = await lstat(path.join(realRootDir, sofar)).catch(notFound);
+      if (!st.isDirectory()) throw new FileNotFoundError();
+    }
+    return new PathFolder(path.join(realRootDir, rel), rel);
+  }
+}
+
+/** The root (or, without /proc/self/fd, a checked folder), reached by path. */
+class PathFolder implements JailedFolder {
+  constructor(
+    private readonly abs: string,
+    readonly rel: string,
+  ) {}
+
+  path(name: string): string {
+    return name === '' ? this.abs : path.join(this.abs, name);
+  }
+
+  names(): Promise<string[]> {
+    return readdir(this.abs);
+  }
+
+  list(): Promise<Dirent[]> {
+    return listTyped(this.abs);
+  }
+
+  async sync(): Promise<void> {
+    const fd = await fdOpen(this.abs, 'r');
+    try {
+      await syncFolder(fd);
+    } finally {
+      await fdClose(fd);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A folder below the root, held open: `/proc/self/fd/<fd>/<name>` reaches names in it. */
+class DescriptorFolder implements JailedFolder {
+  private closed = false;
+
+  constructor(
+    private readonly fd: number,
+    readonly rel: string,
+  ) {}
+
+  path(name: string): string {
+    return name === '' ? `/proc/self/fd/${this.fd}` : `/proc/self/fd/${this.fd}/${name}`;
+  }
+
+  names(): Promise<string[]> {
+    return readdir(this.path(''));
+  }
+
+  list(): Promise<Dirent[]> {
+    return listTyped(this.path(''));
+  }
+
+  sync(): Promise<void> {
+    return syncFolder(this.fd);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await fdClose(this.fd);
+  }
+}
+
+/**
+ * The entries of `dir` with their types. Where the file system gives no types (some FUSE file
+ * systems), Node looks each entry up after listing, and an entry removed in between (another
+ * request's temporary file) fails the whole listing: then the entries still there are listed.
+ */
+async function listTyped(dir: string): Promise<Dirent[]> {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (errorCode(err) !== 'ENOENT') throw err;
+  }
+  const entries: Dirent[] = [];
+  for (const name of await readdir(dir)) {
+    const st = await lstat(path.join(dir, name)).catch(() => undefined);
+    if (st !== undefined) entries.push(Object.assign(st, { name, parentPath: dir, path: dir }) as unknown as Dirent);
+  }
+  return entries;
+}
+
+async function syncFolder(fd: number): Promise<void> {
+  try {
+    await fdSync(fd);
+  } catch (err) {
+    // Some file systems do not support fsync on a folder; the data itself is already synced.
+    if (errorCode(err) !== 'EINVAL' && errorCode(err) !== 'EISDIR') throw err;
+  }
+}
+
+let procFd: boolean | undefined;
+
+/**
+ * Whether `/proc/self/fd/<fd>/<name>` reaches names in an open folder here (Linux with /proc
+ * mounted). Checked once per process: the root folder listed through its descriptor must list
+ * what it lists by path.
+ */
+async function procFdWorks(): Promise<boolean> {
+  if (procFd !== undefined) return procFd;
+  try {
+    const fd = await fdOpen('/', FOLDER_FLAGS);
+    try {
+      procFd = statSync(`/proc/self/fd/${fd}/.`).ino === statSync('/').ino && readdirSync(`/proc/self/fd/${fd}`).length > 0;
+    } finally {
+      await fdClose(fd);
+    }
+  } catch {
+    procFd = false;
+  }
+  if (!procFd) debug('/proc/self/fd is not available: folders are checked by path (docs/security.md)');
+  return procFd;
+}
