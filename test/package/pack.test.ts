@@ -259,6 +259,8 @@ describe('installed into a consumer project', () => {
         async writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo> {
           const chunks: Buffer[] = [];
           for await (const chunk of content) { context.signal.throwIfAborted(); chunks.push(chunk as Buffer); }
+          await context.commit();
+          if (!this.files.has(fileId)) throw new FileNotFoundError();
           this.files.set(fileId, Buffer.concat(chunks));
           return this.getFileInfo(fileId);
         }

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { log } from '../../log';
 import { errorCode } from './errno';
-import { fdClose, fdOpen, type JailedFolder } from './root-jail';
+import { fdClose, fdOpen, type JailedFolder } from './jailed-folder';
 
 const debug = log('storage:fs');
 const fdChmod = promisify(fchmod);

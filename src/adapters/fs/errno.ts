@@ -1,6 +1,9 @@
-/** Small helpers for file system errors and paths, shared by the FileSystemStorage modules. */
+/** Small helpers for file system errors, paths and names, shared by the FileSystemStorage modules. */
+import type { BigIntStats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { FileNotFoundError } from '../../errors';
+import { BadRequestError, FileNotFoundError } from '../../errors';
+import { checkFileName } from '../../protocol/file-name';
 
 export function errorCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -33,4 +36,17 @@ export function nameOf(rel: string): string {
 /** `name` inside the root-relative folder `folder`. */
 export function joinRel(folder: string, name: string): string {
   return folder === '' ? name : `${folder}/${name}`;
+}
+
+/** The metadata of the regular file at `p` (a path through a jailed folder); a link is not one. */
+export async function regularFile(p: string): Promise<BigIntStats> {
+  const st = await lstat(p, { bigint: true }).catch(notFound);
+  if (!st.isFile()) throw new FileNotFoundError();
+  return st;
+}
+
+/** 400 unless `name` is a legal file name. */
+export function legalName(name: string): void {
+  const legal = checkFileName(name);
+  if (!legal.ok) throw new BadRequestError(legal.reason);
 }

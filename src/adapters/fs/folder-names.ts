@@ -1,11 +1,16 @@
 /**
- * The names in one folder, compared the way case-insensitive file systems and Office hosts
- * compare them (see fileNameKey), and moving a file to a free name without ever replacing one.
+ * The names in folders: compared the way case-insensitive file systems and Office hosts compare
+ * them (see fileNameKey), listed through the jail, and a file moved to a free name without ever
+ * replacing one.
  */
 import { lstat, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { FileNotFoundError } from '../../errors';
 import { fileNameKey } from '../../protocol/file-name';
 import { linkIfFree } from './durable-write';
-import type { JailedFolder } from './root-jail';
+import { joinRel } from './errno';
+import type { JailedFolder } from './jailed-folder';
+import type { RootJail } from './root-jail';
 
 /**
  * The names in one folder, looked up the way a case-insensitive file system looks them up: a
@@ -62,4 +67,52 @@ export async function moveIfFree(from: string, to: string, caseChange: boolean):
   if (b === undefined || a.ino !== b.ino || a.dev !== b.dev) return false;
   await rename(from, to);
   return true;
+}
+
+/**
+ * `rel` (an existing path) with each part spelled as in its folder's listing. The same path on a
+ * case-sensitive file system; on a case-insensitive one, `REPORT.docx` may be `Report.docx`.
+ */
+export async function spelledOnDisk(jail: RootJail, rel: string): Promise<string> {
+  const parts = rel.split('/');
+  for (let i = 0; i < parts.length; i++) {
+    const folder = await jail.openFolder(parts.slice(0, i).join('/'));
+    try {
+      parts[i] = (await FolderNames.read(folder)).find(parts[i] as string) ?? (parts[i] as string);
+    } finally {
+      await folder.close();
+    }
+  }
+  return parts.join('/');
+}
+
+/**
+ * Every regular file under the root, in name order, each folder listed through the jail:
+ * dot-files, dot-folders, links and the metadata folder are left out, and a sub-folder that
+ * vanishes or becomes a link during the walk is skipped.
+ */
+export async function listFiles(jail: RootJail): Promise<Array<{ rel: string; name: string }>> {
+  const files: Array<{ rel: string; name: string }> = [];
+  const walk = async (folderRel: string): Promise<void> => {
+    const folder = await jail.openFolder(folderRel);
+    let dirents;
+    try {
+      dirents = await folder.list();
+    } finally {
+      await folder.close();
+    }
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const d of dirents) {
+      if (d.name.startsWith('.')) continue;
+      const rel = joinRel(folderRel, d.name);
+      if (jail.isMetadataPath(path.join(jail.root, rel))) continue;
+      if (d.isDirectory()) {
+        await walk(rel).catch((err: unknown) => {
+          if (!(err instanceof FileNotFoundError)) throw err;
+        });
+      } else if (d.isFile()) files.push({ rel, name: d.name });
+    }
+  };
+  await walk('');
+  return files;
 }

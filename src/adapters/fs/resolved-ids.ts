@@ -11,7 +11,7 @@
 import { stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { BoundedMap } from '../../util/bounded-map';
-import { fdClose, fdOpen, fdStat, READ_FLAGS } from './root-jail';
+import { fdClose, fdOpen, fdStat, READ_FLAGS } from './jailed-folder';
 
 /** How many resolutions are kept in memory. */
 const MAX_RESOLVED = 10_000;

@@ -3,49 +3,25 @@ import { lstat, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { WopiCreatedFile, WopiFileContent, WopiFileInfo, WopiRelativeTarget, WopiStorage, WopiWriteContext } from '../storage';
-import { BadRequestError, FileExistsError, FileNotFoundError, WopiConfigError } from '../../errors';
-import { checkFileName, fileNameKey } from '../../protocol/file-name';
-import { DEFAULT_OWNER_ID, FILE_ID_PATTERN } from '../file-id';
+import { FileExistsError, FileNotFoundError } from '../../errors';
+import { fileNameKey } from '../../protocol/file-name';
+import { FILE_ID_PATTERN } from '../file-id';
 import { withBody } from '../abort';
 import { log } from '../../log';
-import { folderOf, joinRel, nameOf, notFound } from './errno';
-import { RootJail, fdClose, type JailedFolder } from './root-jail';
+import { folderOf, joinRel, legalName, nameOf, notFound, regularFile } from './errno';
+import { RootJail } from './root-jail';
+import { fdClose, type JailedFolder } from './jailed-folder';
 import { IdRecords, TOMBSTONE } from './id-records';
 import { ResolvedIds } from './resolved-ids';
-import { FolderNames, moveIfFree } from './folder-names';
-import { CHUNK_BYTES, discardTemporary, linkIfFree, writeTemporary } from './durable-write';
-import { DEFAULT_USER_INFO_RECHECK_MS, FsUserInfo } from './user-info';
+import { FolderNames, listFiles, moveIfFree, spelledOnDisk } from './folder-names';
+import { CHUNK_BYTES, discardTemporary, writeTemporary } from './durable-write';
+import { FsUserInfo } from './user-info';
+import { resolveFsOptions, type FileSystemEntry, type FileSystemStorageOptions } from './options';
+import { publishRelative, type FileLookup } from './relative-publish';
+
+export type { FileSystemEntry, FileSystemStorageOptions } from './options';
 
 const debug = log('storage:fs');
-
-export interface FileSystemStorageOptions {
-  /** The folder whose files are served. Nothing outside it is ever read or written. */
-  root: string;
-  /**
-   * Folder for the file-ID records (which ID names which file). Default `<root>/.express-wopi`.
-   * Several processes serving the same root share it, so they agree on every file's ID.
-   */
-  metadataDir?: string;
-  /** CheckFileInfo `OwnerId` for every file. Default `"express-wopi"`. */
-  ownerId?: string;
-  /** fsync each written file and its folder before a save is reported done. Default true. */
-  fsync?: boolean;
-  /**
-   * How long user info (PutUserInfo, CheckFileInfo `UserInfo`) read from disk is used before the
-   * disk is asked again whether another process stored something new, in milliseconds. What this
-   * instance stores itself is seen at once. `0` asks on every CheckFileInfo. Default 1000.
-   */
-  userInfoRecheckMs?: number;
-}
-
-/** One file under the root, as {@link FileSystemStorage.list} reports it. */
-export interface FileSystemEntry {
-  fileId: string;
-  /** File name with extension. */
-  name: string;
-  /** Path relative to the root, with `/` separators. */
-  path: string;
-}
 
 /**
  * Serves the files of one folder (and its sub-folders).
@@ -76,22 +52,21 @@ export class FileSystemStorage implements WopiStorage {
   private readonly ids: IdRecords;
   private readonly resolved = new ResolvedIds();
   private readonly users: FsUserInfo;
+  /** What Save As asks of this storage (relative-publish.ts). */
+  private readonly files: FileLookup = {
+    pathOf: (fileId) => this.pathOf(fileId),
+    replaceableId: (folder, name) => this.replaceableId(folder, name),
+    forget: (fileId) => this.resolved.forget(fileId),
+  };
 
   constructor(options: FileSystemStorageOptions) {
-    if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
-      throw new WopiConfigError('ERR_WOPI_STORAGE', 'FileSystemStorage: `root` must be a non-empty path');
-    }
-    this.root = path.resolve(options.root);
-    const metadataDir = path.resolve(options.metadataDir ?? path.join(this.root, '.express-wopi'));
-    this.ownerId = options.ownerId || DEFAULT_OWNER_ID;
-    this.fsync = options.fsync ?? true;
-    const recheck = options.userInfoRecheckMs ?? DEFAULT_USER_INFO_RECHECK_MS;
-    if (!Number.isInteger(recheck) || recheck < 0) {
-      throw new WopiConfigError('ERR_WOPI_STORAGE', 'FileSystemStorage: `userInfoRecheckMs` must be a non-negative integer (milliseconds)');
-    }
-    this.jail = new RootJail(this.root, metadataDir);
-    this.ids = new IdRecords(metadataDir);
-    this.users = new FsUserInfo(metadataDir, recheck);
+    const resolved = resolveFsOptions(options);
+    this.root = resolved.root;
+    this.ownerId = resolved.ownerId;
+    this.fsync = resolved.fsync;
+    this.jail = new RootJail(this.root, resolved.metadataDir);
+    this.ids = new IdRecords(resolved.metadataDir);
+    this.users = new FsUserInfo(resolved.metadataDir, resolved.userInfoRecheckMs);
   }
 
   /**
@@ -104,30 +79,13 @@ export class FileSystemStorage implements WopiStorage {
   async fileIdFor(relativePath: string): Promise<string> {
     const rel = await this.jail.resolveLinks(relativePath);
     await this.jail.statFile(rel);
-    return (await this.ids.recordedId(rel)) ?? this.ids.assign(await this.spelledOnDisk(rel));
+    return (await this.ids.recordedId(rel)) ?? this.ids.assign(await spelledOnDisk(this.jail, rel));
   }
 
   /** Every regular file under the root (dot-files, dot-folders and links excluded), with its ID. */
   async list(): Promise<FileSystemEntry[]> {
     const entries: FileSystemEntry[] = [];
-    const walk = async (folderRel: string): Promise<void> => {
-      const folder = await this.jail.openFolder(folderRel);
-      let dirents;
-      try {
-        dirents = await folder.list();
-      } finally {
-        await folder.close();
-      }
-      dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (const d of dirents) {
-        if (d.name.startsWith('.')) continue;
-        const rel = joinRel(folderRel, d.name);
-        if (this.jail.isMetadataPath(path.join(this.root, rel))) continue;
-        if (d.isDirectory()) await walk(rel).catch((err: unknown) => ignoreNotFound(err));
-        else if (d.isFile()) entries.push({ fileId: await this.ids.assign(rel), name: d.name, path: rel });
-      }
-    };
-    await walk('');
+    for (const { rel, name } of await listFiles(this.jail)) entries.push({ fileId: await this.ids.assign(rel), name, path: rel });
     return entries;
   }
 
@@ -196,7 +154,7 @@ export class FileSystemStorage implements WopiStorage {
         const temp = await writeTemporary(folder, content, context.signal, { fsync: this.fsync });
         let created: { fileId?: string; name: string };
         try {
-          created = await this.publishRelative(folder, temp, target, context);
+          created = await publishRelative(this.files, folder, temp, target, context);
         } catch (err) {
           await discardTemporary(folder, temp);
           throw err;
@@ -209,53 +167,6 @@ export class FileSystemStorage implements WopiStorage {
         return { fileId: newId, info: this.toInfo(newRel, await regularFile(folder.path(created.name))) };
       });
     });
-  }
-
-  /**
-   * Moves the durable temporary file `temp` to its name, after the commit step: over the file
-   * the first candidate names (overwrite), or to the first free candidate. Returns the name and,
-   * for a replaced file, its ID.
-   */
-  private async publishRelative(
-    folder: JailedFolder,
-    temp: string,
-    target: WopiRelativeTarget,
-    context: WopiWriteContext,
-  ): Promise<{ fileId?: string; name: string }> {
-    if (target.overwrite) {
-      const wanted = first(target.candidates);
-      if (wanted === undefined) throw new FileExistsError();
-      legalName(wanted);
-      const onDisk = (await FolderNames.read(folder)).find(wanted);
-      const existingId = onDisk === undefined ? undefined : await this.replaceableId(folder, onDisk);
-      // A folder or a link has the name: taken, and never replaced.
-      if (onDisk !== undefined && existingId === undefined) throw new FileExistsError();
-      await context.commit(existingId);
-      if (existingId === undefined) {
-        if (!(await linkIfFree(folder.path(temp), folder.path(wanted)))) throw new FileExistsError();
-        await unlink(folder.path(temp));
-        return { name: wanted };
-      }
-      // Where the file to replace is now: renamed away meanwhile, the name is no longer its.
-      const now = await this.pathOf(existingId);
-      if (folderOf(now) !== folder.rel || fileNameKey(nameOf(now)) !== fileNameKey(wanted)) throw new FileExistsError();
-      await rename(folder.path(temp), folder.path(nameOf(now)));
-      this.resolved.forget(existingId);
-      return { fileId: existingId, name: nameOf(now) };
-    }
-    await context.commit();
-    const present = await FolderNames.read(folder);
-    for (const wanted of target.candidates) {
-      legalName(wanted);
-      // A case variant of a candidate is the same name: taken.
-      if (present.find(wanted) !== undefined) continue;
-      // link() fails when the name is taken, so an existing file is never replaced.
-      if (await linkIfFree(folder.path(temp), folder.path(wanted))) {
-        await unlink(folder.path(temp));
-        return { name: wanted };
-      }
-    }
-    throw new FileExistsError();
   }
 
   async renameFile(fileId: string, candidates: Iterable<string>): Promise<WopiFileInfo> {
@@ -320,19 +231,6 @@ export class FileSystemStorage implements WopiStorage {
     return this.ids.assign(joinRel(folder.rel, name));
   }
 
-  /**
-   * `rel` (an existing path) with each part spelled as in its folder's listing. The same path on a
-   * case-sensitive file system; on a case-insensitive one, `REPORT.docx` may be `Report.docx`.
-   */
-  private async spelledOnDisk(rel: string): Promise<string> {
-    const parts = rel.split('/');
-    for (let i = 0; i < parts.length; i++) {
-      const found = await this.inFolder(parts.slice(0, i).join('/'), async (folder) => (await FolderNames.read(folder)).find(parts[i] as string));
-      parts[i] = found ?? (parts[i] as string);
-    }
-    return parts.join('/');
-  }
-
   /** Runs `work` with the folder `rel` opened through the jail, and closes it after. */
   private async inFolder<T>(rel: string, work: (folder: JailedFolder) => Promise<T>): Promise<T> {
     const folder = await this.jail.openFolder(rel);
@@ -363,27 +261,4 @@ export class FileSystemStorage implements WopiStorage {
       ownerId: this.ownerId,
     };
   }
-}
-
-/** The metadata of the regular file at `p` (a path through a jailed folder); a link is not one. */
-async function regularFile(p: string): Promise<BigIntStats> {
-  const st = await lstat(p, { bigint: true }).catch(notFound);
-  if (!st.isFile()) throw new FileNotFoundError();
-  return st;
-}
-
-/** 400 unless `name` is a legal file name. */
-function legalName(name: string): void {
-  const legal = checkFileName(name);
-  if (!legal.ok) throw new BadRequestError(legal.reason);
-}
-
-function first<T>(items: Iterable<T>): T | undefined {
-  for (const item of items) return item;
-  return undefined;
-}
-
-/** A sub-folder that vanished or became a link during a listing is skipped. */
-function ignoreNotFound(err: unknown): void {
-  if (!(err instanceof FileNotFoundError)) throw err;
 }
