@@ -4,14 +4,16 @@
 // Instance A (this process) saves a 200 KB document again and again under lock L, through the
 // router, with FileSystemStorage and RedisLockStore. Instance B (a second `express-wopi serve`
 // process on the same folder and the same Redis prefix) keeps taking the lock away (UNLOCK L,
-// LOCK M, UNLOCK M, LOCK L) as fast as it can. Within one process a critical section closes the
-// window completely; across processes the only guard is the commit step's second look at Redis,
-// so what remains is the time from Redis's answer to that look until the new content is visible
-// (the rename). This measures it for every save that passed its commit check (saves run one at
-// a time, so one timestamp is enough), and counts the
-// saves that B's lock change refused at commit (409) instead of letting them through.
+// LOCK M, UNLOCK M, LOCK L), pausing a few milliseconds after each round. Within one process a
+// critical section closes the window completely; across processes the only guard is the commit
+// step's second look at Redis, so what remains is the time from Redis's answer to that look until
+// the new content is visible (the rename). This measures it for every save that passed its commit
+// check (saves run one at a time, so one timestamp is enough), and counts the saves that B's lock
+// change refused at commit (409) instead of letting them through.
 //
-//   node bench/commit-window.js [--saves 400] [--redis redis://127.0.0.1:6379]
+//   node bench/commit-window.js [--saves 600] [--pause 5] [--redis redis://127.0.0.1:6379]
+//
+// --pause: milliseconds B waits after each give-back, so that enough saves pass to measure.
 'use strict';
 
 const { spawn } = require('node:child_process');
@@ -26,7 +28,8 @@ const option = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i === -1 ? fallback : args[i + 1];
 };
-const SAVES = Number(option('saves', '400'));
+const SAVES = Number(option('saves', '600'));
+const PAUSE_MS = Number(option('pause', '5'));
 const REDIS_URL = option('redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const SECRET = randomBytes(32).toString('hex');
 const DIST = path.join(__dirname, '..', 'dist');
@@ -126,6 +129,7 @@ async function main() {
       await lockOp(portB, 'UNLOCK', 'M');
       await lockOp(portB, 'LOCK', 'L');
       flips++;
+      await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
     }
   })();
 

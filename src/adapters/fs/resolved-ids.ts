@@ -49,10 +49,15 @@ export class ResolvedIds {
   /**
    * As {@link statIfUnchanged}, checked on an open descriptor: the bytes read are the very inode
    * that was resolved inside the root. The descriptor is the caller's to close.
+   *
+   * Only for files directly in the root: there the path has no folder that could be swapped for a
+   * link, and the file itself is opened with `O_NOFOLLOW`. A file in a sub-folder is opened
+   * through the jail every time, so nothing outside the root is ever opened, not even to be
+   * closed unread (opening some devices has effects of its own).
    */
   async openIfUnchanged(fileId: string): Promise<{ rel: string; fd: number; st: BigIntStats } | undefined> {
     const known = this.known.get(fileId);
-    if (known === undefined) return undefined;
+    if (known === undefined || known.rel.includes('/')) return undefined;
     const fd = await fdOpen(known.real, READ_FLAGS).catch(() => undefined);
     if (fd !== undefined) {
       const st = await fdStat(fd, { bigint: true }).catch(() => undefined);
