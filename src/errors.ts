@@ -13,6 +13,47 @@ import type { ProofFailure } from './protocol/proof-keys';
 
 const BRAND = Symbol.for('express-wopi.error');
 
+/**
+ * Every code a {@link WopiError} of express-wopi carries; each one is listed in docs/errors.md.
+ * Codes and configuration codes ({@link WOPI_CONFIG_ERROR_CODES}) are one family: `WOPI_*`.
+ */
+export const WOPI_ERROR_CODES = [
+  'WOPI_BAD_REQUEST',
+  'WOPI_INVALID_TOKEN',
+  'WOPI_FILE_NOT_FOUND',
+  'WOPI_ACTION_NOT_FOUND',
+  'WOPI_UPLOAD_TIMEOUT',
+  'WOPI_FILE_EXISTS',
+  'WOPI_LOCK_CONFLICT',
+  'WOPI_DOCUMENT_CHANGED',
+  'WOPI_PRECONDITION_FAILED',
+  'WOPI_FILE_TOO_LARGE',
+  'WOPI_INTERNAL',
+  'WOPI_LOCK_STORE_UNAVAILABLE',
+  'WOPI_PROOF_INVALID',
+  'WOPI_DISCOVERY_UNAVAILABLE',
+  'WOPI_NOT_IMPLEMENTED',
+] as const;
+
+/** The code of a runtime error thrown by express-wopi, e.g. `WOPI_LOCK_CONFLICT`. */
+export type WopiErrorCode = (typeof WOPI_ERROR_CODES)[number];
+
+/**
+ * Every code of {@link WopiConfigError}: what kind of mistake an option is, whichever component
+ * (`createWopiRouter`, `JwtAuth`, …) finds it. Each one is explained in docs/errors.md.
+ */
+export const WOPI_CONFIG_ERROR_CODES = [
+  'WOPI_OPTION_MISSING',
+  'WOPI_OPTION_UNKNOWN',
+  'WOPI_OPTION_TYPE',
+  'WOPI_OPTION_VALUE',
+  'WOPI_OPTION_CONFLICT',
+  'WOPI_ADAPTER_SHAPE',
+] as const;
+
+/** The code of a {@link WopiConfigError}, e.g. `WOPI_OPTION_VALUE`. */
+export type WopiConfigErrorCode = (typeof WOPI_CONFIG_ERROR_CODES)[number];
+
 export interface WopiErrorOptions {
   /** Response headers this error adds, e.g. `{ 'X-WOPI-Lock': '' }`. */
   headers?: Record<string, string>;
@@ -25,8 +66,11 @@ export interface WopiErrorOptions {
 export class WopiError extends Error {
   /** HTTP status sent to the WOPI client. */
   readonly status: number;
-  /** Stable machine-readable code, e.g. `WOPI_LOCK_CONFLICT`. */
-  readonly code: string;
+  /**
+   * Stable machine-readable code: a {@link WopiErrorCode} for the errors of express-wopi, e.g.
+   * `WOPI_LOCK_CONFLICT`, or the code an adapter gave a `new WopiError(…)` of its own.
+   */
+  readonly code: WopiErrorCode | (string & {});
   /** Response headers to send with the status. */
   readonly headers: Readonly<Record<string, string>>;
   /** JSON body, when the protocol prescribes one. */
@@ -37,7 +81,7 @@ export class WopiError extends Error {
    */
   readonly expose: boolean;
 
-  constructor(status: number, code: string, message: string, options: WopiErrorOptions = {}) {
+  constructor(status: number, code: WopiErrorCode | (string & {}), message: string, options: WopiErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.status = status;
@@ -50,11 +94,25 @@ export class WopiError extends Error {
 
   /**
    * True for any WopiError, also one created by another copy of this package (for example an
-   * adapter loaded through `import` while the router was loaded through `require`).
+   * adapter loaded through `import` while the router was loaded through `require`). With `code`,
+   * true only for a WopiError with that code: `WopiError.is(err, 'WOPI_FILE_EXISTS')`.
    */
-  static is(value: unknown): value is WopiError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  static is(value: unknown, code?: WopiErrorCode): value is WopiError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[BRAND] === true &&
+      (code === undefined || (value as WopiError).code === code)
+    );
   }
+}
+
+/**
+ * The headers of a 409 about a lock: `X-WOPI-Lock` with the lock on the file now (`''` when it
+ * is not locked) and `X-WOPI-LockFailureReason`, then `extra` (which may override them).
+ */
+function lockHeaders(currentLock: string | null, reason: string, extra?: Readonly<Record<string, string>>): Record<string, string> {
+  return { [HEADER.lock]: currentLock ?? '', [HEADER.lockFailureReason]: reason, ...extra };
 }
 
 /** 400: the request is malformed, e.g. a required `X-WOPI-Lock` header is missing or empty. */
@@ -87,10 +145,7 @@ export class FileNotFoundError extends WopiError {
  */
 export class FileExistsError extends WopiError {
   constructor(message = 'A file with this name already exists', options: WopiErrorOptions = {}) {
-    super(409, 'WOPI_FILE_EXISTS', message, {
-      ...options,
-      headers: { [HEADER.lock]: '', [HEADER.lockFailureReason]: message, ...options.headers },
-    });
+    super(409, 'WOPI_FILE_EXISTS', message, { ...options, headers: lockHeaders(null, message, options.headers) });
   }
 }
 
@@ -104,12 +159,8 @@ export class LockConflictError extends WopiError {
   readonly currentLock: string;
 
   constructor(currentLock: string | null, reason: string, options: WopiErrorOptions = {}) {
-    const lock = currentLock ?? '';
-    super(409, 'WOPI_LOCK_CONFLICT', reason, {
-      ...options,
-      headers: { [HEADER.lock]: lock, [HEADER.lockFailureReason]: reason, ...options.headers },
-    });
-    this.currentLock = lock;
+    super(409, 'WOPI_LOCK_CONFLICT', reason, { ...options, headers: lockHeaders(currentLock, reason, options.headers) });
+    this.currentLock = currentLock ?? '';
   }
 }
 
@@ -151,25 +202,46 @@ export class InternalWopiError extends WopiError {
   }
 }
 
-/** Codes of {@link WopiConfigError}; each one is explained in docs/errors.md. */
-export type WopiConfigErrorCode =
-  | 'ERR_WOPI_OPTIONS'
-  | 'ERR_WOPI_STORAGE'
-  | 'ERR_WOPI_LOCKS'
-  | 'ERR_WOPI_AUTH'
-  | 'ERR_WOPI_OPTION_VALUE';
+/** Where a {@link WopiConfigError} was found: the component and the option. */
+export interface WopiConfigErrorDetails {
+  /** What was being configured: `createWopiRouter`, `JwtAuth`, `FileSystemStorage`, … */
+  component?: string;
+  /** The option at fault, e.g. `lockTtlMs` or `proofKeys.current`; absent for the options as a whole. */
+  option?: string;
+}
 
 /**
- * Thrown synchronously by `createWopiRouter` and the built-in adapters' constructors when an
- * option is missing or invalid, so a broken mount fails at startup rather than per request.
+ * Thrown synchronously by `createWopiRouter`, the built-in adapters' constructors and
+ * `WopiDiscovery` when an option is missing or invalid, so a broken mount fails at startup rather
+ * than per request. `code` says what kind of mistake it is; the message names the component and
+ * the option, and ends with the code: ``JwtAuth: `tokenTtlSeconds` must be a positive integer
+ * (seconds), got 0 [WOPI_OPTION_VALUE]``.
  */
 export class WopiConfigError extends TypeError {
   readonly code: WopiConfigErrorCode;
+  /** The component that refused the option, when known. */
+  readonly component: string | undefined;
+  /** The option at fault, when there is one. */
+  readonly option: string | undefined;
 
-  constructor(code: WopiConfigErrorCode, message: string) {
+  constructor(code: WopiConfigErrorCode, message: string, details: WopiConfigErrorDetails = {}) {
     super(`${message} [${code}]`);
     this.name = 'WopiConfigError';
     this.code = code;
+    this.component = details.component;
+    this.option = details.option;
+  }
+}
+
+/**
+ * 500: the lock store cannot answer (its backend is down, the connection is lost, the answer
+ * takes too long), so nobody can tell who holds the lock. `RedisLockStore` throws it, and any
+ * lock store may: the router answers 500 with a generic body and never treats the failure as
+ * "unlocked". The message is logged, never sent; `cause` is the backend's error.
+ */
+export class LockStoreUnavailableError extends WopiError {
+  constructor(message = 'Lock store unavailable', cause?: unknown) {
+    super(500, 'WOPI_LOCK_STORE_UNAVAILABLE', message, { cause });
   }
 }
 
@@ -180,10 +252,8 @@ export class WopiConfigError extends TypeError {
  */
 export class DocumentChangedError extends WopiError {
   constructor(currentLock: string | null) {
-    super(409, 'WOPI_DOCUMENT_CHANGED', 'Document changed in storage', {
-      headers: { [HEADER.lock]: currentLock ?? '', [HEADER.lockFailureReason]: 'Document changed in storage' },
-      body: { COOLStatusCode: 1010 },
-    });
+    const reason = 'Document changed in storage';
+    super(409, 'WOPI_DOCUMENT_CHANGED', reason, { headers: lockHeaders(currentLock, reason), body: { COOLStatusCode: 1010 } });
   }
 }
 

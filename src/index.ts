@@ -20,6 +20,7 @@ export type {
   WopiCreatedFile,
 } from './adapters/storage';
 export type { WopiLockStore, LockOutcome } from './adapters/locks';
+export type { WopiUserInfoStore } from './adapters/user-info';
 export type { WopiAuth, WopiPrincipal, WopiPermissions, IssueTokenRequest, IssuedToken } from './adapters/auth';
 export type { CheckFileInfoResponse } from './protocol/check-file-info';
 
@@ -27,9 +28,12 @@ export { FileSystemStorage } from './adapters/fs/storage';
 export type { FileSystemStorageOptions, FileSystemEntry } from './adapters/fs/storage';
 export { MemoryStorage } from './adapters/memory-storage';
 export type { MemoryFileOptions } from './adapters/memory-storage';
+export { FileSystemUserInfoStore, DEFAULT_USER_INFO_RECHECK_MS } from './adapters/fs/user-info';
+export type { FileSystemUserInfoStoreOptions } from './adapters/fs/user-info';
+export { MemoryUserInfoStore } from './adapters/memory-user-info';
 export { MemoryLockStore } from './adapters/memory-locks';
 export type { MemoryLockStoreOptions } from './adapters/memory-locks';
-export { RedisLockStore, LockStoreUnavailableError } from './adapters/redis-locks';
+export { RedisLockStore } from './adapters/redis-locks';
 export type {
   RedisLockStoreOptions,
   RedisSendCommand,
@@ -52,62 +56,15 @@ export {
   UploadTimeoutError,
   NotImplementedError,
   InternalWopiError,
+  LockStoreUnavailableError,
   WopiConfigError,
 } from './errors';
-export type { WopiErrorOptions, WopiConfigErrorCode } from './errors';
+export type { WopiErrorOptions, WopiErrorCode, WopiConfigErrorCode, WopiConfigErrorDetails } from './errors';
 export { MAX_LOCK_ID_LENGTH, DEFAULT_LOCK_TTL_MS } from './protocol/lock-id';
 // For storage adapters: when two file names are the same name.
 export { fileNameKey, checkFileName, MAX_FILE_NAME_BYTES } from './protocol/file-name';
 export type { FileNameCheck } from './protocol/file-name';
 
-// Discovery, proof keys and the host page.
-export { WopiDiscovery, DEFAULT_DISCOVERY_TTL_MS } from './discovery/discovery';
-export type {
-  WopiDiscoveryOptions,
-  DiscoveryFetch,
-  ActionUrlOptions,
-  ResolvedAction,
-  DiscoveryStatus,
-} from './discovery/discovery';
-export { parseDiscoveryXml, findAction, extensionOf } from './discovery/document';
-export type {
-  DiscoveryDocument,
-  DiscoveryAction,
-  DiscoveryProofKeyAttributes,
-  ActionQuery,
-} from './discovery/document';
-export { resolveActionUrl, PLACEHOLDER } from './protocol/action-url';
-export type { ActionUrlValues, PlaceholderValue } from './protocol/action-url';
-export type { ProofKeyProvider, StaticProofKeys, ProofKeysOption } from './proof-check';
-export {
-  buildProofBytes,
-  verifyProof,
-  unixMsToTicks,
-  ticksToUnixMs,
-  publicKeyFromModulusExponent,
-  publicKeyFromCspBlob,
-  publicKeyToCspBlob,
-  publicKeyToModulusExponent,
-  PROOF_MAX_AGE_MS,
-} from './protocol/proof-keys';
-export type {
-  ProofKeySet,
-  ProofPublicKeyInput,
-  ProofInput,
-  ProofHeaders,
-  ProofVerdict,
-  ProofMatch,
-  ProofFailure,
-} from './protocol/proof-keys';
-export {
-  renderHostPage,
-  hostPageHandler,
-  hostPageContentSecurityPolicy,
-  escapeHtml,
-  DEFAULT_HOST_PAGE_SANDBOX,
-  DEFAULT_HOST_PAGE_ALLOW,
-  HOST_PAGE_SCRIPT_HASH,
-  HOST_PAGE_STYLE_HASH,
-} from './host-page';
-export type { HostPageOptions } from './host-page';
-export { DiscoveryError, DiscoveryActionNotFoundError, ProofKeyError } from './errors';
+// Opening an editor (discovery, action URLs, the host page) is in `express-wopi/discovery`; the
+// proof-key check on its own in `express-wopi/proof-keys`; the adapter contract suites in
+// `express-wopi/testing`.

@@ -2,8 +2,10 @@ import type { Request } from 'express';
 import type { WopiAuth, WopiPrincipal } from './adapters/auth';
 import type { WopiLockStore } from './adapters/locks';
 import type { WopiFileInfo, WopiStorage, WopiWriteContext } from './adapters/storage';
+import type { WopiUserInfoStore } from './adapters/user-info';
 import { MemoryLockStore } from './adapters/memory-locks';
 import { WopiConfigError } from './errors';
+import { OptionChecks } from './util/validate';
 import { DEFAULT_LOCK_TTL_MS } from './protocol/lock-id';
 import type { CheckFileInfoResponse, HostCapabilities } from './protocol/check-file-info';
 import { log } from './log';
@@ -99,7 +101,17 @@ export interface WopiRouterOptions {
    * has already happened.
    */
   onPutFile?: (event: PutFileEvent) => void | Promise<void>;
+  /**
+   * Where PutUserInfo stores each user's text and CheckFileInfo reads it back as `UserInfo`.
+   * Default: none, and then PutUserInfo answers 501 and CheckFileInfo says
+   * `SupportsUserInfo: false`. `FileSystemUserInfoStore` and `MemoryUserInfoStore` are built in.
+   * See docs/adapters.md.
+   */
+  userInfo?: WopiUserInfoStore;
 }
+
+/** PutRelativeFile's two storage methods, bound to the storage. */
+export type RelativeFileMethods = Required<Pick<WopiStorage, 'findRelativeFile' | 'createRelativeFile'>>;
 
 /** Options after validation, with every default filled in. */
 export interface ResolvedWopiOptions {
@@ -115,7 +127,19 @@ export interface ResolvedWopiOptions {
   hostUrls: WopiRouterOptions['hostUrls'];
   /** Where proof keys come from; `undefined` when proof-key validation is off. */
   proofKeys: ProofKeyProvider | undefined;
-  /** What the storage and auth adapters support beyond the core operations. */
+  // The optional adapter methods, looked up once and bound to their adapter: an operation whose
+  // handle is absent is not supported (501). Critical sections stay keyed by `storage` itself.
+  /** `storage.findRelativeFile` and `storage.createRelativeFile`, when the storage has both. */
+  relative?: RelativeFileMethods;
+  /** `storage.renameFile`, when the storage has it. */
+  renameFile?: NonNullable<WopiStorage['renameFile']>;
+  /** `storage.deleteFile`, when the storage has it. */
+  deleteFile?: NonNullable<WopiStorage['deleteFile']>;
+  /** `auth.issueToken`, when the auth has it (PutRelativeFile needs it with {@link relative}). */
+  issueToken?: NonNullable<WopiAuth['issueToken']>;
+  /** The `userInfo` store's methods, when the option is given. */
+  userInfo?: WopiUserInfoStore;
+  /** Which optional operations the handles above make possible, for CheckFileInfo's flags. */
   capabilities: HostCapabilities;
 }
 
@@ -123,7 +147,9 @@ export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
 export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 60_000;
 
 const STORAGE_METHODS = ['getFileInfo', 'readFile', 'writeFile'] as const;
+const AUTH_METHODS = ['authenticate'] as const;
 const LOCK_METHODS = ['getLock', 'lock', 'refreshLock', 'unlock', 'unlockAndRelock'] as const;
+const USER_INFO_METHODS = ['getUserInfo', 'putUserInfo'] as const;
 const KNOWN_OPTIONS = new Set([
   'storage',
   'auth',
@@ -136,6 +162,7 @@ const KNOWN_OPTIONS = new Set([
   'publicUrl',
   'hostUrls',
   'proofKeys',
+  'userInfo',
 ]);
 
 /**
@@ -143,50 +170,26 @@ const KNOWN_OPTIONS = new Set([
  * first problem, so a broken mount fails when the app starts.
  */
 export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new WopiConfigError('ERR_WOPI_OPTIONS', 'createWopiRouter: options must be an object with `storage` and `auth`');
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new WopiConfigError('ERR_WOPI_OPTIONS', `createWopiRouter: unknown option \`${key}\``);
-    }
-  }
-  const {
-    storage,
-    auth,
-    locks,
-    lockTtlMs = DEFAULT_LOCK_TTL_MS,
-    maxFileSize = DEFAULT_MAX_FILE_SIZE,
-    uploadIdleTimeoutMs = DEFAULT_UPLOAD_IDLE_TIMEOUT_MS,
-  } = options;
-
-  requireMethods(storage, STORAGE_METHODS, 'ERR_WOPI_STORAGE', 'storage', 'WopiStorage');
-  requireMethods(auth, ['authenticate'], 'ERR_WOPI_AUTH', 'auth', 'WopiAuth');
-  if (locks !== undefined) requireMethods(locks, LOCK_METHODS, 'ERR_WOPI_LOCKS', 'locks', 'WopiLockStore');
-  if (!Number.isSafeInteger(lockTtlMs) || lockTtlMs <= 0) {
-    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `lockTtlMs` must be a positive integer (milliseconds)');
-  }
-  if (!Number.isSafeInteger(maxFileSize) || maxFileSize < 0) {
-    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `maxFileSize` must be a non-negative integer (bytes)');
-  }
-  if (!Number.isSafeInteger(uploadIdleTimeoutMs) || uploadIdleTimeoutMs <= 0) {
-    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `uploadIdleTimeoutMs` must be a positive integer (milliseconds)');
-  }
+  const check = new OptionChecks('createWopiRouter');
+  check.options(options, 'with `storage` and `auth`');
+  check.knownKeys(options, KNOWN_OPTIONS);
+  const storage = check.adapter('storage', options.storage, 'WopiStorage', STORAGE_METHODS);
+  const auth = check.adapter('auth', options.auth, 'WopiAuth', AUTH_METHODS);
+  const locks = options.locks === undefined ? undefined : check.adapter('locks', options.locks, 'WopiLockStore', LOCK_METHODS);
+  const userInfo = options.userInfo === undefined ? undefined : check.adapter('userInfo', options.userInfo, 'WopiUserInfoStore', USER_INFO_METHODS);
+  const lockTtlMs = check.positiveInteger('lockTtlMs', options.lockTtlMs, DEFAULT_LOCK_TTL_MS, 'milliseconds');
+  const maxFileSize = check.nonNegativeInteger('maxFileSize', options.maxFileSize, DEFAULT_MAX_FILE_SIZE, 'bytes');
+  const uploadIdleTimeoutMs = check.positiveInteger('uploadIdleTimeoutMs', options.uploadIdleTimeoutMs, DEFAULT_UPLOAD_IDLE_TIMEOUT_MS, 'milliseconds');
   const { publicUrl } = options;
-  if (publicUrl !== undefined && typeof publicUrl !== 'function' && !isHttpUrl(publicUrl)) {
-    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `publicUrl` must be an http(s) URL or a function');
-  }
-  for (const hook of ['checkFileInfo', 'onPutFile', 'hostUrls'] as const) {
-    if (options[hook] !== undefined && typeof options[hook] !== 'function') {
-      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `createWopiRouter: \`${hook}\` must be a function`);
-    }
-  }
+  if (publicUrl !== undefined && typeof publicUrl !== 'function') check.httpUrl('publicUrl', publicUrl, 'an http(s) URL or a function');
+  for (const hook of ['checkFileInfo', 'onPutFile', 'hostUrls'] as const) check.optionalFunction(hook, options[hook]);
 
   let lockStore = locks;
   if (lockStore === undefined) {
     log('router')('no `locks` given: using MemoryLockStore, which is correct for a single process only');
     lockStore = new MemoryLockStore();
   }
+  const handles = optionalMethods(storage, auth, userInfo);
   return {
     storage,
     auth,
@@ -199,43 +202,38 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
     publicUrl: typeof publicUrl === 'string' ? publicUrl.replace(/\/+$/, '') : publicUrl,
     hostUrls: options.hostUrls,
     proofKeys: resolveProofKeys(options.proofKeys),
-    capabilities: capabilitiesOf(storage, auth),
+    ...handles,
+    capabilities: {
+      putRelative: handles.relative !== undefined && handles.issueToken !== undefined,
+      rename: handles.renameFile !== undefined,
+      deleteFile: handles.deleteFile !== undefined,
+      userInfo: handles.userInfo !== undefined,
+    },
   };
 }
 
-/** Which optional operations the adapters make possible. */
-function capabilitiesOf(storage: WopiStorage, auth: WopiAuth): HostCapabilities {
-  const has = (target: object, method: string): boolean => typeof (target as Record<string, unknown>)[method] === 'function';
-  return {
-    putRelative: has(storage, 'findRelativeFile') && has(storage, 'createRelativeFile') && has(auth, 'issueToken'),
-    rename: has(storage, 'renameFile'),
-    deleteFile: has(storage, 'deleteFile'),
-    userInfo: has(storage, 'putUserInfo') && has(storage, 'getUserInfo'),
-  };
-}
+type OptionalMethods = Pick<ResolvedWopiOptions, 'relative' | 'renameFile' | 'deleteFile' | 'issueToken' | 'userInfo'>;
 
-function isHttpUrl(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
+/**
+ * The optional methods of the adapters, each bound to its adapter, looked up once: a method
+ * added to an adapter later is not noticed, and one that is not a function is absent.
+ */
+function optionalMethods(storage: WopiStorage, auth: WopiAuth, userInfo: WopiUserInfoStore | undefined): OptionalMethods {
+  const methods: OptionalMethods = {};
+  if (typeof storage.findRelativeFile === 'function' && typeof storage.createRelativeFile === 'function') {
+    methods.relative = {
+      findRelativeFile: storage.findRelativeFile.bind(storage),
+      createRelativeFile: storage.createRelativeFile.bind(storage),
+    };
   }
-}
-
-function requireMethods(
-  value: unknown,
-  methods: readonly string[],
-  code: 'ERR_WOPI_STORAGE' | 'ERR_WOPI_LOCKS' | 'ERR_WOPI_AUTH',
-  option: string,
-  interfaceName: string,
-): void {
-  if (typeof value !== 'object' || value === null) {
-    throw new WopiConfigError(code, `createWopiRouter: \`${option}\` is required and must implement ${interfaceName}`);
+  if (typeof storage.renameFile === 'function') methods.renameFile = storage.renameFile.bind(storage);
+  if (typeof storage.deleteFile === 'function') methods.deleteFile = storage.deleteFile.bind(storage);
+  if (typeof auth.issueToken === 'function') methods.issueToken = auth.issueToken.bind(auth);
+  if (userInfo !== undefined) {
+    methods.userInfo = { getUserInfo: userInfo.getUserInfo.bind(userInfo), putUserInfo: userInfo.putUserInfo.bind(userInfo) };
+  } else if (typeof Reflect.get(storage, 'getUserInfo') === 'function') {
+    // A storage written before user info had its own adapter: the router no longer asks it.
+    log('router')('the storage has getUserInfo/putUserInfo, which are no longer used: pass a `userInfo` store to keep PutUserInfo');
   }
-  const missing = methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function');
-  if (missing.length > 0) {
-    throw new WopiConfigError(code, `createWopiRouter: \`${option}\` does not implement ${interfaceName} (missing ${missing.join(', ')})`);
-  }
+  return methods;
 }

@@ -6,45 +6,26 @@
  */
 import type { Request } from 'express';
 import { requestUrl, type PublicUrl } from './public-url';
-import { ProofKeyError, WopiConfigError } from './errors';
+import { ProofKeyError } from './errors';
 import { forRequest, log } from './log';
 import { readHeader } from './protocol/headers';
+import { describeValue, OptionChecks } from './util/validate';
 import {
   toProofPublicKey,
   verifyProof,
   type ProofHeaders,
+  type ProofKeyProvider,
   type ProofKeySet,
+  type ProofKeysOption,
   type ProofPublicKeyInput,
   type ProofVerdict,
+  type StaticProofKeys,
 } from './protocol/proof-keys';
 
+// The option's types live with the rest of the proof-key types, which need no Express types.
+export type { ProofKeyProvider, ProofKeysOption, StaticProofKeys } from './protocol/proof-keys';
+
 const proofLog = log('proof');
-
-/**
- * Where the router gets proof keys from. `WopiDiscovery` is one: it reads them from the
- * editor's discovery document. Write your own to fetch keys some other way.
- */
-export interface ProofKeyProvider {
-  /** The keys to verify with now; `undefined` when there are none (every request is refused). */
-  getProofKeys(): Promise<ProofKeySet | undefined>;
-  /**
-   * Optional: fetch the keys again because a signature did not verify with the current ones, or
-   * verified only through the editor's previous key (a rotation). May decline (throttling) and
-   * return the same keys. Without it, keys are never refreshed by the router.
-   */
-  refreshProofKeys?(): Promise<ProofKeySet | undefined>;
-}
-
-/** Fixed proof keys, e.g. copied from an editor's configuration. */
-export interface StaticProofKeys {
-  /** The key the editor signs `X-WOPI-Proof` with. */
-  current: ProofPublicKeyInput;
-  /** The key it signed with before its last rotation (checked against `X-WOPI-Proof` too). */
-  old?: ProofPublicKeyInput;
-}
-
-/** The `proofKeys` router option: a key provider (such as a `WopiDiscovery`) or fixed keys. */
-export type ProofKeysOption = ProofKeyProvider | StaticProofKeys;
 
 /**
  * Validates the `proofKeys` option: `undefined` and `false` turn the check off; a provider is
@@ -52,37 +33,34 @@ export type ProofKeysOption = ProofKeyProvider | StaticProofKeys;
  */
 export function resolveProofKeys(option: ProofKeysOption | false | undefined): ProofKeyProvider | undefined {
   if (option === undefined || option === false) return undefined;
+  const check = new OptionChecks('createWopiRouter');
   if (typeof option !== 'object' || option === null) {
-    throw new WopiConfigError(
-      'ERR_WOPI_OPTION_VALUE',
-      'createWopiRouter: `proofKeys` must be a WopiDiscovery (or another object with getProofKeys()) or { current, old? }',
+    throw check.error(
+      'WOPI_OPTION_TYPE',
+      'proofKeys',
+      `must be a WopiDiscovery (or another object with getProofKeys()) or { current, old? }, got ${describeValue(option)}`,
     );
   }
   if (typeof (option as ProofKeyProvider).getProofKeys === 'function') {
     const provider = option as ProofKeyProvider;
-    const refresh = provider.refreshProofKeys;
-    if (refresh !== undefined && typeof refresh !== 'function') {
-      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `proofKeys.refreshProofKeys` must be a function');
+    if (provider.refreshProofKeys !== undefined && typeof provider.refreshProofKeys !== 'function') {
+      throw check.error('WOPI_ADAPTER_SHAPE', 'proofKeys.refreshProofKeys', 'must be a function when it is given');
     }
     return provider;
   }
   const { current, old } = option as StaticProofKeys;
-  if (current === undefined) {
-    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'createWopiRouter: `proofKeys` needs `current` (or getProofKeys())');
-  }
-  const keys: ProofKeySet = { current: importKey(current, 'current') };
-  if (old !== undefined) keys.old = importKey(old, 'old');
+  const keys: ProofKeySet = {
+    current: importKey(check, 'current', check.required('proofKeys.current', current, 'an RSA public key, or give a provider with getProofKeys()')),
+  };
+  if (old !== undefined) keys.old = importKey(check, 'old', old);
   return { getProofKeys: async () => keys };
 }
 
-function importKey(input: ProofPublicKeyInput, which: string): ProofKeySet['current'] {
+function importKey(check: OptionChecks, which: string, input: ProofPublicKeyInput): ProofKeySet['current'] {
   try {
     return toProofPublicKey(input);
   } catch (err) {
-    throw new WopiConfigError(
-      'ERR_WOPI_OPTION_VALUE',
-      `createWopiRouter: \`proofKeys.${which}\` is not an RSA public key (${(err as Error).message})`,
-    );
+    throw check.error('WOPI_OPTION_VALUE', `proofKeys.${which}`, `is not an RSA public key (${(err as Error).message})`);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { createContext, type WopiContext, type WopiResult } from './context';
 import { selectOperation, type WopiRoute } from './dispatch';
@@ -15,24 +15,30 @@ const serverError = log('server_error');
 const serverErrorTrace = log('server_error:trace');
 
 /**
- * Creates the Express middleware that implements the host side of WOPI (`/files/:id` and
+ * Creates an `express.Router` that implements the host side of WOPI (`/files/:id` and
  * `/files/:id/contents`). Mount it under any path, in Express 4 or 5:
  *
  * ```ts
- * app.use('/wopi', createWopiRouter({ storage, locks, auth }));
+ * const wopi = createWopiRouter({ storage, locks, auth });
+ * wopi.use(rateLimit, audit); // your own middleware: runs before the WOPI routes
+ * app.use('/wopi', wopi);
  * ```
  *
- * Requests it does not answer (other paths, other methods) go on to the next middleware.
- * Mount it before any body parser that could consume `application/octet-stream` bodies. Options
- * are validated here; a bad option throws a `WopiConfigError` at once.
+ * The WOPI routes are always the router's last layer: whatever you add to the router (`use`,
+ * `get`, `route`, …), whenever you add it, runs before them, in the order you add it. Requests
+ * the WOPI routes do not answer (other paths, other methods) leave the router and go on to the
+ * app's next middleware; put handlers meant to run after the WOPI routes (a 404 page) in the app,
+ * after the router, not in the router.
+ *
+ * Mount it, and add to it, before any body parser that could consume `application/octet-stream`
+ * bodies. Options are validated here; a bad option throws a `WopiConfigError` at once.
  */
-export function createWopiRouter(options: WopiRouterOptions): RequestHandler {
+export function createWopiRouter(options: WopiRouterOptions): Router {
   const resolved = resolveOptions(options);
-  // A plain middleware that matches the WOPI URLs itself, not an express.Router with a route per
-  // pattern and method: the same URLs (case-insensitive, an optional trailing slash, the ID
-  // percent-decoded), without a second routing pass on every request (measured: a Router around
-  // it costs CheckFileInfo about a tenth of its throughput; docs/performance.md).
-  return function wopiRouter(req: Request, res: Response, next: NextFunction): void {
+  // One middleware that matches the WOPI URLs itself rather than a route per pattern and method:
+  // the same URLs (case-insensitive, an optional trailing slash, the ID percent-decoded), with no
+  // per-route matching on every request (docs/performance.md).
+  function wopiRoutes(req: Request, res: Response, next: NextFunction): void {
     const method = req.method;
     if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') return next();
     const url = req.url;
@@ -40,7 +46,46 @@ export function createWopiRouter(options: WopiRouterOptions): RequestHandler {
     const match = WOPI_PATH.exec(query === -1 ? url : url.slice(0, query));
     if (match === null) return next();
     serve(req, res, match[2] === undefined ? 'file' : 'contents', match[1] as string, resolved);
+  }
+  return routerEndingWith(wopiRoutes);
+}
+
+/** What `express.Router()` has in Express 4 and 5 besides its public type. */
+interface RouterInternals {
+  stack: unknown[];
+  handle(req: Request, res: Response, next: NextFunction): void;
+}
+
+/**
+ * An `express.Router` (from the app's own copy of express, the peer dependency) whose last layer
+ * is always `last`.
+ *
+ * A router calls `router.handle` for each request in both Express 4 and 5; this router's
+ * `handle` does two things before the usual routing pass:
+ *
+ * - while `last` is the router's only layer (nothing added by the app), it calls `last` directly.
+ *   A routing pass over that one layer would cost CheckFileInfo a measurable share of its
+ *   throughput (docs/performance.md), for nothing;
+ * - when layers were added after `last`, it moves `last` back to the end, in a new array so that
+ *   requests already going through the old one are not disturbed (the router reads its stack
+ *   once per request).
+ */
+function routerEndingWith(last: RequestHandler): Router {
+  const router = Router();
+  router.use(last);
+  const internals = router as unknown as RouterInternals;
+  const lastLayer = internals.stack[0];
+  const routingPass = internals.handle;
+  internals.handle = function handle(req: Request, res: Response, next: NextFunction): void {
+    const stack = internals.stack;
+    if (stack.length === 1 && stack[0] === lastLayer) {
+      last(req, res, next);
+      return;
+    }
+    if (stack[stack.length - 1] !== lastLayer) internals.stack = [...stack.filter((layer) => layer !== lastLayer), lastLayer];
+    routingPass.call(router, req, res, next);
   };
+  return router;
 }
 
 /** `/files/<id>` and `/files/<id>/contents`, relative to where the router is mounted. */

@@ -1,30 +1,56 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   BadRequestError,
   DocumentChangedError,
+  FileExistsError,
   FileNotFoundError,
   FileTooLargeError,
   InternalWopiError,
   InvalidTokenError,
   LockConflictError,
+  LockStoreUnavailableError,
   NotImplementedError,
   PreconditionFailedError,
+  UploadTimeoutError,
   WopiConfigError,
   WopiError,
   type WopiConfigErrorCode,
+  type WopiErrorCode,
 } from '../src';
+import {
+  DiscoveryActionNotFoundError,
+  DiscoveryError,
+  LockStoreUnavailableError as LockStoreUnavailableErrorOfErrors,
+  ProofKeyError,
+  WOPI_CONFIG_ERROR_CODES,
+  WOPI_ERROR_CODES,
+} from '../src/errors';
 
 describe('WopiError subclasses', () => {
-  it.each<[string, () => WopiError, number, string, boolean, string]>([
+  const subclasses: Array<[string, () => WopiError, number, WopiErrorCode, boolean, string]> = [
     ['BadRequestError', () => new BadRequestError('bad'), 400, 'WOPI_BAD_REQUEST', true, 'bad'],
     ['InvalidTokenError', () => new InvalidTokenError(), 401, 'WOPI_INVALID_TOKEN', true, 'Invalid access token'],
     ['FileNotFoundError', () => new FileNotFoundError(), 404, 'WOPI_FILE_NOT_FOUND', true, 'File not found'],
+    ['DiscoveryActionNotFoundError', () => new DiscoveryActionNotFoundError(), 404, 'WOPI_ACTION_NOT_FOUND', true, 'The editor has no such action for this file type'],
+    ['UploadTimeoutError', () => new UploadTimeoutError(), 408, 'WOPI_UPLOAD_TIMEOUT', true, 'Upload timed out'],
+    ['FileExistsError', () => new FileExistsError(), 409, 'WOPI_FILE_EXISTS', true, 'A file with this name already exists'],
     ['LockConflictError', () => new LockConflictError('L1', 'locked'), 409, 'WOPI_LOCK_CONFLICT', true, 'locked'],
     ['DocumentChangedError', () => new DocumentChangedError('L1'), 409, 'WOPI_DOCUMENT_CHANGED', true, 'Document changed in storage'],
     ['PreconditionFailedError', () => new PreconditionFailedError('big'), 412, 'WOPI_PRECONDITION_FAILED', true, 'big'],
     ['FileTooLargeError', () => new FileTooLargeError(), 413, 'WOPI_FILE_TOO_LARGE', true, 'File too large'],
-    ['NotImplementedError', () => new NotImplementedError(), 501, 'WOPI_NOT_IMPLEMENTED', true, 'Not implemented'],
     ['InternalWopiError', () => new InternalWopiError(), 500, 'WOPI_INTERNAL', false, 'Internal server error'],
-  ])('%s: status %d, code %s, expose %s', (name, make, status, code, expose, message) => {
+    ['LockStoreUnavailableError', () => new LockStoreUnavailableError(), 500, 'WOPI_LOCK_STORE_UNAVAILABLE', false, 'Lock store unavailable'],
+    ['ProofKeyError', () => new ProofKeyError('bad-signature'), 500, 'WOPI_PROOF_INVALID', false, 'Proof key validation failed (bad-signature)'],
+    ['DiscoveryError', () => new DiscoveryError('down'), 500, 'WOPI_DISCOVERY_UNAVAILABLE', false, 'down'],
+    ['NotImplementedError', () => new NotImplementedError(), 501, 'WOPI_NOT_IMPLEMENTED', true, 'Not implemented'],
+  ];
+
+  it('every code has exactly one class, in the order of WOPI_ERROR_CODES', () => {
+    expect(subclasses.map(([, , , code]) => code)).toStrictEqual([...WOPI_ERROR_CODES]);
+  });
+
+  it.each(subclasses)('%s: status %d, code %s, expose %s', (name, make, status, code, expose, message) => {
     const err = make();
     expect(err).toBeInstanceOf(WopiError);
     expect(err).toBeInstanceOf(Error);
@@ -123,13 +149,22 @@ describe('WopiError.is', () => {
     ['an object with a string key of the same name', { 'express-wopi.error': true, status: 404 }, false],
     ['a plain Error', new Error('x'), false],
     ['a plain object with status', { status: 404, code: 'WOPI_FILE_NOT_FOUND' }, false],
-    ['a WopiConfigError', new WopiConfigError('ERR_WOPI_OPTIONS', 'x'), false],
+    ['a WopiConfigError', new WopiConfigError('WOPI_OPTION_UNKNOWN', 'x'), false],
     ['null', null, false],
     ['undefined', undefined, false],
     ['a string', 'WopiError', false],
     ['a number', 404, false],
   ])('%s → %s', (_label, value, expected) => {
     expect(WopiError.is(value)).toBe(expected);
+  });
+
+  it.each<[string, unknown, WopiErrorCode, boolean]>([
+    ['the code asked for', new FileExistsError(), 'WOPI_FILE_EXISTS', true],
+    ['another code', new FileNotFoundError(), 'WOPI_FILE_EXISTS', false],
+    ['a branded object from another copy, with that code', { [brand]: true, status: 409, code: 'WOPI_FILE_EXISTS' }, 'WOPI_FILE_EXISTS', true],
+    ['an unbranded object with that code', { status: 409, code: 'WOPI_FILE_EXISTS' }, 'WOPI_FILE_EXISTS', false],
+  ])('with a code: %s → %s', (_label, value, code, expected) => {
+    expect(WopiError.is(value, code)).toBe(expected);
   });
 
   it('recognises an error created by a separately loaded copy of the module', () => {
@@ -147,14 +182,67 @@ describe('WopiError.is', () => {
 });
 
 describe('WopiConfigError', () => {
-  it.each<WopiConfigErrorCode>(['ERR_WOPI_OPTIONS', 'ERR_WOPI_STORAGE', 'ERR_WOPI_LOCKS', 'ERR_WOPI_AUTH', 'ERR_WOPI_OPTION_VALUE'])(
-    'carries code %s and names it in the message',
-    (code) => {
-      const err = new WopiConfigError(code, 'something is wrong');
-      expect(err).toBeInstanceOf(TypeError);
-      expect(err.name).toBe('WopiConfigError');
-      expect(err.code).toBe(code);
-      expect(err.message).toBe(`something is wrong [${code}]`);
-    },
-  );
+  it.each<WopiConfigErrorCode>([...WOPI_CONFIG_ERROR_CODES])('carries code %s and names it in the message', (code) => {
+    const err = new WopiConfigError(code, 'something is wrong');
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err.name).toBe('WopiConfigError');
+    expect(err.code).toBe(code);
+    expect(err.message).toBe(`something is wrong [${code}]`);
+    expect(err.component).toBeUndefined();
+    expect(err.option).toBeUndefined();
+  });
+
+  it('carries the component and the option when given', () => {
+    const err = new WopiConfigError('WOPI_OPTION_VALUE', 'JwtAuth: `tokenTtlSeconds` must be …', { component: 'JwtAuth', option: 'tokenTtlSeconds' });
+    expect(err).toMatchObject({ component: 'JwtAuth', option: 'tokenTtlSeconds' });
+  });
+});
+
+describe('error codes', () => {
+  it('are one family: WOPI_*, and no code is both a runtime and a configuration code', () => {
+    const all: string[] = [...WOPI_ERROR_CODES, ...WOPI_CONFIG_ERROR_CODES];
+    for (const code of all) expect(code).toMatch(/^WOPI_[A-Z_]+$/);
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('each has a row in the code table of docs/errors.md', () => {
+    const doc = readFileSync(path.join(__dirname, '..', 'docs', 'errors.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## Codes'), doc.indexOf('\n## ', doc.indexOf('## Codes') + 1));
+    const rows = [...table.matchAll(/^\| `(WOPI_[A-Z_]+)` \|/gm)].map((m) => m[1]);
+    expect(rows.sort()).toStrictEqual([...WOPI_ERROR_CODES, ...WOPI_CONFIG_ERROR_CODES].sort());
+  });
+});
+
+describe('the headers of a 409', () => {
+  it.each<[string, () => WopiError, Record<string, string>]>([
+    ['LockConflictError, locked', () => new LockConflictError('L1', 'why'), { 'X-WOPI-Lock': 'L1', 'X-WOPI-LockFailureReason': 'why' }],
+    ['LockConflictError, unlocked', () => new LockConflictError(null, 'why'), { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'why' }],
+    ['FileExistsError', () => new FileExistsError(), { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'A file with this name already exists' }],
+    ['FileExistsError with a message', () => new FileExistsError('taken'), { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'taken' }],
+    [
+      'FileExistsError with extra headers',
+      () => new FileExistsError('taken', { headers: { 'X-WOPI-ValidRelativeTarget': 'b.docx' } }),
+      { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'taken', 'X-WOPI-ValidRelativeTarget': 'b.docx' },
+    ],
+    ['DocumentChangedError, locked', () => new DocumentChangedError('L1'), { 'X-WOPI-Lock': 'L1', 'X-WOPI-LockFailureReason': 'Document changed in storage' }],
+    ['DocumentChangedError, unlocked', () => new DocumentChangedError(null), { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'Document changed in storage' }],
+  ])('%s', (_label, make, headers) => {
+    const err = make();
+    expect(err.status).toBe(409);
+    expect(err.headers).toStrictEqual(headers);
+  });
+});
+
+describe('LockStoreUnavailableError', () => {
+  it('is a 500 whose message is never sent, with the backend error as cause', () => {
+    const cause = new Error('ECONNREFUSED');
+    const err = new LockStoreUnavailableError('locks table unavailable', cause);
+    expect(err).toMatchObject({ status: 500, code: 'WOPI_LOCK_STORE_UNAVAILABLE', expose: false, message: 'locks table unavailable' });
+    expect(err.cause).toBe(cause);
+    expect(WopiError.is(err, 'WOPI_LOCK_STORE_UNAVAILABLE')).toBe(true);
+  });
+
+  it('is one class: the main entry exports the one in errors, which any lock store may throw', () => {
+    expect(LockStoreUnavailableErrorOfErrors).toBe(LockStoreUnavailableError);
+  });
 });

@@ -5,19 +5,19 @@
 import { createHash } from 'node:crypto';
 import express from 'express';
 import request from 'supertest';
+import { WopiError } from '../src';
 import {
   DEFAULT_HOST_PAGE_ALLOW,
   DEFAULT_HOST_PAGE_SANDBOX,
   DiscoveryActionNotFoundError,
-  escapeHtml,
   HOST_PAGE_SCRIPT_HASH,
   HOST_PAGE_STYLE_HASH,
   hostPageContentSecurityPolicy,
   hostPageHandler,
   renderHostPage,
-  WopiError,
   type HostPageOptions,
-} from '../src';
+} from '../src/discovery';
+import { escapeHtml } from '../src/host-page';
 
 const ACTION = 'https://office.example.com/hosting/wopi/word/edit?ui=en-US&wopisrc=https%3A%2F%2Ffiles.example.com%2Fwopi%2Ffiles%2F1';
 const base: HostPageOptions = { actionUrl: ACTION, accessToken: 'tok.en-123', accessTokenTtl: 1_800_000_000_000 };

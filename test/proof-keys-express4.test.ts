@@ -8,7 +8,8 @@ import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { createWopiRouter, hostPageHandler, JwtAuth, MemoryStorage } from '../src';
+import { createWopiRouter, JwtAuth, MemoryStorage } from '../src';
+import { hostPageHandler } from '../src/discovery';
 import { proofHeaders, testKeyPair } from './helpers/proof-signer';
 
 const express4Version = jest.requireActual<{ version: string }>('express4/package.json').version;

@@ -10,15 +10,9 @@ import { format } from 'node:util';
 import createDebug from 'debug';
 import type express from 'express';
 import request from 'supertest';
-import {
-  createWopiRouter,
-  MemoryStorage,
-  publicKeyToModulusExponent,
-  publicKeyToCspBlob,
-  WopiConfigError,
-  WopiDiscovery,
-  type WopiRouterOptions,
-} from '../src';
+import { createWopiRouter, MemoryStorage, WopiConfigError, type WopiConfigErrorCode, type WopiRouterOptions } from '../src';
+import { WopiDiscovery } from '../src/discovery';
+import { publicKeyToCspBlob, publicKeyToModulusExponent } from '../src/protocol/proof-keys';
 import { createApp } from './helpers/create-app';
 import { fixture, proofKeyElement, startFakeWopiClient, withProofKey, type FakeWopiClient } from './helpers/fake-wopi-client';
 import { proofHeaders, ticks, testKeyPair } from './helpers/proof-signer';
@@ -209,15 +203,15 @@ describe('with fixed keys', () => {
     }
   });
 
-  it.each<[string, unknown]>([
-    ['a string', 'on'],
-    ['true', true],
-    ['an object without keys', {}],
-    ['a key that is not RSA', { current: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey }],
-    ['garbage PEM', { current: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }],
-    ['a bad old key', { current: k1.publicKey, old: { modulus: '!!', exponent: 'AQAB' } }],
-    ['refreshProofKeys not a function', { getProofKeys: async () => undefined, refreshProofKeys: 'yes' }],
-  ])('invalid proofKeys (%s) → ERR_WOPI_OPTION_VALUE at startup', (_label, proofKeys) => {
+  it.each<[string, unknown, WopiConfigErrorCode, string]>([
+    ['a string', 'on', 'WOPI_OPTION_TYPE', 'proofKeys'],
+    ['true', true, 'WOPI_OPTION_TYPE', 'proofKeys'],
+    ['an object without keys', {}, 'WOPI_OPTION_MISSING', 'proofKeys.current'],
+    ['a key that is not RSA', { current: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey }, 'WOPI_OPTION_VALUE', 'proofKeys.current'],
+    ['garbage PEM', { current: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }, 'WOPI_OPTION_VALUE', 'proofKeys.current'],
+    ['a bad old key', { current: k1.publicKey, old: { modulus: '!!', exponent: 'AQAB' } }, 'WOPI_OPTION_VALUE', 'proofKeys.old'],
+    ['refreshProofKeys not a function', { getProofKeys: async () => undefined, refreshProofKeys: 'yes' }, 'WOPI_ADAPTER_SHAPE', 'proofKeys.refreshProofKeys'],
+  ])('invalid proofKeys (%s) → %s at startup', (_label, proofKeys, code, option) => {
     const auth = { authenticate: async () => ({ userId: 'u', permissions: { write: true } }) };
     let thrown: unknown;
     try {
@@ -226,8 +220,9 @@ describe('with fixed keys', () => {
       thrown = err;
     }
     expect(thrown).toBeInstanceOf(WopiConfigError);
-    expect((thrown as WopiConfigError).code).toBe('ERR_WOPI_OPTION_VALUE');
-    expect((thrown as Error).message).toContain('proofKeys');
+    expect((thrown as WopiConfigError).code).toBe(code);
+    expect((thrown as WopiConfigError).option).toBe(option);
+    expect((thrown as Error).message).toContain(`createWopiRouter: \`${option}\``);
   });
 });
 

@@ -21,7 +21,7 @@ const express = require('express');
 const multer = require('multer');
 const createDebug = require('debug');
 // Inside this repository the package is its own root; in your app: require('express-wopi').
-const { createWopiRouter, FileSystemStorage, MemoryLockStore, JwtAuth, WopiError } = require('../..');
+const { createWopiRouter, FileSystemStorage, FileSystemUserInfoStore, MemoryLockStore, JwtAuth, WopiError } = require('../..');
 
 const debug = createDebug('example:basic');
 
@@ -51,9 +51,12 @@ function prepareFilesDir() {
   return { dir, temporary: true };
 }
 
-// --- The three adapters -------------------------------------------------------------------------
+// --- The adapters -------------------------------------------------------------------------------
 
 const storage = new FileSystemStorage({ root: filesDir });
+// What editors store per user (PutUserInfo), next to the storage's file-ID records in its
+// metadata folder (a dot-folder, never listed or served).
+const userInfo = new FileSystemUserInfoStore({ dir: path.join(filesDir, '.express-wopi', 'users') });
 // Locks in this process's memory: right for one process only (see docs/locking.md).
 const locks = new MemoryLockStore();
 if (!process.env.WOPI_SECRET) {
@@ -77,6 +80,7 @@ app.use(
     storage,
     auth,
     locks,
+    userInfo,
     maxFileSize: MAX_FILE_SIZE,
     // How the editor reaches this router: the base of the `Url` that PutRelativeFile (Save As)
     // answers for the new file. A function, because PORT=0 only learns its port at listen time.

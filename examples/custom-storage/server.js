@@ -1,6 +1,7 @@
 'use strict';
 /**
- * Mounts the template storage adapter of ./storage.js in an express-wopi router and prints a
+ * Mounts the template storage adapter of ./storage.js (and the user-info store of ./user-info.js)
+ * in an express-wopi router and prints a
  * WOPISrc and an access token for every file, so you can try each operation with curl.
  *
  * Run from the repository root, after `npm install` (which builds dist/):
@@ -9,8 +10,8 @@
  *
  * Environment: PORT (default 3001), HOST (default 127.0.0.1), PUBLIC_URL (base URL editors use to
  * reach this server; default http://HOST:PORT), WOPI_SECRET (32+ characters; default: a random
- * one per run), DATA_DIR (where index.json and blobs/ live; default: a new temporary folder,
- * removed on exit). Logs: DEBUG=express-wopi:*
+ * one per run), DATA_DIR (where index.json, blobs/ and users.json live; default: a new temporary
+ * folder, removed on exit). Logs: DEBUG=express-wopi:*
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -20,6 +21,7 @@ const express = require('express');
 // In your app: require('express-wopi').
 const { createWopiRouter, JwtAuth, MemoryLockStore } = require('../..');
 const { JsonIndexStorage } = require('./storage');
+const { JsonUserInfoStore } = require('./user-info');
 
 const PORT = Number(process.env.PORT ?? 3001);
 const HOST = process.env.HOST ?? '127.0.0.1';
@@ -32,18 +34,21 @@ const dataDir = temporary
   : path.resolve(process.env.DATA_DIR);
 
 const storage = new JsonIndexStorage({ dir: dataDir, ownerId: 'demo' });
+const userInfo = new JsonUserInfoStore({ dir: dataDir });
 const auth = new JwtAuth({ secret: process.env.WOPI_SECRET ?? crypto.randomBytes(32).toString('base64url') });
 let publicUrl = ''; // known once the server listens
 
 const app = express();
 app.disable('x-powered-by');
-// The router first, before any body parser. Because the storage has every optional method and
-// JwtAuth has issueToken, all twelve operations are available; CheckFileInfo says so.
+// The router first, before any body parser. Because the storage has every optional method,
+// JwtAuth has issueToken and there is a userInfo store, all twelve operations are available;
+// CheckFileInfo says so.
 app.use(
   '/wopi',
   createWopiRouter({
     storage,
     auth,
+    userInfo, // PutUserInfo and CheckFileInfo's UserInfo
     locks: new MemoryLockStore(), // one process only; see docs/locking.md
     publicUrl: () => `${publicUrl}/wopi`, // base of the Url in PutRelativeFile answers
   }),

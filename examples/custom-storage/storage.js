@@ -1,17 +1,18 @@
 'use strict';
 /**
  * A storage adapter template for express-wopi: every WopiStorage method, the required ones and the
- * optional ones, written out in plain JavaScript with notes on what the router expects.
+ * optional ones, written out in plain JavaScript with notes on what the router expects. (User info
+ * is an adapter of its own, WopiUserInfoStore: see ./user-info.js.)
  *
  * The backing store is deliberately simple so that the WOPI parts stand out:
  *
- *   <dir>/index.json   the metadata of every file (name, folder, size, version …), the tombstones
- *                      of deleted files, and the user info PutUserInfo stores, in one JSON file
+ *   <dir>/index.json   the metadata of every file (name, folder, size, version …) and the
+ *                      tombstones of deleted files, in one JSON file
  *   <dir>/blobs/<key>  file contents, one file per version. A blob is written once and never
  *                      changed: a save writes a new blob and then points the index at it.
  *
  * To adapt it, replace the two halves: the index by your database (a `files` table with a unique
- * index on (folder, fileNameKey(name)) among live rows, a `users` table), the blobs by your object store.
+ * index on (folder, fileNameKey(name)) among live rows), the blobs by your object store.
  * Keep the shape of each write: write the bytes first (durably), then call `context.commit()`,
  * then look the file up again and switch the metadata in one step.
  *
@@ -46,10 +47,9 @@ class JsonIndexStorage {
     this.ownerId = ownerId;
     fs.mkdirSync(this.blobDir, { recursive: true });
     // Loaded once at startup; from then on this object is the truth and index.json its copy.
-    // Maps, not plain objects, so that a user ID such as "__proto__" is just a key.
+    // A Map, not a plain object, so that any file ID is just a key.
     const saved = fs.existsSync(this.indexPath) ? JSON.parse(fs.readFileSync(this.indexPath, 'utf8')) : {};
     this.files = new Map(saved.files ?? []);
-    this.users = new Map(saved.users ?? []);
     // Every change to the index runs through this queue, one at a time (see `change`).
     this.queue = Promise.resolve();
     // Blobs the current change made unreachable; deleted once the new index is saved.
@@ -276,23 +276,6 @@ class JsonIndexStorage {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Optional: PutUserInfo. Needs both methods. Without them: 501, SupportsUserInfo: false.
-  // User info belongs to the USER, not to a file: what a user stores while on one file comes back
-  // in CheckFileInfo (UserInfo) for every file that user opens.
-
-  /** Stores the text (the router has checked: at most 1024 characters) for this user. */
-  async putUserInfo(userId, userInfo) {
-    return this.change(() => {
-      this.users.set(userId, userInfo);
-    });
-  }
-
-  /** What putUserInfo stored for this user, or undefined. Runs on every CheckFileInfo. */
-  async getUserInfo(userId) {
-    return this.users.get(userId);
-  }
-
-  // ---------------------------------------------------------------------------------------------
   // Internals.
 
   /** The live entry of `fileId`, or FileNotFoundError (bad shape, unknown, or deleted). */
@@ -394,7 +377,7 @@ class JsonIndexStorage {
   /** Writes index.json through a temporary file and a rename, so it is never half written. */
   async saveIndex() {
     const temp = `${this.indexPath}.${crypto.randomBytes(6).toString('hex')}.tmp`;
-    const json = JSON.stringify({ files: [...this.files], users: [...this.users] }, null, 1);
+    const json = JSON.stringify({ files: [...this.files] }, null, 1);
     const handle = await fsp.open(temp, 'w');
     try {
       await handle.writeFile(json);
@@ -408,7 +391,6 @@ class JsonIndexStorage {
   reloadIndex() {
     const saved = fs.existsSync(this.indexPath) ? JSON.parse(fs.readFileSync(this.indexPath, 'utf8')) : {};
     this.files = new Map(saved.files ?? []);
-    this.users = new Map(saved.users ?? []);
   }
 
   /**

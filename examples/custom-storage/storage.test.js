@@ -1,7 +1,7 @@
 'use strict';
 /**
- * The published WopiStorage contract (express-wopi/testing), run against the template adapter.
- * Copy this file next to your own adapter and change the fixture.
+ * The published WopiStorage and WopiUserInfoStore contracts (express-wopi/testing), run against
+ * the template adapters. Copy this file next to your own adapter and change the fixtures.
  *
  * From the repository root, after `npm install`:
  *
@@ -13,8 +13,9 @@ const fs = require('node:fs/promises');
 const os = require('node:os');
 const path = require('node:path');
 // In your project the same line works once express-wopi is installed.
-const { describeWopiStorage } = require('express-wopi/testing');
+const { describeWopiStorage, describeWopiUserInfoStore } = require('express-wopi/testing');
 const { JsonIndexStorage } = require('./storage');
+const { JsonUserInfoStore } = require('./user-info');
 
 describeWopiStorage(
   'JsonIndexStorage',
@@ -32,5 +33,19 @@ describeWopiStorage(
   },
   // The optional methods it has, by capability. Exactly these: one declared but missing fails,
   // and so does one present but not declared.
-  { capabilities: ['relative', 'rename', 'delete', 'userInfo'] },
+  { capabilities: ['relative', 'rename', 'delete'] },
+);
+
+describeWopiUserInfoStore(
+  'JsonUserInfoStore',
+  async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'express-wopi-custom-users-'));
+    return {
+      store: new JsonUserInfoStore({ dir }),
+      // It keeps its values (persistent: true below): a new instance on the same folder reads them.
+      reopen: () => new JsonUserInfoStore({ dir }),
+      cleanup: () => fs.rm(dir, { recursive: true, force: true }),
+    };
+  },
+  { persistent: true },
 );

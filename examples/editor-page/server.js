@@ -21,17 +21,11 @@ const os = require('node:os');
 const path = require('node:path');
 const express = require('express');
 const createDebug = require('debug');
-// Inside this repository the package is its own root; in your app: require('express-wopi').
-const {
-  createWopiRouter,
-  FileSystemStorage,
-  MemoryLockStore,
-  JwtAuth,
-  WopiDiscovery,
-  WopiError,
-  hostPageHandler,
-  escapeHtml,
-} = require('../..');
+// The package and its express-wopi/discovery entry point. Inside this repository Node resolves
+// the name to the repository itself (a package may require itself by name, through its
+// "exports"), so these lines are the ones your app writes.
+const { createWopiRouter, FileSystemStorage, MemoryLockStore, JwtAuth, WopiError } = require('express-wopi');
+const { WopiDiscovery, hostPageHandler } = require('express-wopi/discovery');
 
 const debug = createDebug('example:editor-page');
 
@@ -184,3 +178,8 @@ function stop() {
 }
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+
+/** Escapes text for HTML content and double-quoted attributes (the file list is plain HTML). */
+function escapeHtml(value) {
+  return String(value).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}

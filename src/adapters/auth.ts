@@ -1,5 +1,19 @@
 /**
  * The auth adapter interface: turns a WOPI access token into a principal for one file.
+ *
+ * The router calls `authenticate` on every WOPI request, before anything else touches storage or
+ * locks, with the token from `?access_token=` (or `Authorization: Bearer`) and the file ID from the
+ * URL. Editors send the same token for a whole session, so an implementation may cache verified
+ * tokens (JwtAuth does, keyed by a hash), but it must still refuse an expired one on every call.
+ *
+ * Rules every implementation keeps (the published suite, `describeWopiAuth` in
+ * `express-wopi/testing`, checks them):
+ * - a token opens exactly the file it was issued for: any other file ID is refused;
+ * - a malformed, forged, tampered, expired or revoked token is refused;
+ * - a refusal is an `InvalidTokenError` (401) whose message never contains the token or a part
+ *   of it; any other error becomes a bare 500;
+ * - permissions are what the token grants, not what the request asks for; a read-only user gets
+ *   `{ write: false }`, and the router then answers 401 to every write operation.
  */
 
 /** What the principal may do with the file. */
@@ -57,6 +71,12 @@ export interface WopiAuth {
    * Issues a token for another file. Optional; PutRelativeFile needs it to answer with a `Url`
    * carrying an access token for the file it created (the router asks for the same user and
    * permissions the request's principal has). Without it PutRelativeFile answers 501.
+   *
+   * The token it returns must pass `authenticate` for `request.fileId` (and only that file) with
+   * the permissions asked for, until `accessTokenTtl`. The router calls it after the new file
+   * exists; when it throws, the client gets a 500 and the new file stays. Hosts also call it to
+   * open a file in an editor (the host page's form POST carries `access_token` and
+   * `access_token_ttl`).
    */
   issueToken?(request: IssueTokenRequest): Promise<IssuedToken>;
 }

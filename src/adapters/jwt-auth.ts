@@ -1,9 +1,10 @@
 import crypto, { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { IssuedToken, IssueTokenRequest, WopiAuth, WopiPermissions, WopiPrincipal } from './auth';
-import { InvalidTokenError, WopiConfigError } from '../errors';
+import { InvalidTokenError } from '../errors';
 import { log } from '../log';
 import { BoundedMap } from '../util/bounded-map';
+import { kindOf, OptionChecks } from '../util/validate';
 
 const debug = log('auth');
 
@@ -76,22 +77,19 @@ export class JwtAuth implements WopiAuth {
   private readonly verified: BoundedMap<string, VerifiedToken>;
 
   constructor(options: JwtAuthOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new WopiConfigError('ERR_WOPI_AUTH', 'JwtAuth: options must be an object with a `secret`');
+    const check = new OptionChecks('JwtAuth');
+    check.options(options, 'with a `secret`');
+    const secret = check.required('secret', options.secret, `a string or Buffer of at least ${MIN_SECRET_BYTES} bytes`);
+    if (!(typeof secret === 'string' || Buffer.isBuffer(secret))) {
+      throw check.error('WOPI_OPTION_TYPE', 'secret', `must be a string or Buffer of at least ${MIN_SECRET_BYTES} bytes, got ${kindOf(secret)}`);
     }
-    const { secret, algorithm = 'HS256', tokenTtlSeconds = 36_000, issuer, audience, verifiedTokenCacheSize = 10_000 } = options;
-    if (!(typeof secret === 'string' || Buffer.isBuffer(secret)) || Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
-      throw new WopiConfigError('ERR_WOPI_AUTH', `JwtAuth: \`secret\` must be a string or Buffer of at least ${MIN_SECRET_BYTES} bytes`);
-    }
-    if (!ALGORITHMS.includes(algorithm)) {
-      throw new WopiConfigError('ERR_WOPI_AUTH', `JwtAuth: \`algorithm\` must be one of ${ALGORITHMS.join(', ')}`);
-    }
-    if (!Number.isInteger(tokenTtlSeconds) || tokenTtlSeconds <= 0) {
-      throw new WopiConfigError('ERR_WOPI_AUTH', 'JwtAuth: `tokenTtlSeconds` must be a positive integer');
-    }
-    if (!Number.isInteger(verifiedTokenCacheSize) || verifiedTokenCacheSize < 0) {
-      throw new WopiConfigError('ERR_WOPI_AUTH', 'JwtAuth: `verifiedTokenCacheSize` must be a non-negative integer');
-    }
+    // Never the secret itself in the message, nor its length.
+    if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) throw check.error('WOPI_OPTION_VALUE', 'secret', `must be at least ${MIN_SECRET_BYTES} bytes long`);
+    const algorithm = check.oneOf('algorithm', options.algorithm, ALGORITHMS, 'HS256');
+    const tokenTtlSeconds = check.positiveInteger('tokenTtlSeconds', options.tokenTtlSeconds, 36_000, 'seconds');
+    const issuer = check.nonEmptyString('issuer', options.issuer, undefined);
+    const audience = check.nonEmptyString('audience', options.audience, undefined);
+    const verifiedTokenCacheSize = check.nonNegativeInteger('verifiedTokenCacheSize', options.verifiedTokenCacheSize, 10_000, 'tokens');
     this.secret = createSecretKey(Buffer.from(secret));
     this.algorithm = algorithm;
     this.tokenTtlSeconds = tokenTtlSeconds;

@@ -1,5 +1,6 @@
 import type { LockOutcome, WopiLockStore } from './locks';
 import { log } from '../log';
+import { OptionChecks } from '../util/validate';
 
 const debug = log('locks:memory');
 const SWEEP_INTERVAL_MS = 60_000;
@@ -29,7 +30,9 @@ export class MemoryLockStore implements WopiLockStore {
   private nextSweepAt = 0;
 
   constructor(options: MemoryLockStoreOptions = {}) {
-    this.now = options.now ?? Date.now;
+    const check = new OptionChecks('MemoryLockStore');
+    check.options(options, '(or nothing)');
+    this.now = check.optionalFunction('now', options.now) ?? Date.now;
   }
 
   async getLock(fileId: string): Promise<string | null> {

@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import type { WopiCreatedFile, WopiFileContent, WopiFileInfo, WopiRelativeTarget, WopiStorage, WopiWriteContext } from './storage';
-import { FileExistsError, FileNotFoundError, WopiConfigError } from '../errors';
+import { FileExistsError, FileNotFoundError } from '../errors';
 import { DEFAULT_OWNER_ID, FILE_ID_PATTERN, newFileId } from './file-id';
 import { destroyOnAbort } from './abort';
 import { fileNameKey } from '../protocol/file-name';
+import { OptionChecks } from '../util/validate';
 
 interface StoredFile {
   name: string;
@@ -34,26 +35,24 @@ export interface MemoryFileOptions {
  */
 export class MemoryStorage implements WopiStorage {
   private readonly files = new Map<string, StoredFile>();
-  private readonly userInfo = new Map<string, string>();
   /** IDs of deleted files: they answer 404 for ever and are never handed out again. */
   private readonly deletedIds = new Set<string>();
 
   /**
    * Adds a file and returns its ID.
    *
-   * @throws WopiConfigError (`ERR_WOPI_OPTION_VALUE`) when `options.fileId` is not URL-safe, is
+   * @throws WopiConfigError (`WOPI_OPTION_VALUE`) when `options.fileId` is not URL-safe, is
    *   taken, or belonged to a deleted file.
    */
   addFile(name: string, content: Buffer | string = '', options: MemoryFileOptions = {}): string {
     const fileId = options.fileId ?? this.freshId();
+    const check = new OptionChecks('MemoryStorage.addFile');
     if (!FILE_ID_PATTERN.test(fileId)) {
-      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `MemoryStorage: file ID ${JSON.stringify(fileId)} is not URL-safe`);
+      throw check.error('WOPI_OPTION_VALUE', 'fileId', `${JSON.stringify(fileId)} is not URL-safe ([A-Za-z0-9_-], 1 to 128 characters)`);
     }
-    if (this.files.has(fileId)) {
-      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `MemoryStorage: a file with ID ${fileId} already exists`);
-    }
+    if (this.files.has(fileId)) throw check.error('WOPI_OPTION_VALUE', 'fileId', `${fileId} is taken: a file with this ID already exists`);
     if (this.deletedIds.has(fileId)) {
-      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `MemoryStorage: the ID ${fileId} belonged to a deleted file and is never reused`);
+      throw check.error('WOPI_OPTION_VALUE', 'fileId', `${fileId} belonged to a deleted file, and IDs are never reused`);
     }
     const bytes = Buffer.from(content);
     this.files.set(fileId, {
@@ -143,14 +142,6 @@ export class MemoryStorage implements WopiStorage {
     this.get(fileId);
     this.files.delete(fileId);
     this.deletedIds.add(fileId);
-  }
-
-  async putUserInfo(userId: string, userInfo: string): Promise<void> {
-    this.userInfo.set(userId, userInfo);
-  }
-
-  async getUserInfo(userId: string): Promise<string | undefined> {
-    return this.userInfo.get(userId);
   }
 
   /**

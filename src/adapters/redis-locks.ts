@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { LockOutcome, WopiLockStore } from './locks';
-import { WopiConfigError, WopiError } from '../errors';
+import { LockStoreUnavailableError } from '../errors';
 import { log } from '../log';
+import { describeValue, OptionChecks } from '../util/validate';
 
 const debug = log('locks:redis');
 
@@ -34,16 +35,6 @@ export interface RedisLockStoreOptions {
    * 500). Default 2000 ms. Clients queue commands while disconnected; this bounds the wait.
    */
   commandTimeoutMs?: number;
-}
-
-/**
- * Thrown when Redis cannot answer a lock operation (error, disconnected, too slow). The router
- * answers 500 with a generic body: a lock store that cannot be asked never means "unlocked".
- */
-export class LockStoreUnavailableError extends WopiError {
-  constructor(message: string, cause?: unknown) {
-    super(500, 'WOPI_LOCK_STORE_UNAVAILABLE', message, { cause });
-  }
 }
 
 // Each script is one atomic step on one key. Replies: {1} accepted; {0} refused, file unlocked;
@@ -89,20 +80,19 @@ export class RedisLockStore implements WopiLockStore {
   private readonly timeoutMs: number;
 
   constructor(options: RedisLockStoreOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new WopiConfigError('ERR_WOPI_LOCKS', 'RedisLockStore: options must be an object with `client` or `sendCommand`');
+    const check = new OptionChecks('RedisLockStore');
+    check.options(options, 'with `client` or `sendCommand`');
+    const { client } = options;
+    const sendCommand = check.optionalFunction('sendCommand', options.sendCommand);
+    if (client === undefined && sendCommand === undefined) {
+      throw check.error('WOPI_OPTION_MISSING', 'client', 'or `sendCommand` is required (a connected node-redis or ioredis client, or a command function)');
     }
-    const { client, sendCommand, prefix = 'express-wopi:', commandTimeoutMs = 2000 } = options;
-    if ((client === undefined) === (sendCommand === undefined)) {
-      throw new WopiConfigError('ERR_WOPI_LOCKS', 'RedisLockStore: give exactly one of `client` and `sendCommand`');
+    if (client !== undefined && sendCommand !== undefined) {
+      throw check.error('WOPI_OPTION_CONFLICT', 'client', 'and `sendCommand` exclude each other: give exactly one of them');
     }
-    if (typeof prefix !== 'string') throw new WopiConfigError('ERR_WOPI_LOCKS', 'RedisLockStore: `prefix` must be a string');
-    if (!Number.isSafeInteger(commandTimeoutMs) || commandTimeoutMs <= 0) {
-      throw new WopiConfigError('ERR_WOPI_LOCKS', 'RedisLockStore: `commandTimeoutMs` must be a positive integer');
-    }
-    this.send = sendCommand ?? commandOf(client as NodeRedisClientLike | IoredisClientLike);
-    this.prefix = prefix;
-    this.timeoutMs = commandTimeoutMs;
+    this.prefix = check.string('prefix', options.prefix, 'express-wopi:');
+    this.timeoutMs = check.positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 2000, 'milliseconds');
+    this.send = sendCommand ?? commandOf(client as NodeRedisClientLike | IoredisClientLike, check);
   }
 
   async getLock(fileId: string): Promise<string | null> {
@@ -175,12 +165,14 @@ function toOutcome(reply: unknown): LockOutcome {
  * A `sendCommand` for a node-redis or ioredis client. ioredis is recognised by `call` (it also has
  * a `sendCommand`, which takes a Command object rather than an array).
  */
-function commandOf(client: NodeRedisClientLike | IoredisClientLike): RedisSendCommand {
+function commandOf(client: NodeRedisClientLike | IoredisClientLike, check: OptionChecks): RedisSendCommand {
+  const what = 'a node-redis or ioredis client (an object with `sendCommand` or `call`)';
+  if (typeof client !== 'object' || client === null) throw check.error('WOPI_OPTION_TYPE', 'client', `must be ${what}, got ${describeValue(client)}`);
   if (typeof (client as IoredisClientLike).call === 'function') {
     return (args) => (client as IoredisClientLike).call(args[0] as string, ...args.slice(1));
   }
   if (typeof (client as NodeRedisClientLike).sendCommand === 'function') {
     return (args) => (client as NodeRedisClientLike).sendCommand(args);
   }
-  throw new WopiConfigError('ERR_WOPI_LOCKS', 'RedisLockStore: `client` must be a node-redis or ioredis client (sendCommand or call)');
+  throw check.error('WOPI_ADAPTER_SHAPE', 'client', `has neither \`sendCommand\` nor \`call\`: it must be ${what}`);
 }

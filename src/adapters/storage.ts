@@ -143,7 +143,9 @@ export interface WopiStorage {
   writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo>;
 
   // Optional capabilities. A storage without one of them makes the router report the
-  // corresponding CheckFileInfo flag as false and answer the operation with 501.
+  // corresponding CheckFileInfo flag as false and answer the operation with 501. The router looks
+  // for them once, when it is created. (User info is not a storage method: it is the router's
+  // `userInfo` option, a WopiUserInfoStore.)
   //
   // Names in findRelativeFile, createRelativeFile and renameFile are compared the way Office hosts
   // and case-insensitive file systems compare them: two names with the same `fileNameKey` (case
@@ -200,15 +202,4 @@ export interface WopiStorage {
    * @throws FileNotFoundError when no file has this ID.
    */
   deleteFile?(fileId: string): Promise<void>;
-
-  /**
-   * PutUserInfo (with {@link getUserInfo}): stores `userInfo` (at most 1024 characters) for the user.
-   */
-  putUserInfo?(userId: string, userInfo: string): Promise<void>;
-
-  /**
-   * CheckFileInfo `UserInfo` (with {@link putUserInfo}): what PutUserInfo last stored for the
-   * user, or `undefined` when nothing was stored.
-   */
-  getUserInfo?(userId: string): Promise<string | undefined>;
 }

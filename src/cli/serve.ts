@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createWopiRouter } from '../router';
 import { FileSystemStorage } from '../adapters/fs/storage';
+import { FileSystemUserInfoStore } from '../adapters/fs/user-info';
 import { MemoryLockStore } from '../adapters/memory-locks';
 import { RedisLockStore } from '../adapters/redis-locks';
 import { log } from '../log';
@@ -64,7 +65,12 @@ export interface RunningServer {
 
 /** Serves a folder through the WOPI router and issues a token for every file in it. */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
-  const storage = new FileSystemStorage({ root: path.resolve(options.dir) });
+  const root = path.resolve(options.dir);
+  // The storage's metadata folder (its default), with user info in `users/` beside the ID
+  // records, where FileSystemStorage kept it before it became an adapter of its own.
+  const metadataDir = path.join(root, '.express-wopi');
+  const storage = new FileSystemStorage({ root, metadataDir });
+  const userInfo = new FileSystemUserInfoStore({ dir: path.join(metadataDir, 'users') });
   const auth = new JwtAuth({ secret: options.secret });
   const permissions: WopiPermissions = { write: !options.readOnly, ...(options.noCreate ? { create: false } : {}) };
   const issue = (fileId: string): Promise<IssuedToken> =>
@@ -97,6 +103,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       storage,
       auth,
       locks,
+      userInfo,
       ...(options.maxFileSize === undefined ? {} : { maxFileSize: options.maxFileSize }),
       ...(options.publicUrl === undefined ? {} : { publicUrl: `${options.publicUrl.replace(/\/+$/, '')}/wopi` }),
       ...(discovery === undefined ? {} : { proofKeys: discovery }),

@@ -2,10 +2,11 @@
  * `WopiDiscovery`: fetches a WOPI client's discovery document, caches it, and answers from it:
  * action URLs for the host page, and the proof keys for `createWopiRouter({ proofKeys })`.
  */
-import { DiscoveryActionNotFoundError, DiscoveryError, WopiConfigError } from '../errors';
+import { DiscoveryActionNotFoundError, DiscoveryError } from '../errors';
 import { log } from '../log';
 import { resolveActionUrl, PLACEHOLDER, type PlaceholderValue } from '../protocol/action-url';
 import type { ProofKeySet } from '../protocol/proof-keys';
+import { OptionChecks } from '../util/validate';
 import {
   actionsFor,
   findAction,
@@ -141,28 +142,23 @@ export class WopiDiscovery {
   private lastProofRefresh = Number.NEGATIVE_INFINITY;
 
   constructor(options: WopiDiscoveryOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'WopiDiscovery: options must be an object with `url`');
-    }
-    this.url = discoveryUrl(options.url);
-    this.ttlMs = positiveInteger('ttlMs', options.ttlMs, DEFAULT_DISCOVERY_TTL_MS);
-    this.retryAfterMs = positiveInteger('retryAfterMs', options.retryAfterMs, DEFAULT_RETRY_AFTER_MS, true);
-    this.timeoutMs = positiveInteger('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
-    this.proofKeyRefreshIntervalMs = positiveInteger(
+    const check = new OptionChecks('WopiDiscovery');
+    check.options(options, 'with `url`');
+    this.url = discoveryUrl(check.httpUrl('url', options.url));
+    const ms = 'milliseconds';
+    this.ttlMs = check.positiveInteger('ttlMs', options.ttlMs, DEFAULT_DISCOVERY_TTL_MS, ms);
+    this.retryAfterMs = check.nonNegativeInteger('retryAfterMs', options.retryAfterMs, DEFAULT_RETRY_AFTER_MS, ms);
+    this.timeoutMs = check.positiveInteger('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS, ms);
+    this.proofKeyRefreshIntervalMs = check.nonNegativeInteger(
       'proofKeyRefreshIntervalMs',
       options.proofKeyRefreshIntervalMs,
       DEFAULT_PROOF_REFRESH_INTERVAL_MS,
-      true,
+      ms,
     );
-    this.netZone = optionalString('netZone', options.netZone);
-    this.language = optionalString('language', options.language);
-    if (options.fetch !== undefined && typeof options.fetch !== 'function') {
-      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'WopiDiscovery: `fetch` must be a function');
-    }
-    const fetchFn = options.fetch ?? (globalThis.fetch as unknown as DiscoveryFetch | undefined);
-    if (typeof fetchFn !== 'function') {
-      throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'WopiDiscovery: no global `fetch` (Node 18+); pass `fetch`');
-    }
+    this.netZone = check.nonEmptyString('netZone', options.netZone, undefined);
+    this.language = check.nonEmptyString('language', options.language, undefined);
+    const fetchFn = check.optionalFunction('fetch', options.fetch) ?? (globalThis.fetch as unknown as DiscoveryFetch | undefined);
+    if (typeof fetchFn !== 'function') throw check.error('WOPI_OPTION_MISSING', 'fetch', 'is required where there is no global `fetch` (Node 18+)');
     this.fetchFn = fetchFn;
   }
 
@@ -336,37 +332,9 @@ export class WopiDiscovery {
   }
 }
 
-/** The URL to fetch: a bare origin gets `/hosting/discovery`. */
-function discoveryUrl(value: unknown): string {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'WopiDiscovery: `url` must be an http(s) URL');
-  }
-  if (typeof value !== 'string' || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', 'WopiDiscovery: `url` must be an http(s) URL');
-  }
+/** The URL to fetch (an http(s) URL, already checked): a bare origin gets `/hosting/discovery`. */
+function discoveryUrl(value: string): string {
+  const url = new URL(value);
   if ((url.pathname === '/' || url.pathname === '') && url.search === '') url.pathname = '/hosting/discovery';
   return url.toString();
 }
-
-function positiveInteger(name: string, value: number | undefined, fallback: number, zeroAllowed = false): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < (zeroAllowed ? 0 : 1)) {
-    throw new WopiConfigError(
-      'ERR_WOPI_OPTION_VALUE',
-      `WopiDiscovery: \`${name}\` must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer (milliseconds)`,
-    );
-  }
-  return value;
-}
-
-function optionalString(name: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') {
-    throw new WopiConfigError('ERR_WOPI_OPTION_VALUE', `WopiDiscovery: \`${name}\` must be a non-empty string`);
-  }
-  return value;
-}
-

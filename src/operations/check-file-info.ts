@@ -7,11 +7,11 @@ export const checkFileInfo: WopiOperation = {
   logName: 'check-file-info',
   requiresWrite: false,
   async run(ctx) {
-    const { storage, capabilities, checkFileInfo: hook, hostUrls } = ctx.options;
+    const { storage, userInfo: userInfoStore, capabilities, checkFileInfo: hook, hostUrls } = ctx.options;
     const { req, fileId, user } = ctx;
     // Both at once (with a storage on disk, each is a trip to the file system), but the file
     // decides first: an unknown file is 404 whatever happens to the user info.
-    const pendingUserInfo = capabilities.userInfo ? (async () => storage.getUserInfo?.(user.userId))() : undefined;
+    const pendingUserInfo = userInfoStore ? (async () => userInfoStore.getUserInfo(user.userId))() : undefined;
     pendingUserInfo?.catch(() => undefined);
     const file = await storage.getFileInfo(fileId);
     const info = buildCheckFileInfo(file, user, capabilities);

@@ -1,28 +1,24 @@
-import type { WopiOperation } from './operation';
-import type { WopiStorage } from '../adapters/storage';
-import { LockConflictError } from '../errors';
+import { optionalOperation } from './operation';
+import { assertDeletable } from './lock-rules';
 import { fileSections } from './file-sections';
 
-type DeletingStorage = WopiStorage & Required<Pick<WopiStorage, 'deleteFile'>>;
-
 /** DeleteFile — `X-WOPI-Override: DELETE`: removes the file; 409 with its lock while it is locked. */
-export const deleteFile: WopiOperation = {
+export const deleteFile = optionalOperation({
   name: 'DeleteFile',
   logName: 'delete-file',
   requiresWrite: true,
-  isSupported: (options) => options.capabilities.deleteFile,
-  async run(ctx) {
-    const { locks } = ctx.options;
-    const storage = ctx.options.storage as DeletingStorage;
+  handle: (options) => options.deleteFile,
+  async run(ctx, deleteFromStorage) {
+    const { storage, locks } = ctx.options;
     await storage.getFileInfo(ctx.fileId);
-    // In the file's critical section: no lock can be taken, and no save can publish, between the
-    // lock check and the delete (a save still uploading fails with 404 at its commit step).
+    // In the file's critical section (keyed by the storage object itself, as every other change
+    // to its files): no lock can be taken, and no save can publish, between the lock check and
+    // the delete (a save still uploading fails with 404 at its commit step).
     await fileSections(storage).run(ctx.fileId, async () => {
-      const currentLock = await locks.getLock(ctx.fileId);
-      if (currentLock !== null) throw new LockConflictError(currentLock, 'File is locked');
-      await storage.deleteFile(ctx.fileId);
+      assertDeletable(await locks.getLock(ctx.fileId));
+      await deleteFromStorage(ctx.fileId);
     });
     ctx.log('deleted %s', ctx.fileId);
     return {};
   },
-};
+});

@@ -1,12 +1,14 @@
 /**
  * Where a lock is judged: reading a required lock header, turning a refused lock-store outcome
  * into the 409 WOPI prescribes, and the save rules PutFile and PutRelativeFile check once before
- * the body and once more at the commit step.
+ * the body and once more at the commit step. Every 409 an operation answers is built here; no
+ * operation builds a `LockConflictError` itself.
  */
 import type { WopiContext } from '../context';
 import type { LockOutcome } from '../adapters/locks';
 import type { WopiFileInfo } from '../adapters/storage';
 import { BadRequestError, DocumentChangedError, LockConflictError } from '../errors';
+import { HEADER } from '../protocol/headers';
 import { checkLockId } from '../protocol/lock-id';
 import { timestampMatches } from '../protocol/timestamp';
 
@@ -54,6 +56,21 @@ export function assertPutFileAllowed(
 /** PutRelativeFile's rule for a file it would replace: only an unlocked one. */
 export function assertReplaceable(targetLock: string | null): void {
   if (targetLock !== null) throw new LockConflictError(targetLock, 'The target file is locked');
+}
+
+/** DeleteFile's rule: only an unlocked file, whoever holds the lock (409 with it). */
+export function assertDeletable(currentLock: string | null): void {
+  if (currentLock !== null) throw new LockConflictError(currentLock, 'File is locked');
+}
+
+/**
+ * PutRelativeFile's 409 for an exact name that is taken (and may not be overwritten): the lock of
+ * the file that has the name (`null` when none), and `X-WOPI-ValidRelativeTarget` with a free
+ * name, UTF-7 encoded, when one was found.
+ */
+export function nameTakenConflict(existingLock: string | null, validRelativeTarget: string | undefined): LockConflictError {
+  const headers: Record<string, string> = validRelativeTarget === undefined ? {} : { [HEADER.validRelativeTarget]: validRelativeTarget };
+  return new LockConflictError(existingLock, 'A file with this name already exists', { headers });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { WopiContext, WopiResult } from '../context';
 import type { ResolvedWopiOptions } from '../options';
+import { NotImplementedError } from '../errors';
 
 /** One WOPI operation: what the dispatch table points at. */
 export interface WopiOperation {
@@ -12,4 +13,29 @@ export interface WopiOperation {
   /** When present and false for the configured adapters, the router answers 501 without running it. */
   isSupported?(options: ResolvedWopiOptions): boolean;
   run(ctx: WopiContext): Promise<WopiResult>;
+}
+
+/** An operation that needs an optional capability, described by the handle it runs with. */
+export interface OptionalWopiOperation<H> extends Omit<WopiOperation, 'isSupported' | 'run'> {
+  /** The handle the operation needs (resolved options' bound methods), or `undefined` when absent. */
+  handle(options: ResolvedWopiOptions): H | undefined;
+  run(ctx: WopiContext, handle: H): Promise<WopiResult>;
+}
+
+/**
+ * A {@link WopiOperation} that is supported exactly when its handle is present, and runs with it,
+ * typed: the router answers 501 before authentication when it is absent.
+ */
+export function optionalOperation<H>(operation: OptionalWopiOperation<H>): WopiOperation {
+  const { handle, run, ...rest } = operation;
+  return {
+    ...rest,
+    isSupported: (options) => handle(options) !== undefined,
+    async run(ctx) {
+      const resolved = handle(ctx.options);
+      // The router asks isSupported first; this is for callers that do not.
+      if (resolved === undefined) throw new NotImplementedError(`${operation.name} is not supported by this host`);
+      return run(ctx, resolved);
+    },
+  };
 }

@@ -1,8 +1,9 @@
-import type { WopiOperation } from './operation';
-import { assertLockHeld, assertReplaceable, optionalLockHeader } from './lock-rules';
-import type { WopiRelativeTarget, WopiStorage } from '../adapters/storage';
+import { optionalOperation } from './operation';
+import { assertLockHeld, assertReplaceable, nameTakenConflict, optionalLockHeader } from './lock-rules';
+import type { WopiRelativeTarget } from '../adapters/storage';
+import type { RelativeFileMethods } from '../options';
 import type { WopiContext } from '../context';
-import { BadRequestError, InternalWopiError, LockConflictError, NotImplementedError, WopiError } from '../errors';
+import { BadRequestError, InternalWopiError, NotImplementedError, WopiError } from '../errors';
 import { HEADER, parseBooleanHeader } from '../protocol/headers';
 import { checkFileName, repairFileName, splitExtension } from '../protocol/file-name';
 import { canCreate, canWrite } from '../protocol/permissions';
@@ -11,8 +12,6 @@ import { boundedCandidates, readNameHeader } from './name-headers';
 import { checkDeclaredSize, limitedBody, saveContext } from './request-body';
 import { wopiBaseUrl } from '../public-url';
 import { commitStep } from './commit-step';
-
-type RelativeStorage = WopiStorage & Required<Pick<WopiStorage, 'findRelativeFile' | 'createRelativeFile'>>;
 
 /**
  * PutRelativeFile — `X-WOPI-Override: PUT_RELATIVE`: creates a new file next to this one ("Save
@@ -24,14 +23,14 @@ type RelativeStorage = WopiStorage & Required<Pick<WopiStorage, 'findRelativeFil
  * locked one is 409 with its lock. Both headers at once: 501; neither: 400. A principal that may
  * not create files gets 501 in every mode (CheckFileInfo says `UserCanNotWriteRelative: true`).
  */
-export const putRelativeFile: WopiOperation = {
+export const putRelativeFile = optionalOperation({
   name: 'PutRelativeFile',
   logName: 'put-relative-file',
   requiresWrite: false,
-  isSupported: (options) => options.capabilities.putRelative,
-  async run(ctx) {
-    const { locks, auth } = ctx.options;
-    const storage = ctx.options.storage as RelativeStorage;
+  // The storage creates the file, the auth mints the token for the editor to open it with.
+  handle: ({ relative, issueToken }) => (relative && issueToken ? { ...relative, issueToken } : undefined),
+  async run(ctx, { issueToken, ...files }) {
+    const { locks } = ctx.options;
     if (!canCreate(ctx.user)) throw new NotImplementedError('This user may not create files (UserCanNotWriteRelative)');
     const suggested = readNameHeader(ctx, HEADER.suggestedTarget);
     const relative = readNameHeader(ctx, HEADER.relativeTarget);
@@ -43,7 +42,7 @@ export const putRelativeFile: WopiOperation = {
     }
     const declaredSize = checkDeclaredSize(ctx, HEADER.size);
 
-    const original = await storage.getFileInfo(ctx.fileId);
+    const original = await ctx.options.storage.getFileInfo(ctx.fileId);
     // The editor may Save As from a file it does not hold a lock on, and then sends no lock. When it
     // does send one, it must be the lock on the original (seed 002).
     const requestLock = optionalLockHeader(ctx, HEADER.lock);
@@ -52,7 +51,7 @@ export const putRelativeFile: WopiOperation = {
     const target =
       suggested !== undefined
         ? suggestedTarget(suggested, original.name)
-        : await exactTarget(ctx, storage, relative as string);
+        : await exactTarget(ctx, files, relative as string);
 
     // At the commit step, the same rules again: the original's lock (when the editor sent one)
     // and "replace only an unlocked file", for the file the storage is about to replace now.
@@ -77,7 +76,7 @@ export const putRelativeFile: WopiOperation = {
     let created;
     try {
       created = await step.run(() =>
-        storage.createRelativeFile(ctx.fileId, limitedBody(ctx, declaredSize), target, {
+        files.createRelativeFile(ctx.fileId, limitedBody(ctx, declaredSize), target, {
           ...saveContext(ctx, requestLock),
           signal: ctx.signal,
           commit: step.commit,
@@ -85,14 +84,14 @@ export const putRelativeFile: WopiOperation = {
       );
     } catch (err) {
       // Exact name taken between the check above and the write: same answer as if seen before.
-      if (relative !== undefined && WopiError.is(err) && err.code === 'WOPI_FILE_EXISTS') {
-        throw await nameTaken(ctx, storage, relative, null);
+      if (relative !== undefined && WopiError.is(err, 'WOPI_FILE_EXISTS')) {
+        throw await nameTaken(ctx, files, relative, null);
       }
       throw err;
     }
     ctx.log('created %s as %s', created.fileId, created.info.name);
 
-    const token = await (auth.issueToken as NonNullable<typeof auth.issueToken>)({
+    const token = await issueToken({
       fileId: created.fileId,
       userId: ctx.user.userId,
       ...(ctx.user.userFriendlyName === undefined ? {} : { userFriendlyName: ctx.user.userFriendlyName }),
@@ -104,7 +103,7 @@ export const putRelativeFile: WopiOperation = {
       : undefined;
     return { json: { Name: created.info.name, Url: url, ...hostUrls } };
   },
-};
+});
 
 /** Suggested mode: an extension alone keeps the original's base name; the result is made legal. */
 function suggestedTarget(suggested: string, originalName: string): WopiRelativeTarget {
@@ -113,14 +112,14 @@ function suggestedTarget(suggested: string, originalName: string): WopiRelativeT
 }
 
 /** Exact mode: the name as given, or a 400 / 409 explaining why it cannot be used. */
-async function exactTarget(ctx: WopiContext, storage: RelativeStorage, name: string): Promise<WopiRelativeTarget> {
+async function exactTarget(ctx: WopiContext, files: RelativeFileMethods, name: string): Promise<WopiRelativeTarget> {
   const legal = checkFileName(name);
   if (!legal.ok) throw new BadRequestError(legal.reason);
   const overwrite = parseBooleanHeader(ctx.header(HEADER.overwriteRelativeTarget)) === true;
-  const existing = await storage.findRelativeFile(ctx.fileId, name);
+  const existing = await files.findRelativeFile(ctx.fileId, name);
   if (existing !== null) {
     const existingLock = await ctx.options.locks.getLock(existing);
-    if (!overwrite) throw await nameTaken(ctx, storage, name, existingLock);
+    if (!overwrite) throw await nameTaken(ctx, files, name, existingLock);
     // Replacing a file is writing to it: creating files is not enough.
     if (!canWrite(ctx.user)) throw new NotImplementedError('This user may not overwrite files');
     assertReplaceable(existingLock);
@@ -129,13 +128,11 @@ async function exactTarget(ctx: WopiContext, storage: RelativeStorage, name: str
 }
 
 /** The 409 for a taken exact name: carries a free name the editor may use instead. */
-async function nameTaken(ctx: WopiContext, storage: RelativeStorage, name: string, existingLock: string | null): Promise<WopiError> {
-  const headers: Record<string, string> = {};
+async function nameTaken(ctx: WopiContext, files: RelativeFileMethods, name: string, existingLock: string | null): Promise<WopiError> {
   for (const candidate of boundedCandidates(name)) {
-    if (candidate !== name && (await storage.findRelativeFile(ctx.fileId, candidate)) === null) {
-      headers[HEADER.validRelativeTarget] = encodeUtf7(candidate);
-      break;
+    if (candidate !== name && (await files.findRelativeFile(ctx.fileId, candidate)) === null) {
+      return nameTakenConflict(existingLock, encodeUtf7(candidate));
     }
   }
-  return new LockConflictError(existingLock, 'A file with this name already exists', { headers });
+  return nameTakenConflict(existingLock, undefined);
 }

@@ -1,14 +1,11 @@
-import type { WopiOperation } from './operation';
+import { optionalOperation } from './operation';
 import { assertLockHeld, optionalLockHeader } from './lock-rules';
 import { fileSections } from './file-sections';
-import type { WopiStorage } from '../adapters/storage';
 import { BadRequestError, InvalidTokenError, WopiError } from '../errors';
 import { HEADER } from '../protocol/headers';
 import { checkFileName, splitExtension } from '../protocol/file-name';
 import { canRename } from '../protocol/permissions';
 import { boundedCandidates, readNameHeader } from './name-headers';
-
-type RenamingStorage = WopiStorage & Required<Pick<WopiStorage, 'renameFile'>>;
 
 /**
  * RenameFile — `X-WOPI-Override: RENAME_FILE`: gives the file a new name, keeping its extension
@@ -16,14 +13,13 @@ type RenamingStorage = WopiStorage & Required<Pick<WopiStorage, 'renameFile'>>;
  * with `X-WOPI-InvalidFileNameError`, a taken one becomes the next free `name (n)`. A locked file
  * needs the matching `X-WOPI-Lock` (else 409). Answers `{"Name": <new name without extension>}`.
  */
-export const renameFile: WopiOperation = {
+export const renameFile = optionalOperation({
   name: 'RenameFile',
   logName: 'rename-file',
   requiresWrite: false,
-  isSupported: (options) => options.capabilities.rename,
-  async run(ctx) {
-    const { locks } = ctx.options;
-    const storage = ctx.options.storage as RenamingStorage;
+  handle: (options) => options.renameFile,
+  async run(ctx, renameInStorage) {
+    const { storage, locks } = ctx.options;
     if (!canRename(ctx.user)) throw new InvalidTokenError('Access token does not grant renaming');
     const invalidName = (reason: string): Record<string, string> => ({ [HEADER.invalidFileNameError]: reason });
     const requested = readNameHeader(ctx, HEADER.requestedName, invalidName);
@@ -48,13 +44,13 @@ export const renameFile: WopiOperation = {
     try {
       // In the file's critical section, with the lock checked again: no save can publish, and no
       // lock can change, between the check and the rename (a save still uploading lands on the
-      // new name at its commit step).
+      // new name at its commit step). The sections are keyed by the storage object itself.
       renamed = await fileSections(storage).run(ctx.fileId, async () => {
         assertLockHeld(await locks.getLock(ctx.fileId), requestLock);
-        return storage.renameFile(ctx.fileId, boundedCandidates(wanted));
+        return renameInStorage(ctx.fileId, boundedCandidates(wanted));
       });
     } catch (err) {
-      if (WopiError.is(err) && err.code === 'WOPI_FILE_EXISTS') {
+      if (WopiError.is(err, 'WOPI_FILE_EXISTS')) {
         throw new BadRequestError('No free name like the requested one', { headers: invalidName('The name is taken') });
       }
       throw err;
@@ -62,4 +58,4 @@ export const renameFile: WopiOperation = {
     ctx.log('renamed %s to %s', ctx.fileId, renamed.name);
     return { json: { Name: splitExtension(renamed.name).base } };
   },
-};
+});

@@ -85,6 +85,32 @@ export type ProofPublicKeyInput =
   /** Discovery's `value`: a base64 .NET CSP public-key blob (`RSACryptoServiceProvider.ExportCspBlob`). */
   | { value: string };
 
+/**
+ * Where the router gets proof keys from. `WopiDiscovery` is one: it reads them from the
+ * editor's discovery document. Write your own to fetch keys some other way.
+ */
+export interface ProofKeyProvider {
+  /** The keys to verify with now; `undefined` when there are none (every request is refused). */
+  getProofKeys(): Promise<ProofKeySet | undefined>;
+  /**
+   * Optional: fetch the keys again because a signature did not verify with the current ones, or
+   * verified only through the editor's previous key (a rotation). May decline (throttling) and
+   * return the same keys. Without it, keys are never refreshed by the router.
+   */
+  refreshProofKeys?(): Promise<ProofKeySet | undefined>;
+}
+
+/** Fixed proof keys, e.g. copied from an editor's configuration. */
+export interface StaticProofKeys {
+  /** The key the editor signs `X-WOPI-Proof` with. */
+  current: ProofPublicKeyInput;
+  /** The key it signed with before its last rotation (checked against `X-WOPI-Proof` too). */
+  old?: ProofPublicKeyInput;
+}
+
+/** The `proofKeys` router option: a key provider (such as a `WopiDiscovery`) or fixed keys. */
+export type ProofKeysOption = ProofKeyProvider | StaticProofKeys;
+
 /** Builds an RSA public key from a base64 modulus and exponent (big-endian, as discovery has them). */
 export function publicKeyFromModulusExponent(modulus: string, exponent: string): KeyObject {
   const n = stripLeadingZeros(strictBase64(modulus, 'modulus'));

@@ -2,7 +2,11 @@
  * express-wopi/testing: the adapter contracts as jest test suites, for the built-in adapters and
  * for yours. See docs/writing-an-adapter.md.
  */
+export { describeWopiAuth } from './auth-suite';
+export type { AuthFixture, AuthCapability, AuthSuiteOptions } from './auth-suite';
 export { describeWopiLockStore } from './lock-suite';
 export type { LockSuiteOptions } from './lock-suite';
 export { describeWopiStorage } from './storage-suite';
 export type { StorageFixture, StorageCapability, StorageSuiteOptions } from './storage-suite';
+export { describeWopiUserInfoStore } from './user-info-suite';
+export type { UserInfoFixture, UserInfoSuiteOptions } from './user-info-suite';

@@ -8,6 +8,11 @@
  *
  * Expiry is tested with real time and short lifetimes (a few hundred milliseconds), so the store
  * must honour any `ttlMs` it is given.
+ *
+ * What the suite expects of its surroundings: jest's globals (call it at the top level of a jest
+ * test file); `makeStore` runs before every test, and each test uses a file ID of its own (random),
+ * so a shared backend (one Redis, one table) needs no clearing between tests, but should get a
+ * key prefix of its own per run; `cleanup` runs after each test with the store it used.
  */
 import { randomBytes } from 'node:crypto';
 import type { WopiLockStore } from '../adapters/locks';

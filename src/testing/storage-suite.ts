@@ -6,11 +6,22 @@
  * describeWopiStorage('MyStorage', async () => {
  *   const storage = new MyStorage(...);
  *   return { storage, addFile: (name, content) => storage.importForTest(name, content) };
- * }, { capabilities: ['relative', 'rename', 'delete', 'userInfo'] });
+ * }, { capabilities: ['relative', 'rename', 'delete'] });
  * ```
  *
  * The optional methods are tested for the capabilities you declare; declaring one the storage
  * does not implement fails, and so does implementing one you did not declare.
+ *
+ * What the suite expects of its surroundings:
+ * - It uses jest's globals (`describe`, `test`, `expect`, `beforeEach`, `afterEach`); call it at
+ *   the top level of a jest test file. `jest` is an optional peer dependency of express-wopi.
+ * - `makeFixture` runs before **every** test and must give a storage that starts **empty** (no
+ *   file the test did not add): names are reused from test to test. Give each call a fresh
+ *   folder, table prefix or bucket, and remove it in `cleanup`.
+ * - The large round trip writes and reads `largeFileBytes` (8 MiB by default) through streams;
+ *   against a remote store it can take longer than jest's default 5 s timeout: raise
+ *   `testTimeout` in your jest config, or pass a smaller `largeFileBytes`.
+ * - File IDs are opaque to the suite; it only checks they resolve, differ and are never reused.
  *
  * Writes get a `commit` that resolves at once, except in the tests of the commit step itself
  * ('commit step and overlapping writes'), which record when and how it is called, make it
@@ -38,13 +49,12 @@ export interface StorageFixture {
 }
 
 /** Optional storage capabilities, by the methods they need. */
-export type StorageCapability = 'relative' | 'rename' | 'delete' | 'userInfo';
+export type StorageCapability = 'relative' | 'rename' | 'delete';
 
 const CAPABILITY_METHODS: Record<StorageCapability, Array<keyof WopiStorage>> = {
   relative: ['findRelativeFile', 'createRelativeFile'],
   rename: ['renameFile'],
   delete: ['deleteFile'],
-  userInfo: ['putUserInfo', 'getUserInfo'],
 };
 
 export interface StorageSuiteOptions {
@@ -64,7 +74,7 @@ export function describeWopiStorage(
   makeFixture: () => StorageFixture | Promise<StorageFixture>,
   options: StorageSuiteOptions = {},
 ): void {
-  const declared = new Set(options.capabilities ?? []);
+  const declared = new Set<string>(options.capabilities ?? []);
   const largeBytes = options.largeFileBytes ?? 8 * 1024 * 1024;
 
   describe(`WopiStorage contract: ${name}`, () => {
@@ -79,6 +89,12 @@ export function describeWopiStorage(
     });
 
     test('implements exactly the optional methods of the declared capabilities', () => {
+      for (const capability of declared) {
+        if (capability === 'userInfo') {
+          throw new Error("'userInfo' is no longer a storage capability: user info is a WopiUserInfoStore of its own (describeWopiUserInfoStore)");
+        }
+        expect({ capability, known: capability in CAPABILITY_METHODS }).toEqual({ capability, known: true });
+      }
       for (const [capability, methods] of Object.entries(CAPABILITY_METHODS) as Array<[StorageCapability, Array<keyof WopiStorage>]>) {
         for (const method of methods) {
           expect({ capability, method, implemented: typeof storage[method] === 'function' }).toEqual({
@@ -475,33 +491,6 @@ export function describeWopiStorage(
             expect(await storage.findRelativeFile!(id, 'after.docx')).toBe(id);
           }
         });
-      });
-    });
-
-    describeIf(declared.has('userInfo'), 'putUserInfo / getUserInfo', () => {
-      test('stores per user and returns what was stored last', async () => {
-        expect(await storage.getUserInfo!('suite-user-a')).toBeUndefined();
-        await storage.putUserInfo!('suite-user-a', 'first');
-        await storage.putUserInfo!('suite-user-a', '{"theme":"dark","漢":1}');
-        await storage.putUserInfo!('suite-user-b', 'other');
-        expect(await storage.getUserInfo!('suite-user-a')).toBe('{"theme":"dark","漢":1}');
-        expect(await storage.getUserInfo!('suite-user-b')).toBe('other');
-      });
-      test('user IDs are exact, and each user keeps their own value through another user\'s change', async () => {
-        await storage.putUserInfo!('suite-alice', 'alice info');
-        await storage.putUserInfo!('suite-bob', 'bob info');
-        expect(await storage.getUserInfo!('suite-carol')).toBeUndefined();
-        expect(await storage.getUserInfo!('Suite-alice')).toBeUndefined();
-        await storage.putUserInfo!('suite-alice', 'second');
-        expect(await storage.getUserInfo!('suite-alice')).toBe('second');
-        expect(await storage.getUserInfo!('suite-bob')).toBe('bob info');
-      });
-      test('keeps the exact text: empty, Unicode, JSON, 1024 characters, line breaks', async () => {
-        const values = ['', '{"theme":"dark","n":1}', 'Отчёт 报告 📄 e\u0301', 'x'.repeat(1024), ' padded \n lines \r\n'];
-        for (const [i, value] of values.entries()) {
-          await storage.putUserInfo!(`suite-user-${i}`, value);
-          expect(await storage.getUserInfo!(`suite-user-${i}`)).toBe(value);
-        }
       });
     });
   });

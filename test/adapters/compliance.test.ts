@@ -5,10 +5,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FileSystemStorage, MemoryLockStore, MemoryStorage } from '../../src';
-import { describeWopiLockStore, describeWopiStorage } from '../../src/testing';
+import { FileSystemStorage, FileSystemUserInfoStore, MemoryLockStore, MemoryStorage, MemoryUserInfoStore } from '../../src';
+import { describeWopiLockStore, describeWopiStorage, describeWopiUserInfoStore } from '../../src/testing';
 
-const ALL = ['relative', 'rename', 'delete', 'userInfo'] as const;
+const ALL = ['relative', 'rename', 'delete'] as const;
 
 describeWopiStorage(
   'MemoryStorage',
@@ -37,3 +37,20 @@ describeWopiStorage(
 );
 
 describeWopiLockStore('MemoryLockStore', () => new MemoryLockStore());
+
+describeWopiUserInfoStore('MemoryUserInfoStore', () => ({ store: new MemoryUserInfoStore() }));
+
+describeWopiUserInfoStore(
+  'FileSystemUserInfoStore',
+  async () => {
+    const base = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-users-suite-'));
+    // The folder does not exist yet: the first PutUserInfo makes it.
+    const dir = path.join(base, 'users');
+    return {
+      store: new FileSystemUserInfoStore({ dir }),
+      reopen: () => new FileSystemUserInfoStore({ dir }),
+      cleanup: () => rm(base, { recursive: true, force: true }),
+    };
+  },
+  { persistent: true },
+);

@@ -1,10 +1,10 @@
 /**
- * FileSystemStorage keeps what it resolved (an ID's path, real path and inode) and what it read
- * (user info) so that CheckFileInfo and lock requests cost one stat. These tests show that the
- * shortcuts never answer with something stale or outside the root: every change, made by this
- * instance, by another instance on the same root (another process) or directly on disk, is seen
- * by the very next call. User info from another instance is the one documented exception: it is
- * seen within `userInfoRecheckMs`.
+ * FileSystemStorage keeps what it resolved (an ID's path, real path and inode) so that
+ * CheckFileInfo and lock requests cost one stat. These tests show that the shortcuts never answer
+ * with something stale or outside the root: every change, made by this instance, by another
+ * instance on the same root (another process) or directly on disk, is seen by the very next call.
+ * (FileSystemUserInfoStore's cache, whose one documented delay is `recheckMs`, is tested in
+ * fs-user-info.test.ts.)
  */
 import { link, mkdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -128,53 +128,5 @@ describe('FileSystemStorage: resolved IDs are re-checked on every call', () => {
     await rm(path.join(sandbox.root, 'doc.docx'));
     expect(await status(a.getFileInfo(id))).toBe(404);
     expect(await status(a.readFile(id))).toBe(404);
-  });
-});
-
-describe('FileSystemStorage: user info', () => {
-  test('what this instance stores is seen at once, whatever userInfoRecheckMs says', async () => {
-    const s = storage({ userInfoRecheckMs: 60_000 });
-    expect(await s.getUserInfo('u')).toBeUndefined();
-    await s.putUserInfo('u', 'one');
-    expect(await s.getUserInfo('u')).toBe('one');
-    await s.putUserInfo('u', 'two');
-    expect(await s.getUserInfo('u')).toBe('two');
-  });
-
-  test('userInfoRecheckMs: 0 — another instance’s PutUserInfo is seen by the next call', async () => {
-    const a = storage({ userInfoRecheckMs: 0 });
-    const b = storage();
-    for (const value of ['v1', 'v2', 'v3']) {
-      await b.putUserInfo('u', value);
-      expect(await a.getUserInfo('u')).toBe(value);
-    }
-  });
-
-  test('another instance’s PutUserInfo is seen within userInfoRecheckMs, also when the folder had been still', async () => {
-    const a = storage({ userInfoRecheckMs: 300 });
-    const b = storage();
-    await b.putUserInfo('u', 'old');
-    await b.putUserInfo('other', 'x');
-    // Let the users folder settle, so that `a` may keep what it reads.
-    await new Promise((r) => setTimeout(r, 2100));
-    expect(await a.getUserInfo('u')).toBe('old');
-    await b.putUserInfo('u', 'new');
-    // Within the interval `a` may still answer what it read (it does, unless this machine is slow).
-    expect(['old', 'new']).toContain(await a.getUserInfo('u'));
-    await new Promise((r) => setTimeout(r, 350));
-    expect(await a.getUserInfo('u')).toBe('new');
-    expect(await a.getUserInfo('other')).toBe('x');
-  });
-
-  test('a user with nothing stored, with no users folder at all', async () => {
-    const s = storage({ metadataDir: path.join(sandbox.base, 'fresh-meta') });
-    expect(await s.getUserInfo('nobody')).toBeUndefined();
-    expect(await s.getUserInfo('nobody')).toBeUndefined();
-    await s.putUserInfo('nobody', 'now somebody');
-    expect(await s.getUserInfo('nobody')).toBe('now somebody');
-  });
-
-  test.each([-1, 1.5, Number.NaN, '100' as unknown as number])('refuses userInfoRecheckMs %p', (value) => {
-    expect(() => storage({ userInfoRecheckMs: value })).toThrow(WopiConfigError);
   });
 });

@@ -13,6 +13,7 @@ import {
   JwtAuth,
   WopiConfigError,
   type FileSystemStorageOptions,
+  type WopiConfigErrorCode,
 } from '../../src';
 import { TEST_SECRET } from '../helpers/create-app';
 import { OUTSIDE_CONTENT, putFile, tempFiles, useFsSandbox, writeContext } from '../helpers/fs-sandbox';
@@ -44,14 +45,17 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 2000): Promi
 }
 
 describe('FileSystemStorage constructor', () => {
-  it.each<[string, unknown]>([
-    ['no options', undefined],
-    ['null', null],
-    ['no root', {}],
-    ['empty root', { root: '' }],
-    ['numeric root', { root: 42 }],
-    ['root as an array', { root: ['/tmp'] }],
-  ])('refuses %s with WopiConfigError ERR_WOPI_STORAGE', (_label, options) => {
+  it.each<[string, unknown, WopiConfigErrorCode, string]>([
+    ['no options', undefined, 'WOPI_OPTION_TYPE', 'FileSystemStorage: options must be an object with a `root`, got undefined'],
+    ['null', null, 'WOPI_OPTION_TYPE', 'FileSystemStorage: options must be an object with a `root`, got null'],
+    ['no root', {}, 'WOPI_OPTION_MISSING', 'FileSystemStorage: `root` is required (the folder to serve)'],
+    ['empty root', { root: '' }, 'WOPI_OPTION_VALUE', 'FileSystemStorage: `root` must be a non-empty string, got an empty string'],
+    ['numeric root', { root: 42 }, 'WOPI_OPTION_TYPE', 'FileSystemStorage: `root` must be a non-empty string, got 42'],
+    ['root as an array', { root: ['/tmp'] }, 'WOPI_OPTION_TYPE', 'FileSystemStorage: `root` must be a non-empty string, got an array'],
+    ['empty metadataDir', { root: '/tmp', metadataDir: '' }, 'WOPI_OPTION_VALUE', 'FileSystemStorage: `metadataDir` must be a non-empty string, got an empty string'],
+    ['numeric ownerId', { root: '/tmp', ownerId: 7 }, 'WOPI_OPTION_TYPE', 'FileSystemStorage: `ownerId` must be a string, got 7'],
+    ["fsync 'false'", { root: '/tmp', fsync: 'false' }, 'WOPI_OPTION_TYPE', 'FileSystemStorage: `fsync` must be true or false, got a string'],
+  ])('refuses %s with WopiConfigError %s', (_label, options, code, message) => {
     let thrown: unknown;
     try {
       new FileSystemStorage(options as FileSystemStorageOptions);
@@ -59,7 +63,8 @@ describe('FileSystemStorage constructor', () => {
       thrown = err;
     }
     expect(thrown).toBeInstanceOf(WopiConfigError);
-    expect((thrown as WopiConfigError).code).toBe('ERR_WOPI_STORAGE');
+    expect((thrown as WopiConfigError).code).toBe(code);
+    expect((thrown as WopiConfigError).message).toBe(`${message} [${code}]`);
   });
 
   it('resolves root to an absolute path', () => {
@@ -113,7 +118,7 @@ describe('FileSystemStorage.list', () => {
     const entries = await s.list();
     expect(entries.map((e) => e.path)).toStrictEqual(['a.txt']);
     expect(await readdir(root)).toStrictEqual(['a.txt']);
-    expect((await readdir(metadataDir)).sort()).toStrictEqual(['ids', 'paths', 'users']);
+    expect((await readdir(metadataDir)).sort()).toStrictEqual(['ids', 'paths']);
   });
 });
 

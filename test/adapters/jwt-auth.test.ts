@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { format } from 'node:util';
 import createDebug from 'debug';
 import jwt from 'jsonwebtoken';
-import { InvalidTokenError, JwtAuth, WopiConfigError, WopiError, type JwtAuthOptions, type WopiPermissions } from '../../src';
+import { InvalidTokenError, JwtAuth, WopiConfigError, WopiError, type JwtAuthOptions, type WopiConfigErrorCode, type WopiPermissions } from '../../src';
 
 const SECRET = 'a'.repeat(32);
 const OTHER_SECRET = 'b'.repeat(32);
@@ -46,24 +46,26 @@ async function refusal(auth: JwtAuth, token: string, fileId: string): Promise<Wo
 }
 
 describe('JwtAuth constructor', () => {
-  it.each<[string, unknown]>([
-    ['no options', undefined],
-    ['null options', null],
-    ['no secret', {}],
-    ['31-byte secret', { secret: 'x'.repeat(31) }],
-    ['31-byte Buffer secret', { secret: Buffer.alloc(31, 1) }],
-    ['empty secret', { secret: '' }],
-    ['15 two-byte characters (30 bytes)', { secret: 'é'.repeat(15) }],
-    ['numeric secret', { secret: 12345678901234567890123456789012 }],
-    ['alg none', { secret: SECRET, algorithm: 'none' }],
-    ['alg RS256', { secret: SECRET, algorithm: 'RS256' }],
-    ['alg lower-case', { secret: SECRET, algorithm: 'hs256' }],
-    ['ttl 0', { secret: SECRET, tokenTtlSeconds: 0 }],
-    ['ttl -1', { secret: SECRET, tokenTtlSeconds: -1 }],
-    ['ttl 1.5', { secret: SECRET, tokenTtlSeconds: 1.5 }],
-    ['ttl NaN', { secret: SECRET, tokenTtlSeconds: NaN }],
-    ["ttl '60'", { secret: SECRET, tokenTtlSeconds: '60' }],
-  ])('refuses %s with WopiConfigError ERR_WOPI_AUTH', (_label, options) => {
+  it.each<[string, unknown, WopiConfigErrorCode, string]>([
+    ['no options', undefined, 'WOPI_OPTION_TYPE', 'JwtAuth: options must be an object with a `secret`, got undefined'],
+    ['null options', null, 'WOPI_OPTION_TYPE', 'JwtAuth: options must be an object with a `secret`, got null'],
+    ['no secret', {}, 'WOPI_OPTION_MISSING', 'JwtAuth: `secret` is required (a string or Buffer of at least 32 bytes)'],
+    ['31-byte secret', { secret: 'x'.repeat(31) }, 'WOPI_OPTION_VALUE', 'JwtAuth: `secret` must be at least 32 bytes long'],
+    ['31-byte Buffer secret', { secret: Buffer.alloc(31, 1) }, 'WOPI_OPTION_VALUE', 'JwtAuth: `secret` must be at least 32 bytes long'],
+    ['empty secret', { secret: '' }, 'WOPI_OPTION_VALUE', 'JwtAuth: `secret` must be at least 32 bytes long'],
+    ['15 two-byte characters (30 bytes)', { secret: 'é'.repeat(15) }, 'WOPI_OPTION_VALUE', 'JwtAuth: `secret` must be at least 32 bytes long'],
+    ['numeric secret', { secret: 12345678901234567890123456789012 }, 'WOPI_OPTION_TYPE', 'JwtAuth: `secret` must be a string or Buffer of at least 32 bytes, got a number'],
+    ['alg none', { secret: SECRET, algorithm: 'none' }, 'WOPI_OPTION_VALUE', 'JwtAuth: `algorithm` must be one of HS256, HS384, HS512, got "none"'],
+    ['alg RS256', { secret: SECRET, algorithm: 'RS256' }, 'WOPI_OPTION_VALUE', 'JwtAuth: `algorithm` must be one of HS256, HS384, HS512, got "RS256"'],
+    ['alg lower-case', { secret: SECRET, algorithm: 'hs256' }, 'WOPI_OPTION_VALUE', 'JwtAuth: `algorithm` must be one of HS256, HS384, HS512, got "hs256"'],
+    ['ttl 0', { secret: SECRET, tokenTtlSeconds: 0 }, 'WOPI_OPTION_VALUE', 'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got 0'],
+    ['ttl -1', { secret: SECRET, tokenTtlSeconds: -1 }, 'WOPI_OPTION_VALUE', 'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got -1'],
+    ['ttl 1.5', { secret: SECRET, tokenTtlSeconds: 1.5 }, 'WOPI_OPTION_VALUE', 'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got 1.5'],
+    ['ttl NaN', { secret: SECRET, tokenTtlSeconds: NaN }, 'WOPI_OPTION_VALUE', 'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got NaN'],
+    ["ttl '60'", { secret: SECRET, tokenTtlSeconds: '60' }, 'WOPI_OPTION_TYPE', 'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got a string'],
+    ['empty issuer', { secret: SECRET, issuer: '' }, 'WOPI_OPTION_VALUE', 'JwtAuth: `issuer` must be a non-empty string, got an empty string'],
+    ['numeric audience', { secret: SECRET, audience: 7 }, 'WOPI_OPTION_TYPE', 'JwtAuth: `audience` must be a non-empty string, got 7'],
+  ])('refuses %s with WopiConfigError %s', (_label, options, code, message) => {
     let thrown: unknown;
     try {
       new JwtAuth(options as JwtAuthOptions);
@@ -71,7 +73,8 @@ describe('JwtAuth constructor', () => {
       thrown = err;
     }
     expect(thrown).toBeInstanceOf(WopiConfigError);
-    expect((thrown as WopiConfigError).code).toBe('ERR_WOPI_AUTH');
+    expect((thrown as WopiConfigError).code).toBe(code);
+    expect((thrown as WopiConfigError).message).toBe(`${message} [${code}]`);
   });
 
   it('never puts the secret in the error message', () => {

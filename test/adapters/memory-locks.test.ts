@@ -1,4 +1,4 @@
-import { MemoryLockStore, type LockOutcome } from '../../src';
+import { MemoryLockStore, WopiConfigError, type LockOutcome, type MemoryLockStoreOptions } from '../../src';
 
 const TTL = 1000;
 
@@ -213,5 +213,20 @@ describe('MemoryLockStore', () => {
     await store.lock('g', 'B', 1);
     await new Promise((r) => setTimeout(r, 5));
     expect(await store.getLock('g')).toBe(null);
+  });
+});
+
+describe('MemoryLockStore options', () => {
+  it.each<[string, unknown, string]>([
+    ['null options', null, 'MemoryLockStore: options must be an object (or nothing), got null [WOPI_OPTION_TYPE]'],
+    ['a clock that is not a function', { now: 1000 }, 'MemoryLockStore: `now` must be a function, got 1000 [WOPI_OPTION_TYPE]'],
+  ])('refuses %s', (_label, options, message) => {
+    expect(() => new MemoryLockStore(options as MemoryLockStoreOptions)).toThrow(WopiConfigError);
+    expect(() => new MemoryLockStore(options as MemoryLockStoreOptions)).toThrow(message);
+  });
+
+  it('takes no options, or an empty object', () => {
+    expect(() => new MemoryLockStore()).not.toThrow();
+    expect(() => new MemoryLockStore({})).not.toThrow();
   });
 });

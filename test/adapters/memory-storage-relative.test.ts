@@ -323,15 +323,3 @@ describe('MemoryStorage.deleteFile', () => {
     expect(await snapshot(s)).toStrictEqual(before);
   });
 });
-
-describe('MemoryStorage user info', () => {
-  it('is not a file and is kept per storage instance', async () => {
-    const s = new MemoryStorage();
-    const a = s.addFile('a.docx', 'a');
-    await s.putUserInfo('alice', 'prefs');
-    expect(s.list()).toStrictEqual([{ fileId: a, name: 'a.docx' }]);
-    await s.deleteFile(a);
-    expect(await s.getUserInfo('alice')).toBe('prefs');
-    expect(await new MemoryStorage().getUserInfo('alice')).toBeUndefined();
-  });
-});

@@ -38,7 +38,9 @@ describe('MemoryStorage', () => {
       try {
         s.addFile('a.docx', 'x', { fileId });
       } catch (err) {
-        expect((err as WopiConfigError).code).toBe('ERR_WOPI_OPTION_VALUE');
+        expect((err as WopiConfigError).code).toBe('WOPI_OPTION_VALUE');
+        expect((err as WopiConfigError).message).toMatch(/^MemoryStorage\.addFile: `fileId` .* is not URL-safe/);
+        expect((err as WopiConfigError).option).toBe('fileId');
       }
       expect(s.list()).toStrictEqual([]);
     });

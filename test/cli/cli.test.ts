@@ -137,6 +137,27 @@ describe('serve (in-process)', () => {
     expect((await checkFileInfo({ wopiSrc: report.wopiSrc, accessToken: 'nope' })).status).toBe(401);
   });
 
+  test('PutUserInfo is on, stored in <dir>/.express-wopi/users, and found again by a new serve on the same folder', async () => {
+    // A value stored there before user info became its own adapter (FileSystemStorage kept it in
+    // the same place, under the same record name) must still be found: stored by one serve, read
+    // by the next.
+    const first = await startServe([dir, '--port', '0', '--json', '--secret', SECRET]);
+    const report = (jsonLines(first.cap.out()).slice(1) as unknown as FileEvent[]).find((f) => f.name === 'report.docx')!;
+    expect((await checkFileInfo(report)).body.SupportsUserInfo).toBe(true);
+    const put = await fetch(`${report.wopiSrc}?access_token=${encodeURIComponent(report.accessToken)}`, {
+      method: 'POST',
+      headers: { 'X-WOPI-Override': 'PUT_USER_INFO' },
+      body: '{"theme":"dark"}',
+    });
+    expect(put.status).toBe(200);
+    expect(readdirSync(path.join(dir, '.express-wopi', 'users'))).toHaveLength(1);
+    await running.splice(0).pop()!.close();
+
+    const second = await startServe([dir, '--port', '0', '--json', '--secret', SECRET]);
+    const again = (jsonLines(second.cap.out()).slice(1) as unknown as FileEvent[]).find((f) => f.name === 'report.docx')!;
+    expect((await checkFileInfo(again)).body.UserInfo).toBe('{"theme":"dark"}');
+  });
+
   test('--user, --user-name and --ttl shape the printed tokens', async () => {
     const { cap } = await startServe([dir, '--port', '0', '--json', '--user', 'alice', '--user-name', 'Alice A.', '--ttl', '120']);
     const [f] = jsonLines(cap.out()).slice(1) as unknown as FileEvent[];

@@ -8,7 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { FileSystemStorage } from '../../src';
 import { createApp } from '../helpers/create-app';
-import { listen } from '../helpers/ops-http';
+import { listen } from '../helpers/raw-http';
 import { STORAGES, type StorageFixture } from '../helpers/ops-storages';
 import { destroyHeldUploads, observeWrites, waitForTemporaryWrite } from '../helpers/held-upload';
 import {

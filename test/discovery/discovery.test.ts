@@ -3,13 +3,8 @@
  * fetching, the TTL and background refresh, an editor that goes down, one that was never up,
  * action URLs, and the proof-key refresh throttle.
  */
-import {
-  DiscoveryActionNotFoundError,
-  DiscoveryError,
-  WopiConfigError,
-  WopiDiscovery,
-  type WopiDiscoveryOptions,
-} from '../../src';
+import { WopiConfigError, type WopiConfigErrorCode } from '../../src';
+import { DiscoveryActionNotFoundError, DiscoveryError, WopiDiscovery, type WopiDiscoveryOptions } from '../../src/discovery';
 import { fixture, proofKeyElement, startFakeWopiClient, withProofKey, type FakeWopiClient } from '../helpers/fake-wopi-client';
 import { testKeyPair } from '../helpers/proof-signer';
 
@@ -272,18 +267,34 @@ describe('proof keys', () => {
 });
 
 describe('options', () => {
-  it.each<[string, Partial<WopiDiscoveryOptions>]>([
-    ['url missing', { url: undefined as unknown as string }],
-    ['url not http(s)', { url: 'ftp://editor.example/' }],
-    ['url not a URL', { url: 'editor' }],
-    ['ttlMs zero', { url: 'http://e/', ttlMs: 0 }],
-    ['ttlMs fractional', { url: 'http://e/', ttlMs: 1.5 }],
-    ['timeoutMs negative', { url: 'http://e/', timeoutMs: -1 }],
-    ['retryAfterMs NaN', { url: 'http://e/', retryAfterMs: Number.NaN }],
-    ['language empty', { url: 'http://e/', language: '' }],
-    ['fetch not a function', { url: 'http://e/', fetch: 'fetch' as unknown as WopiDiscoveryOptions['fetch'] }],
-  ])('%s → WopiConfigError', (_label, options) => {
-    expect(() => new WopiDiscovery(options as WopiDiscoveryOptions)).toThrow(WopiConfigError);
+  it.each<[string, unknown, WopiConfigErrorCode, string]>([
+    ['no options', undefined, 'WOPI_OPTION_TYPE', 'WopiDiscovery: options must be an object with `url`, got undefined'],
+    ['url missing', {}, 'WOPI_OPTION_MISSING', 'WopiDiscovery: `url` is required (an http(s) URL)'],
+    ['url not a string', { url: new URL('http://e/') }, 'WOPI_OPTION_TYPE', 'WopiDiscovery: `url` must be an http(s) URL, got an object'],
+    ['url not http(s)', { url: 'ftp://editor.example/' }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `url` must be an http(s) URL'],
+    ['url not a URL', { url: 'editor' }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `url` must be an http(s) URL'],
+    ['ttlMs zero', { url: 'http://e/', ttlMs: 0 }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `ttlMs` must be a positive integer (milliseconds), got 0'],
+    ['ttlMs fractional', { url: 'http://e/', ttlMs: 1.5 }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `ttlMs` must be a positive integer (milliseconds), got 1.5'],
+    ['timeoutMs negative', { url: 'http://e/', timeoutMs: -1 }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `timeoutMs` must be a positive integer (milliseconds), got -1'],
+    ['retryAfterMs NaN', { url: 'http://e/', retryAfterMs: Number.NaN }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `retryAfterMs` must be a non-negative integer (milliseconds), got NaN'],
+    ["proofKeyRefreshIntervalMs '60000'", { url: 'http://e/', proofKeyRefreshIntervalMs: '60000' }, 'WOPI_OPTION_TYPE', 'WopiDiscovery: `proofKeyRefreshIntervalMs` must be a non-negative integer (milliseconds), got a string'],
+    ['language empty', { url: 'http://e/', language: '' }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `language` must be a non-empty string, got an empty string'],
+    ['netZone not a string', { url: 'http://e/', netZone: 1 }, 'WOPI_OPTION_TYPE', 'WopiDiscovery: `netZone` must be a non-empty string, got 1'],
+    ['fetch not a function', { url: 'http://e/', fetch: 'fetch' }, 'WOPI_OPTION_TYPE', 'WopiDiscovery: `fetch` must be a function, got a string'],
+  ])('%s → WopiConfigError %s', (_label, options, code, message) => {
+    let thrown: unknown;
+    try {
+      new WopiDiscovery(options as WopiDiscoveryOptions);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(WopiConfigError);
+    expect((thrown as WopiConfigError).code).toBe(code);
+    expect((thrown as WopiConfigError).message).toContain(message);
+  });
+
+  it('accepts 0 for retryAfterMs and proofKeyRefreshIntervalMs', () => {
+    expect(() => new WopiDiscovery({ url: 'http://e/', retryAfterMs: 0, proofKeyRefreshIntervalMs: 0 })).not.toThrow();
   });
 
   it('a custom fetch is used, with a timeout signal', async () => {

@@ -2,7 +2,8 @@
  * Parsing discovery documents in the three published layouts (fixtures in
  * test/fixtures/discovery/), finding actions, and reading the proof keys.
  */
-import { DiscoveryError, WopiError } from '../../src';
+import { WopiError } from '../../src';
+import { DiscoveryError } from '../../src/discovery';
 import {
   actionsFor,
   extensionOf,

@@ -1,13 +1,13 @@
 /**
- * The custom-storage example's template adapter must keep passing the published storage contract,
+ * The custom-storage example's template adapters must keep passing the published contracts,
  * so users who copy it start from something correct. (examples/custom-storage/storage.test.js runs
  * the same suite the way a user's project would, through `express-wopi/testing`.)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { WopiStorage } from '../../src';
-import { describeWopiStorage } from '../../src/testing';
+import type { WopiStorage, WopiUserInfoStore } from '../../src';
+import { describeWopiStorage, describeWopiUserInfoStore } from '../../src/testing';
 
 // The example is plain JavaScript that loads the built package (dist/), as a user's code would.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -26,5 +26,24 @@ describeWopiStorage(
       cleanup: () => rm(dir, { recursive: true, force: true }),
     };
   },
-  { capabilities: ['relative', 'rename', 'delete', 'userInfo'] },
+  { capabilities: ['relative', 'rename', 'delete'] },
+);
+
+// Plain JavaScript with no import from the package.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { JsonUserInfoStore } = require('../../examples/custom-storage/user-info') as {
+  JsonUserInfoStore: new (options: { dir: string }) => WopiUserInfoStore;
+};
+
+describeWopiUserInfoStore(
+  'examples/custom-storage JsonUserInfoStore',
+  async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-example-users-'));
+    return {
+      store: new JsonUserInfoStore({ dir }),
+      reopen: () => new JsonUserInfoStore({ dir }),
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    };
+  },
+  { persistent: true },
 );

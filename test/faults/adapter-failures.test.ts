@@ -7,7 +7,16 @@ import createDebug from 'debug';
 import express from 'express';
 import request from 'supertest';
 import { format } from 'node:util';
-import { createWopiRouter, JwtAuth, MemoryLockStore, MemoryStorage, type WopiLockStore, type WopiStorage } from '../../src';
+import {
+  createWopiRouter,
+  JwtAuth,
+  MemoryLockStore,
+  MemoryStorage,
+  MemoryUserInfoStore,
+  type WopiLockStore,
+  type WopiStorage,
+  type WopiUserInfoStore,
+} from '../../src';
 import { TEST_SECRET } from '../helpers/create-app';
 import { encodeUtf7 } from '../../src/protocol/utf7';
 
@@ -31,7 +40,7 @@ function failing<T extends object>(target: T, method: string, how: Failure): T {
 
 interface Case {
   operation: string;
-  failingIn: 'storage' | 'locks';
+  failingIn: 'storage' | 'locks' | 'userInfo';
   method: string;
   send: (app: express.Express, fileId: string, token: string) => request.Test;
   lockFirst?: boolean;
@@ -40,7 +49,7 @@ interface Case {
 const post = (app: express.Express, url: string, token: string) => request(app).post(url).query({ access_token: token });
 const CASES: Case[] = [
   { operation: 'CheckFileInfo', failingIn: 'storage', method: 'getFileInfo', send: (app, id, t) => request(app).get(`/wopi/files/${id}`).query({ access_token: t }) },
-  { operation: 'CheckFileInfo', failingIn: 'storage', method: 'getUserInfo', send: (app, id, t) => request(app).get(`/wopi/files/${id}`).query({ access_token: t }) },
+  { operation: 'CheckFileInfo', failingIn: 'userInfo', method: 'getUserInfo', send: (app, id, t) => request(app).get(`/wopi/files/${id}`).query({ access_token: t }) },
   { operation: 'GetFile', failingIn: 'storage', method: 'readFile', send: (app, id, t) => request(app).get(`/wopi/files/${id}/contents`).query({ access_token: t }) },
   { operation: 'PutFile', failingIn: 'storage', method: 'writeFile', lockFirst: true, send: (app, id, t) => post(app, `/wopi/files/${id}/contents`, t).set({ 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'L' }).send('new') },
   { operation: 'PutFile', failingIn: 'locks', method: 'getLock', send: (app, id, t) => post(app, `/wopi/files/${id}/contents`, t).set({ 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'L' }).send('new') },
@@ -53,7 +62,7 @@ const CASES: Case[] = [
   { operation: 'PutRelativeFile', failingIn: 'storage', method: 'createRelativeFile', send: (app, id, t) => post(app, `/wopi/files/${id}`, t).set({ 'X-WOPI-Override': 'PUT_RELATIVE', 'X-WOPI-SuggestedTarget': '.pdf' }).send('x') },
   { operation: 'RenameFile', failingIn: 'storage', method: 'renameFile', send: (app, id, t) => post(app, `/wopi/files/${id}`, t).set({ 'X-WOPI-Override': 'RENAME_FILE', 'X-WOPI-RequestedName': 'renamed' }) },
   { operation: 'DeleteFile', failingIn: 'storage', method: 'deleteFile', send: (app, id, t) => post(app, `/wopi/files/${id}`, t).set({ 'X-WOPI-Override': 'DELETE' }) },
-  { operation: 'PutUserInfo', failingIn: 'storage', method: 'putUserInfo', send: (app, id, t) => post(app, `/wopi/files/${id}`, t).set({ 'X-WOPI-Override': 'PUT_USER_INFO' }).send('info') },
+  { operation: 'PutUserInfo', failingIn: 'userInfo', method: 'putUserInfo', send: (app, id, t) => post(app, `/wopi/files/${id}`, t).set({ 'X-WOPI-Override': 'PUT_USER_INFO' }).send('info') },
 ];
 
 describe('adapter failures', () => {
@@ -81,9 +90,11 @@ describe('adapter failures', () => {
       if (c.lockFirst) await memoryLocks.lock(fileId, 'L', 60_000);
       const storage: WopiStorage = c.failingIn === 'storage' ? failing(memory, c.method, how) : memory;
       const locks: WopiLockStore = c.failingIn === 'locks' ? failing(memoryLocks, c.method, how) : memoryLocks;
+      const memoryUserInfo = new MemoryUserInfoStore();
+      const userInfo: WopiUserInfoStore = c.failingIn === 'userInfo' ? failing(memoryUserInfo, c.method, how) : memoryUserInfo;
       const auth = new JwtAuth({ secret: TEST_SECRET });
       const app = express();
-      app.use('/wopi', createWopiRouter({ storage, locks, auth }));
+      app.use('/wopi', createWopiRouter({ storage, locks, auth, userInfo }));
       const { accessToken } = await auth.issueToken({ fileId, userId: 'u1', permissions: { write: true } });
       lines.length = 0;
 

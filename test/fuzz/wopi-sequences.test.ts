@@ -28,11 +28,12 @@ import path from 'node:path';
 import express from 'express';
 import fc from 'fast-check';
 import request from 'supertest';
-import { createWopiRouter, FileSystemStorage, JwtAuth, MemoryLockStore } from '../../src';
+import { createWopiRouter, FileSystemStorage, FileSystemUserInfoStore, JwtAuth, MemoryLockStore } from '../../src';
 import { candidateNames, fileNameKey } from '../../src/protocol/file-name';
 import { decodeUtf7 } from '../../src/protocol/utf7';
 import { TEST_SECRET } from '../helpers/create-app';
-import { binaryParser, listen } from '../helpers/ops-http';
+import { binaryParser } from '../helpers/wopi-requests';
+import { listen } from '../helpers/raw-http';
 
 const SEED = Number.parseInt(process.env.EXPRESS_WOPI_FUZZ_SEED ?? '', 10);
 const RUNS = Number.parseInt(process.env.EXPRESS_WOPI_FUZZ_RUNS ?? '', 10);
@@ -277,7 +278,9 @@ async function createWorld(): Promise<World> {
   }
   const auth = new JwtAuth({ secret: TEST_SECRET });
   const app = express();
-  app.use('/wopi', createWopiRouter({ storage, auth, locks: new MemoryLockStore(), lockTtlMs: 24 * 60 * 60 * 1000 }));
+  // User info where the CLI keeps it, in the storage's metadata folder (never among the served files).
+  const userInfo = new FileSystemUserInfoStore({ dir: path.join(root, '.express-wopi', 'users') });
+  app.use('/wopi', createWopiRouter({ storage, auth, locks: new MemoryLockStore(), userInfo, lockTtlMs: 24 * 60 * 60 * 1000 }));
   const server = await listen(app);
   return {
     base,
@@ -585,7 +588,7 @@ async function perform(w: World, action: Action): Promise<{ res: Sent; expected:
       const override = action.override === 'absent' ? undefined : action.override;
       const res = await send(w, { method: 'POST', route: 'file', file, token: action.token, headers: { 'X-WOPI-Override': override }, body: new Uint8Array() });
       // Anything the dispatch table does not know is 501 before the token is even looked at;
-      // PutUserInfo is supported by FileSystemStorage and takes any token that authenticates.
+      // PutUserInfo is supported (a FileSystemUserInfoStore) and takes any token that authenticates.
       const expected = override === 'PUT_USER_INFO' ? (auth(false) ?? gone() ?? { status: 200 }) : { status: 501 };
       return { res, expected, file };
     }

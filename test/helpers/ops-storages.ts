@@ -6,10 +6,16 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FileSystemStorage, MemoryStorage, type WopiStorage } from '../../src';
+import { FileSystemStorage, FileSystemUserInfoStore, MemoryStorage, MemoryUserInfoStore, type WopiStorage, type WopiUserInfoStore } from '../../src';
 
 export interface StorageFixture {
   storage: WopiStorage;
+  /**
+   * The user-info store that goes with the storage: a MemoryUserInfoStore, or a
+   * FileSystemUserInfoStore in the storage's metadata folder (`.express-wopi/users`, as the CLI
+   * has it). Pass it as the router's `userInfo` option for PutUserInfo and CheckFileInfo's UserInfo.
+   */
+  userInfo: WopiUserInfoStore;
   /** Stores a file and returns its WOPI file ID. */
   addFile(name: string, content?: Buffer | string): Promise<string>;
   /** The stored bytes of a file, read behind the router's back. */
@@ -37,6 +43,7 @@ async function memoryFixture(): Promise<StorageFixture> {
   const names = async (): Promise<string[]> => storage.list().map((f) => f.name).sort();
   return {
     storage,
+    userInfo: new MemoryUserInfoStore(),
     addFile: async (name, content = '') => storage.addFile(name, content),
     content: async (fileId) => storage.getContent(fileId),
     names,
@@ -52,6 +59,7 @@ async function fileSystemFixture(): Promise<StorageFixture> {
   return {
     root,
     storage,
+    userInfo: new FileSystemUserInfoStore({ dir: path.join(root, '.express-wopi', 'users') }),
     addFile: async (name, content = '') => {
       const abs = path.join(root, name);
       await writeFile(abs, content);

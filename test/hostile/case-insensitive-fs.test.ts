@@ -14,10 +14,11 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { FileSystemStorage } from '../../src';
-import { describeWopiStorage } from '../../src/testing';
+import { FileSystemStorage, FileSystemUserInfoStore } from '../../src';
+import { describeWopiStorage, describeWopiUserInfoStore } from '../../src/testing';
 import { createApp } from '../helpers/create-app';
-import { checkFileInfo, expectConflict, lockReq, putRelativeReq, renameReq } from '../helpers/ops-http';
+import { checkFileInfo, lockReq, putRelativeReq, renameReq } from '../helpers/wopi-requests';
+import { expectConflict } from '../helpers/wopi-assertions';
 import { writeContext } from '../helpers/fs-sandbox';
 
 const PYTHON = '/usr/bin/python3';
@@ -226,6 +227,17 @@ describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE
         },
       };
     },
-    { capabilities: ['relative', 'rename', 'delete', 'userInfo'], largeFileBytes: 2 * 1024 * 1024 },
+    { capabilities: ['relative', 'rename', 'delete'], largeFileBytes: 2 * 1024 * 1024 },
+  );
+
+  // The user-info contract on the same mount (record names are base64url hashes, in which case
+  // matters; user IDs that differ only in case must stay two users).
+  describeWopiUserInfoStore(
+    'FileSystemUserInfoStore on a case-insensitive file system',
+    async () => {
+      const dir = path.join(mount.dir, `users-${++suiteRoot}`);
+      return { store: new FileSystemUserInfoStore({ dir }), reopen: () => new FileSystemUserInfoStore({ dir }) };
+    },
+    { persistent: true },
   );
 });

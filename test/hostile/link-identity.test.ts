@@ -8,7 +8,9 @@ import path from 'node:path';
 import { FileSystemStorage } from '../../src';
 import { createApp } from '../helpers/create-app';
 import { useFsSandbox, putFile as putOnDisk } from '../helpers/fs-sandbox';
-import { expectConflict, getFile, lockReq, putFile, renameReq, deleteReq, binaryParser, listen } from '../helpers/ops-http';
+import { getFile, lockReq, putFile, renameReq, deleteReq, binaryParser } from '../helpers/wopi-requests';
+import { expectConflict } from '../helpers/wopi-assertions';
+import { listen } from '../helpers/raw-http';
 import { destroyHeldUploads, holdUpload, httpRequest, temporaryFiles, waitForTemporaryWrite, whileHeld } from '../helpers/held-upload';
 import type { AddressInfo } from 'node:net';
 

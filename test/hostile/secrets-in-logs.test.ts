@@ -17,7 +17,8 @@ import express from 'express';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { createWopiRouter, FileSystemStorage, JwtAuth, MemoryLockStore, type WopiStorage } from '../../src';
-import { binaryParser, failingLockStore } from '../helpers/ops-http';
+import { binaryParser } from '../helpers/wopi-requests';
+import { failingLockStore } from '../helpers/fake-adapters';
 
 /** A secret of its own, so that finding it anywhere means it leaked. */
 const SECRET = `s3cr3t-${randomBytes(24).toString('hex')}`;

@@ -9,7 +9,19 @@ import type express from 'express';
 import request from 'supertest';
 import { MemoryStorage } from '../../src';
 import { createApp, TEST_SECRET } from '../helpers/create-app';
-import { checkFileInfo, deleteReq, getFile, getLockReq, lockReq, putFile, putRelativeReq, refreshLockReq, relockReq, renameReq, unlockReq } from '../helpers/ops-http';
+import {
+  checkFileInfo,
+  deleteReq,
+  getFile,
+  getLockReq,
+  lockReq,
+  putFile,
+  putRelativeReq,
+  refreshLockReq,
+  relockReq,
+  renameReq,
+  unlockReq,
+} from '../helpers/wopi-requests';
 
 const b64url = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const hmac = (alg: 'sha256' | 'sha384' | 'sha512', input: string, key: string | Buffer): string =>

@@ -1,16 +1,8 @@
-import { createApp } from '../helpers/create-app';
 import { STORAGES, useStorage } from '../helpers/ops-storages';
-import {
-  expectLockHeader,
-  expectNoLockHeader,
-  expectNoToken,
-  failingLockStore,
-  getLockReq,
-  lockReq,
-  MINUTE,
-  setupLockApp,
-  signToken,
-} from '../helpers/ops-http';
+import { getLockReq, lockReq } from '../helpers/wopi-requests';
+import { expectLockHeader } from '../helpers/wopi-assertions';
+import { MINUTE } from '../helpers/fake-clock';
+import { setupLockApp } from '../helpers/lock-app';
 
 describe.each(STORAGES)('GetLock on %s', (_name, makeStorage) => {
   const fx = useStorage(makeStorage);
@@ -71,51 +63,6 @@ describe.each(STORAGES)('GetLock on %s', (_name, makeStorage) => {
       expectLockHeader(await getLockReq(app, fileId, t), 'LOCK-A');
       clock.advance(10 * MINUTE);
       expectLockHeader(await getLockReq(app, fileId, t), '');
-    });
-  });
-
-  describe('401 / 404 / 500', () => {
-    test('missing token → 401 without X-WOPI-Lock', async () => {
-      const { app, fileId, t } = await setupLockApp(fx());
-      expect((await lockReq(app, fileId, t, 'SECRET-LOCK')).status).toBe(200);
-      const res = await getLockReq(app, fileId, undefined);
-      expect(res.status).toBe(401);
-      expectNoLockHeader(res);
-      expect(res.text).not.toContain('SECRET-LOCK');
-    });
-
-    test('garbage, foreign and expired tokens → 401 without the lock', async () => {
-      const { app, fileId, t, token } = await setupLockApp(fx());
-      expect((await lockReq(app, fileId, t, 'SECRET-LOCK')).status).toBe(200);
-      const otherId = await fx().addFile('other.docx', 'x');
-      const now = Math.floor(Date.now() / 1000);
-      for (const bad of ['GARBAGE-GETLOCK-TOKEN', await token(otherId), signToken({ fileId, iat: now - 100, exp: now - 10 })]) {
-        const res = await getLockReq(app, fileId, bad);
-        expect(res.status).toBe(401);
-        expectNoLockHeader(res);
-        expectNoToken(res, bad);
-        expect(JSON.stringify(res.headers) + res.text).not.toContain('SECRET-LOCK');
-      }
-    });
-
-    test('unknown file → 404', async () => {
-      const { app, token } = await setupLockApp(fx());
-      const t = await token('ghost');
-      const res = await getLockReq(app, 'ghost', t);
-      expect(res.status).toBe(404);
-      expectNoLockHeader(res);
-      expectNoToken(res, t);
-    });
-
-    test('lock store that throws → 500, never 200 with ""', async () => {
-      const fileId = await fx().addFile('report.docx', 'x');
-      const { app, token } = createApp({ storage: fx().storage, locks: failingLockStore('sync') });
-      const t = await token(fileId);
-      const res = await getLockReq(app, fileId, t);
-      expect(res.status).toBe(500);
-      expect(res.text).toBe('Internal Server Error');
-      expectNoLockHeader(res);
-      expectNoToken(res, t);
     });
   });
 });

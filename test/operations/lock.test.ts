@@ -3,20 +3,10 @@ import express from 'express';
 import { createWopiRouter, JwtAuth, MemoryLockStore } from '../../src';
 import { createApp, TEST_SECRET } from '../helpers/create-app';
 import { STORAGES, useStorage } from '../helpers/ops-storages';
-import {
-  checkFileInfo,
-  currentLock,
-  expectConflict,
-  expectNoLockHeader,
-  expectNoToken,
-  failingLockStore,
-  failingStorage,
-  FakeClock,
-  fileUrl,
-  listen,
-  lockReq,
-  MINUTE,
-} from '../helpers/ops-http';
+import { checkFileInfo, fileUrl, lockReq } from '../helpers/wopi-requests';
+import { currentLock, expectConflict, expectNoLockHeader, expectNoToken } from '../helpers/wopi-assertions';
+import { listen } from '../helpers/raw-http';
+import { FakeClock, MINUTE } from '../helpers/fake-clock';
 
 describe.each(STORAGES)('Lock on %s', (_name, makeStorage) => {
   const fx = useStorage(makeStorage);
@@ -189,59 +179,6 @@ describe.each(STORAGES)('Lock on %s', (_name, makeStorage) => {
       expect((await lockReq(app, fileId, t, 'LOCK-A')).status).toBe(200);
       expect((await lockReq(app, fileId, t)).status).toBe(400);
       expect(await currentLock(app, fileId, t)).toBe('LOCK-A');
-    });
-  });
-
-  describe('401 / 404 / 500', () => {
-    test('read-only token → 401, no lock set', async () => {
-      const { app, fileId, t, token } = await setup();
-      const ro = await token(fileId, { write: false });
-      const res = await lockReq(app, fileId, ro, 'LOCK-A');
-      expect(res.status).toBe(401);
-      expectNoLockHeader(res);
-      expectNoToken(res, ro);
-      expect(await currentLock(app, fileId, t)).toBe('');
-    });
-
-    test('missing / garbage token → 401', async () => {
-      const { app, fileId, t } = await setup();
-      expect((await lockReq(app, fileId, undefined, 'LOCK-A')).status).toBe(401);
-      const garbage = 'GARBAGE-LOCK-TOKEN';
-      const res = await lockReq(app, fileId, garbage, 'LOCK-A');
-      expect(res.status).toBe(401);
-      expectNoToken(res, garbage);
-      expect(await currentLock(app, fileId, t)).toBe('');
-    });
-
-    test('unknown file → 404', async () => {
-      const { app, token } = await setup();
-      const t = await token('ghostFile');
-      const res = await lockReq(app, 'ghostFile', t, 'LOCK-A');
-      expect(res.status).toBe(404);
-      expectNoLockHeader(res);
-      expectNoToken(res, t);
-    });
-
-    test.each(['async', 'sync'] as const)('lock store that throws (%s) → 500, never 200 or 409', async (mode) => {
-      const fileId = await fx().addFile('report.docx', 'content');
-      const { app, token } = createApp({ storage: fx().storage, locks: failingLockStore(mode, 'redis down SECRET-DETAIL') });
-      const t = await token(fileId);
-      const res = await lockReq(app, fileId, t, 'LOCK-A');
-      expect(res.status).toBe(500);
-      expect(res.text).toBe('Internal Server Error');
-      expectNoLockHeader(res);
-      expect(JSON.stringify(res.headers)).not.toContain('SECRET-DETAIL');
-      expectNoToken(res, t);
-    });
-
-    test('storage.getFileInfo throwing → 500', async () => {
-      const fileId = await fx().addFile('report.docx', 'content');
-      const { app, token } = createApp({ storage: failingStorage(fx().storage, 'getFileInfo', 'boom') });
-      const t = await token(fileId);
-      const res = await lockReq(app, fileId, t, 'LOCK-A');
-      expect(res.status).toBe(500);
-      expect(res.text).toBe('Internal Server Error');
-      expectNoToken(res, t);
     });
   });
 });

@@ -5,20 +5,10 @@ import type { FileSystemStorage, WopiPermissions, WopiRouterOptions } from '../.
 import { decodeUtf7, encodeUtf7 } from '../../src/protocol/utf7';
 import { createApp } from '../helpers/create-app';
 import { allBytes, STORAGES, testOnlyOn, useStorage } from '../helpers/ops-storages';
-import {
-  checkFileInfo,
-  chunkedRequest,
-  deleteReq,
-  expectConflict,
-  expectLockHeader,
-  expectNoLockHeader,
-  expectNoToken,
-  fileUrl,
-  getFile,
-  lockReq,
-  putRelativeReq,
-  recordingRelativeStorage,
-} from '../helpers/ops-http';
+import { checkFileInfo, fileUrl, getFile, lockReq, putRelativeReq } from '../helpers/wopi-requests';
+import { expectConflict, expectLockHeader, expectNoLockHeader, expectNoToken } from '../helpers/wopi-assertions';
+import { chunkedRequest } from '../helpers/raw-http';
+import { recordingRelativeStorage } from '../helpers/fake-adapters';
 
 const ORIGINAL = Buffer.from('original content');
 const HOST = 'files.example.test:8443';
@@ -753,31 +743,6 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
   });
 
   describe('errors', () => {
-    test('unknown file → 404, nothing created', async () => {
-      const { app, token } = createApp({ storage: fx().storage });
-      const res = await putRelativeReq(app, 'noSuchFile123', await token('noSuchFile123'), 'x', { 'X-WOPI-SuggestedTarget': 'new.docx' });
-      expect(res.status).toBe(404);
-      expect(await fx().names()).toEqual([]);
-    });
-
-    test('a deleted file → 404', async () => {
-      const { app, fileId, t } = await setup();
-      expect((await deleteReq(app, fileId, t)).status).toBe(200);
-      const res = await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-SuggestedTarget': '.pdf' });
-      expect(res.status).toBe(404);
-      expect(await fx().names()).toEqual([]);
-    });
-
-    test('no token → 401; a token for another file → 401; nothing created', async () => {
-      const { app, fileId, token } = await setup();
-      expect((await putRelativeReq(app, fileId, undefined, 'x', { 'X-WOPI-SuggestedTarget': '.pdf' })).status).toBe(401);
-      const other = await token('someOtherFile');
-      const res = await putRelativeReq(app, fileId, other, 'x', { 'X-WOPI-SuggestedTarget': '.pdf' });
-      expect(res.status).toBe(401);
-      expectNoToken(res, other);
-      expect(await fx().names()).toEqual(['report.docx']);
-    });
-
     test('a 409 lock conflict and a 400 echo no token', async () => {
       const { app, fileId, t } = await setup();
       expect((await lockReq(app, fileId, t, 'L')).status).toBe(200);

@@ -1,7 +1,10 @@
-import { FileSystemStorage, type WopiPermissions } from '../../src';
+import path from 'node:path';
+import { FileSystemStorage, FileSystemUserInfoStore, MemoryStorage, MemoryUserInfoStore, WopiConfigError, type WopiPermissions, type WopiStorage, type WopiUserInfoStore } from '../../src';
 import { createApp } from '../helpers/create-app';
 import { STORAGES, testOnlyOn, useStorage } from '../helpers/ops-storages';
-import { checkFileInfo, chunkedRequest, deleteReq, expectNoLockHeader, expectNoToken, fileUrl, lockReq, putUserInfoReq } from '../helpers/ops-http';
+import { checkFileInfo, fileUrl, lockReq, putUserInfoReq } from '../helpers/wopi-requests';
+import { expectNoLockHeader, expectNoToken } from '../helpers/wopi-assertions';
+import { chunkedRequest } from '../helpers/raw-http';
 
 describe.each(STORAGES)('PutUserInfo on %s', (name, makeStorage) => {
   const fx = useStorage(makeStorage);
@@ -9,7 +12,7 @@ describe.each(STORAGES)('PutUserInfo on %s', (name, makeStorage) => {
 
   async function setup(permissions?: WopiPermissions, userId = 'ada') {
     const fileId = await fx().addFile('report.docx', 'content');
-    const app = createApp({ storage: fx().storage });
+    const app = createApp({ storage: fx().storage, userInfo: fx().userInfo });
     const t = await app.token(fileId, permissions, userId);
     return { ...app, fileId, t };
   }
@@ -137,32 +140,93 @@ describe.each(STORAGES)('PutUserInfo on %s', (name, makeStorage) => {
     expect(await userInfo(app, otherId, await token(otherId, { write: false }, 'ada'))).toBe('global');
   });
 
-  test('unknown file → 404, nothing stored', async () => {
-    const { app, fileId, t, token } = await setup();
-    const res = await putUserInfoReq(app, 'noSuchFile123', await token('noSuchFile123', { write: true }, 'ada'), 'x');
-    expect(res.status).toBe(404);
-    expect(await userInfo(app, fileId, t)).toBe('<absent>');
-  });
-
-  test('a deleted file → 404', async () => {
-    const { app, fileId, t } = await setup();
-    expect((await deleteReq(app, fileId, t)).status).toBe(200);
-    expect((await putUserInfoReq(app, fileId, t, 'x')).status).toBe(404);
-  });
-
-  test('no token → 401; a token for another file → 401', async () => {
-    const { app, fileId, t, token } = await setup();
-    expect((await putUserInfoReq(app, fileId, undefined, 'x')).status).toBe(401);
-    expect((await putUserInfoReq(app, fileId, await token('otherFile', { write: true }, 'ada'), 'x')).status).toBe(401);
-    expect(await userInfo(app, fileId, t)).toBe('<absent>');
-  });
-
-  fsTest('FileSystemStorage keeps UserInfo on disk: a new instance on the same folder returns it', async () => {
+  fsTest('FileSystemUserInfoStore keeps UserInfo on disk: new instances on the same folders return it', async () => {
     const { app, fileId, t } = await setup();
     expect((await putUserInfoReq(app, fileId, t, 'persisted é')).status).toBe(200);
-    const again = createApp({ storage: new FileSystemStorage({ root: fx().root! }) });
+    const root = fx().root!;
+    const again = createApp({
+      storage: new FileSystemStorage({ root }),
+      userInfo: new FileSystemUserInfoStore({ dir: path.join(root, '.express-wopi', 'users') }),
+    });
     expect(await userInfo(again.app, fileId, t)).toBe('persisted é');
     // Never inside the served folder's listing.
     expect(await fx().names()).toEqual(['report.docx']);
+  });
+});
+
+describe('the userInfo option', () => {
+  async function setup(options: { storage?: WopiStorage; userInfo?: unknown }) {
+    const storage = options.storage ?? new MemoryStorage();
+    const fileId = await (storage as MemoryStorage).addFile('report.docx', 'content');
+    const app = createApp({ storage, ...(options.userInfo === undefined ? {} : { userInfo: options.userInfo as WopiUserInfoStore }) });
+    return { ...app, fileId, t: await app.token(fileId) };
+  }
+
+  test('without it: PutUserInfo → 501 before the token is looked at, SupportsUserInfo false, no UserInfo', async () => {
+    const { app, fileId, t } = await setup({});
+    for (const token of [t, undefined, 'GARBAGE']) {
+      const res = await putUserInfoReq(app, fileId, token, 'x');
+      expect(res.status).toBe(501);
+      expect(res.text).toBe('PutUserInfo is not supported by this host');
+    }
+    const info = await checkFileInfo(app, fileId, t);
+    expect(info.status).toBe(200);
+    expect(info.body.SupportsUserInfo).toBe(false);
+    expect(info.body).not.toHaveProperty('UserInfo');
+  });
+
+  test('a storage that still has getUserInfo/putUserInfo is not asked: only the userInfo store is', async () => {
+    const legacy = Object.assign(new MemoryStorage(), {
+      getUserInfo: jest.fn(async () => 'from the storage'),
+      putUserInfo: jest.fn(async () => undefined),
+    });
+    const without = await setup({ storage: legacy });
+    expect((await putUserInfoReq(without.app, without.fileId, without.t, 'x')).status).toBe(501);
+    expect((await checkFileInfo(without.app, without.fileId, without.t)).body.SupportsUserInfo).toBe(false);
+
+    const store = new MemoryUserInfoStore();
+    const app = createApp({ storage: legacy, userInfo: store });
+    const t = await app.token(without.fileId);
+    expect((await putUserInfoReq(app.app, without.fileId, t, 'to the store')).status).toBe(200);
+    expect(await store.getUserInfo('u1')).toBe('to the store');
+    expect((await checkFileInfo(app.app, without.fileId, t)).body).toMatchObject({ SupportsUserInfo: true, UserInfo: 'to the store' });
+    expect(legacy.getUserInfo).not.toHaveBeenCalled();
+    expect(legacy.putUserInfo).not.toHaveBeenCalled();
+  });
+
+  test('a class-based store is called with its own `this`; methods are looked up once, when the router is created', async () => {
+    class Prefs {
+      private readonly values = new Map<string, string>();
+      async getUserInfo(userId: string): Promise<string | undefined> {
+        return this.values.get(userId);
+      }
+      async putUserInfo(userId: string, userInfo: string): Promise<void> {
+        this.values.set(userId, userInfo);
+      }
+    }
+    const store = new Prefs();
+    const { app, fileId, t } = await setup({ userInfo: store });
+    // Replaced after the router was created: not noticed.
+    store.getUserInfo = async () => 'replaced';
+    expect((await putUserInfoReq(app, fileId, t, 'kept')).status).toBe(200);
+    expect((await checkFileInfo(app, fileId, t)).body.UserInfo).toBe('kept');
+  });
+
+  test.each([
+    ['null', null, 'WOPI_OPTION_TYPE'],
+    ['a string', 'users', 'WOPI_OPTION_TYPE'],
+    ['an object without getUserInfo', { putUserInfo: async () => undefined }, 'WOPI_ADAPTER_SHAPE'],
+    ['an object without putUserInfo', { getUserInfo: async () => undefined }, 'WOPI_ADAPTER_SHAPE'],
+    ['a storage passed by mistake', new MemoryStorage(), 'WOPI_ADAPTER_SHAPE'],
+  ])('refuses %s (%s)', async (_label, userInfo, code) => {
+    let error: unknown;
+    try {
+      createApp({ userInfo: userInfo as unknown as WopiUserInfoStore });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(WopiConfigError);
+    expect(error).toMatchObject({ code, option: 'userInfo' });
+    expect((error as Error).message).toMatch(/`userInfo`/);
   });
 });

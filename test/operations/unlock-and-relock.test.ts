@@ -1,18 +1,8 @@
-import { createApp } from '../helpers/create-app';
 import { STORAGES, useStorage } from '../helpers/ops-storages';
-import {
-  checkFileInfo,
-  currentLock,
-  expectConflict,
-  expectNoLockHeader,
-  expectNoToken,
-  failingLockStore,
-  lockReq,
-  MINUTE,
-  relockReq,
-  setupLockApp,
-  unlockReq,
-} from '../helpers/ops-http';
+import { checkFileInfo, lockReq, relockReq, unlockReq } from '../helpers/wopi-requests';
+import { currentLock, expectConflict, expectNoLockHeader, expectNoToken } from '../helpers/wopi-assertions';
+import { MINUTE } from '../helpers/fake-clock';
+import { setupLockApp } from '../helpers/lock-app';
 
 describe.each(STORAGES)('UnlockAndRelock on %s', (_name, makeStorage) => {
   const fx = useStorage(makeStorage);
@@ -132,44 +122,6 @@ describe.each(STORAGES)('UnlockAndRelock on %s', (_name, makeStorage) => {
       const { app, fileId, t } = await lockedWith('OLD');
       expect((await relockReq(app, fileId, t, 'OLD', 'n'.repeat(1025))).status).toBe(400);
       expect(await currentLock(app, fileId, t)).toBe('OLD');
-    });
-  });
-
-  describe('401 / 404 / 500', () => {
-    test('read-only token → 401, lock unchanged', async () => {
-      const { app, fileId, t, token } = await lockedWith('OLD');
-      const ro = await token(fileId, { write: false });
-      const res = await relockReq(app, fileId, ro, 'OLD', 'NEW');
-      expect(res.status).toBe(401);
-      expectNoLockHeader(res);
-      expectNoToken(res, ro);
-      expect(await currentLock(app, fileId, t)).toBe('OLD');
-    });
-
-    test('missing token → 401', async () => {
-      const { app, fileId, t } = await lockedWith('OLD');
-      expect((await relockReq(app, fileId, undefined, 'OLD', 'NEW')).status).toBe(401);
-      expect(await currentLock(app, fileId, t)).toBe('OLD');
-    });
-
-    test('unknown file → 404', async () => {
-      const { app, token } = await setupLockApp(fx());
-      const t = await token('ghost');
-      const res = await relockReq(app, 'ghost', t, 'OLD', 'NEW');
-      expect(res.status).toBe(404);
-      expectNoLockHeader(res);
-      expectNoToken(res, t);
-    });
-
-    test('lock store that throws → 500', async () => {
-      const fileId = await fx().addFile('report.docx', 'x');
-      const { app, token } = createApp({ storage: fx().storage, locks: failingLockStore('async') });
-      const t = await token(fileId);
-      const res = await relockReq(app, fileId, t, 'OLD', 'NEW');
-      expect(res.status).toBe(500);
-      expect(res.text).toBe('Internal Server Error');
-      expectNoLockHeader(res);
-      expectNoToken(res, t);
     });
   });
 });

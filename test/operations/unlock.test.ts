@@ -1,20 +1,8 @@
-import { createApp } from '../helpers/create-app';
 import { STORAGES, useStorage } from '../helpers/ops-storages';
-import {
-  checkFileInfo,
-  currentLock,
-  expectConflict,
-  expectLockHeader,
-  expectNoLockHeader,
-  expectNoToken,
-  failingLockStore,
-  getLockReq,
-  lockReq,
-  MINUTE,
-  putFile,
-  setupLockApp,
-  unlockReq,
-} from '../helpers/ops-http';
+import { checkFileInfo, getLockReq, lockReq, putFile, unlockReq } from '../helpers/wopi-requests';
+import { currentLock, expectConflict, expectLockHeader, expectNoLockHeader, expectNoToken } from '../helpers/wopi-assertions';
+import { MINUTE } from '../helpers/fake-clock';
+import { setupLockApp } from '../helpers/lock-app';
 
 describe.each(STORAGES)('Unlock on %s', (_name, makeStorage) => {
   const fx = useStorage(makeStorage);
@@ -104,48 +92,6 @@ describe.each(STORAGES)('Unlock on %s', (_name, makeStorage) => {
       const { app, fileId, t } = await lockedWith('LOCK-A');
       expect((await unlockReq(app, fileId, t, 'u'.repeat(1025))).status).toBe(400);
       expect(await currentLock(app, fileId, t)).toBe('LOCK-A');
-    });
-  });
-
-  describe('401 / 404 / 500', () => {
-    test('read-only token → 401, lock kept', async () => {
-      const { app, fileId, t, token } = await lockedWith('LOCK-A');
-      const ro = await token(fileId, { write: false });
-      const res = await unlockReq(app, fileId, ro, 'LOCK-A');
-      expect(res.status).toBe(401);
-      expectNoLockHeader(res);
-      expectNoToken(res, ro);
-      expect(await currentLock(app, fileId, t)).toBe('LOCK-A');
-    });
-
-    test('missing / garbage token → 401, lock kept', async () => {
-      const { app, fileId, t } = await lockedWith('LOCK-A');
-      expect((await unlockReq(app, fileId, undefined, 'LOCK-A')).status).toBe(401);
-      const garbage = 'GARBAGE-UNLOCK-TOKEN';
-      const res = await unlockReq(app, fileId, garbage, 'LOCK-A');
-      expect(res.status).toBe(401);
-      expectNoToken(res, garbage);
-      expect(await currentLock(app, fileId, t)).toBe('LOCK-A');
-    });
-
-    test('unknown file → 404', async () => {
-      const { app, token } = await setupLockApp(fx());
-      const t = await token('ghost');
-      const res = await unlockReq(app, 'ghost', t, 'LOCK-A');
-      expect(res.status).toBe(404);
-      expectNoLockHeader(res);
-      expectNoToken(res, t);
-    });
-
-    test('lock store that throws → 500', async () => {
-      const fileId = await fx().addFile('report.docx', 'x');
-      const { app, token } = createApp({ storage: fx().storage, locks: failingLockStore('async') });
-      const t = await token(fileId);
-      const res = await unlockReq(app, fileId, t, 'LOCK-A');
-      expect(res.status).toBe(500);
-      expect(res.text).toBe('Internal Server Error');
-      expectNoLockHeader(res);
-      expectNoToken(res, t);
     });
   });
 });

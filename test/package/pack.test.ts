@@ -1,6 +1,8 @@
 /**
  * Pack-and-install proof: the package as npm would publish it, installed into a fresh consumer
- * project and used from `require`, `import`, TypeScript and the `express-wopi` bin.
+ * project and used from `require`, `import`, TypeScript and the `express-wopi` bin, for every
+ * entry point (`express-wopi`, `/discovery`, `/proof-keys`, `/testing`). arethetypeswrong checks
+ * the tarball's types under every resolution mode (node10, node16 from CJS and from ESM, bundler).
  *
  * `npm pack` runs the `prepare` script (a full `npm run build`, which starts by deleting dist/).
  * To keep that from pulling dist/ out from under other test files running in parallel (the CLI
@@ -9,7 +11,7 @@
  * proves a clean checkout packs correctly: nothing relies on a dist/ left over from earlier.
  *
  * Needs the npm registry (express, @types/express, @types/node for the consumer; npm's cache is
- * preferred). Takes a few seconds with a warm cache.
+ * preferred). Takes a few seconds with a warm cache. arethetypeswrong runs offline, on the tarball.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -23,7 +25,38 @@ const REPO = path.join(__dirname, '..', '..');
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const SECRET = 'pack-test-secret-pack-test-secret-0123456789';
-const VERSION = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+const ATTW = path.join(REPO, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
+const PKG = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string; exports: Record<string, unknown> };
+const VERSION = PKG.version;
+
+/** The entry points, as package.json `exports` lists them, with their ESM face in dist/esm/. */
+const ENTRIES = [
+  { spec: 'express-wopi', subpath: '.', face: 'index', cjs: 'dist/index.js' },
+  { spec: 'express-wopi/discovery', subpath: './discovery', face: 'discovery', cjs: 'dist/discovery/index.js' },
+  { spec: 'express-wopi/proof-keys', subpath: './proof-keys', face: 'proof-keys', cjs: 'dist/proof-keys/index.js' },
+  { spec: 'express-wopi/testing', subpath: './testing', face: 'testing', cjs: 'dist/testing/index.js' },
+] as const;
+
+/** The values (not types) of express-wopi/discovery and express-wopi/proof-keys, exactly. */
+const DISCOVERY_VALUES = [
+  'DEFAULT_DISCOVERY_TTL_MS', 'DEFAULT_HOST_PAGE_ALLOW', 'DEFAULT_HOST_PAGE_SANDBOX', 'DiscoveryActionNotFoundError', 'DiscoveryError',
+  'HOST_PAGE_SCRIPT_HASH', 'HOST_PAGE_STYLE_HASH', 'PLACEHOLDER', 'WopiDiscovery', 'findAction', 'hostPageContentSecurityPolicy',
+  'hostPageHandler', 'parseDiscoveryXml', 'renderHostPage', 'resolveActionUrl',
+];
+const PROOF_KEYS_VALUES = ['PROOF_MAX_AGE_MS', 'ProofKeyError', 'buildProofBytes', 'verifyProof'];
+/** Internal helpers that no entry point exports. */
+const INTERNAL = [
+  'escapeHtml', 'extensionOf', 'unixMsToTicks', 'ticksToUnixMs',
+  'publicKeyFromModulusExponent', 'publicKeyFromCspBlob', 'publicKeyToCspBlob', 'publicKeyToModulusExponent',
+];
+/** What links in README, docs/ and the .d.ts files may point at outside the package: repository-only folders. */
+const REPOSITORY_ONLY = ['examples/', 'bench/'];
+
+/** A tiny discovery document: one editor, one action. */
+const DISCOVERY_XML =
+  '<wopi-discovery><net-zone name="external-https"><app name="Word">' +
+  '<action name="edit" ext="docx" urlsrc="https://office.example.com/we/edit.aspx?&lt;ui=UI_LLCC&amp;&gt;"/>' +
+  '</app></net-zone></wopi-discovery>';
 
 jest.setTimeout(60_000);
 
@@ -105,6 +138,56 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+/**
+ * The body of a consumer of the two optional entry points: builds an action URL from discovery
+ * (served by a stub fetch), renders the host page, and checks a proof signed here. `w`, `d`
+ * and `p` prefix the main, discovery and proof-keys names (`''` for named imports).
+ */
+const subpathScript = (w: string, d: string, p: string): string => `
+  const discovery = new ${d}WopiDiscovery({
+    url: 'https://office.example.com',
+    fetch: async () => ({ ok: true, status: 200, text: async () => ${JSON.stringify(DISCOVERY_XML)} }),
+  });
+  result.actionUrl = await discovery.actionUrl({ ext: 'report.docx', action: 'edit', wopiSrc: 'https://files.example.com/wopi/files/a', language: 'de-DE' });
+  const page = ${d}renderHostPage({ actionUrl: result.actionUrl, accessToken: 'tok<en>', accessTokenTtl: 1 });
+  result.pageHasEscapedToken = page.includes('value="tok&#60;en&#62;"') && !page.includes('tok<en>');
+  result.pageCsp = ${d}hostPageContentSecurityPolicy(result.actionUrl);
+  const missing = await discovery.resolveAction({ ext: 'x.pdf', action: 'edit', wopiSrc: 'https://files.example.com/wopi/files/a' }).catch((e) => e);
+  result.notFoundIsWopiError = missing instanceof ${w}WopiError && missing instanceof ${d}DiscoveryActionNotFoundError;
+  result.notFoundStatus = missing.status;
+
+  const { generateKeyPairSync, sign } = await import('node:crypto');
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ticks = BigInt(Date.now()) * 10000n + 621355968000000000n;
+  const url = 'https://files.example.com/wopi/files/a?access_token=t';
+  const proof = sign('sha256', ${p}buildProofBytes({ accessToken: 't', url, timestamp: ticks }), privateKey).toString('base64');
+  const headers = { timestamp: String(ticks), proof, proofOld: undefined };
+  result.verdict = ${p}verifyProof({ accessToken: 't', url, headers }, { current: publicKey }, Date.now());
+  result.forged = ${p}verifyProof({ accessToken: 'u', url, headers }, { current: publicKey }, Date.now());
+  result.proofErrorIsWopiError = new ${p}ProofKeyError('bad-signature') instanceof ${w}WopiError;
+  result.maxAge = ${p}PROOF_MAX_AGE_MS;
+`;
+
+/** What {@link subpathScript} must find, from CommonJS and from ESM alike. */
+function expectSubpathResult(result: Record<string, unknown>): void {
+  expect(result.actionUrl).toBe('https://office.example.com/we/edit.aspx?ui=de-DE&WOPISrc=https%3A%2F%2Ffiles.example.com%2Fwopi%2Ffiles%2Fa');
+  expect(result.pageHasEscapedToken).toBe(true);
+  expect(result.pageCsp).toContain('frame-src https://office.example.com');
+  expect(result.notFoundIsWopiError).toBe(true);
+  expect(result.notFoundStatus).toBe(404);
+  expect(result.verdict).toEqual({ ok: true, match: 'proof-current' });
+  expect(result.forged).toEqual({ ok: false, reason: 'bad-signature' });
+  expect(result.proofErrorIsWopiError).toBe(true);
+  expect(result.maxAge).toBe(20 * 60 * 1000);
+}
+
+/** Relative links of a Markdown file (`[text](target)`), without anchors and external URLs. */
+function markdownLinks(text: string): string[] {
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((m) => m[1]!.split('#')[0]!)
+    .filter((t) => t !== '' && !/^[a-z][a-z+.-]*:/i.test(t));
+}
+
 /** The body of a consumer that mounts the router, issues a token and runs CheckFileInfo. */
 const checkFileInfoScript = (w: string): string => `
   const storage = new ${w}MemoryStorage();
@@ -132,10 +215,47 @@ describe('the packed tarball', () => {
     expect(tarballEntries).toContain('dist/index.js');
   });
 
-  test('contains the build, the types, the ESM face, the CLI, LICENSE, README and package.json', () => {
-    for (const f of ['package.json', 'LICENSE', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/esm/index.mjs', 'dist/cli/main.js', 'dist/cli/serve.js', 'dist/router.d.ts']) {
+  test('contains the build, the types, the ESM face, the CLI, LICENSE, README, CHANGELOG and package.json', () => {
+    for (const f of ['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/esm/index.mjs', 'dist/cli/main.js', 'dist/cli/serve.js', 'dist/router.d.ts']) {
       expect(tarballEntries).toContain(f);
     }
+  });
+
+  test('package.json exports every entry point with CJS, ESM and types for each, and the tarball has every file they name', () => {
+    expect(Object.keys(PKG.exports)).toEqual([...ENTRIES.map((e) => e.subpath), './package.json']);
+    for (const { subpath, face, cjs } of ENTRIES) {
+      expect(PKG.exports[subpath]).toEqual({
+        import: { types: `./dist/esm/${face}.d.mts`, default: `./dist/esm/${face}.mjs` },
+        require: { types: `./${cjs.replace(/\.js$/, '.d.ts')}`, default: `./${cjs}` },
+      });
+      for (const f of [cjs, cjs.replace(/\.js$/, '.d.ts'), `dist/esm/${face}.mjs`, `dist/esm/${face}.d.mts`]) {
+        expect(tarballEntries).toContain(f);
+      }
+    }
+  });
+
+  test('ships docs/, and every link in README, docs/ and the .d.ts files resolves inside the package', () => {
+    for (const f of readdirSync(path.join(REPO, 'docs'))) expect(tarballEntries).toContain(`docs/${f}`);
+    const packed = new Set(tarballEntries);
+    const exists = (rel: string): boolean => packed.has(rel) || tarballEntries.some((p) => p.startsWith(rel.endsWith('/') ? rel : `${rel}/`));
+    const unresolved: string[] = [];
+    const check = (from: string, target: string, base: string): void => {
+      const rel = path.posix.normalize(path.posix.join(base, target));
+      if (exists(rel)) return;
+      // The examples and the benchmark run from a clone of the repository, and the docs say so:
+      // links to them must still name something that exists there.
+      if (REPOSITORY_ONLY.some((dir) => rel.startsWith(dir)) && existsSync(path.join(REPO, rel))) return;
+      unresolved.push(`${from} -> ${target}`);
+    };
+    const unpacked = path.join(consumer, 'node_modules', 'express-wopi');
+    for (const f of tarballEntries.filter((p) => p.endsWith('.md'))) {
+      for (const target of markdownLinks(readFileSync(path.join(unpacked, f), 'utf8'))) check(f, target, path.posix.dirname(f));
+    }
+    // The JSDoc in the declarations points at the docs from the package root ("See docs/adapters.md").
+    for (const f of tarballEntries.filter((p) => p.endsWith('.d.ts'))) {
+      for (const m of readFileSync(path.join(unpacked, f), 'utf8').matchAll(/\bdocs\/[\w./-]*\w\.md\b/g)) check(f, m[0], '.');
+    }
+    expect(unresolved).toEqual([]);
   });
 
   test('contains no tests, node_modules, tsconfig or scripts', () => {
@@ -147,6 +267,23 @@ describe('the packed tarball', () => {
 
   test('does not ship the file-ID records `npm start` leaves in samples/.express-wopi/', () => {
     expect(tarballEntries.filter((p) => p.includes('.express-wopi/'))).toEqual([]);
+  });
+
+  test('arethetypeswrong finds no problem in any entry point, under any module resolution', async () => {
+    // Offline: the tarball has its own types, so no @types package is looked up.
+    let stdout: string;
+    try {
+      ({ stdout } = await execFileAsync(process.execPath, [ATTW, tarball, '--format', 'json', '--no-definitely-typed'], { cwd: work, maxBuffer: 64 * 1024 * 1024 }));
+    } catch (err) {
+      stdout = (err as { stdout?: string }).stdout ?? ''; // exits 1 when it finds problems; the report is on stdout
+      if (!stdout.startsWith('{')) throw err;
+    }
+    const report = JSON.parse(stdout) as {
+      analysis: { types: { kind: string }; problems: Array<{ kind: string; entrypoint?: string; resolutionKind?: string }>; entrypoints: Record<string, unknown> };
+    };
+    expect(report.analysis.types.kind).toBe('included');
+    expect(Object.keys(report.analysis.entrypoints)).toEqual([...ENTRIES.map((e) => e.subpath), './package.json']);
+    expect(report.analysis.problems).toEqual([]);
   });
 });
 
@@ -175,6 +312,41 @@ describe('installed into a consumer project', () => {
     expect(result.isWopiError).toBe(true);
     expect(result.instanceOf).toBe(true);
     expect(result.status404).toBe(404);
+  });
+
+  test('(a2) CommonJS: each subpath loads with exactly its public names; internals stay unreachable', async () => {
+    const result = await runConsumer(
+      'cjs-subpaths.cjs',
+      `
+      const w = require('express-wopi');
+      const d = require('express-wopi/discovery');
+      const p = require('express-wopi/proof-keys');
+      const result = {};
+      (async () => {
+        ${subpathScript('w.', 'd.', 'p.')}
+        const keys = (m) => Object.keys(m).filter((k) => k !== '__esModule').sort();
+        result.keys = Object.fromEntries(${JSON.stringify(ENTRIES.map((e) => e.spec))}.map((s) => [s, keys(require(s))]));
+        result.resolved = Object.fromEntries(${JSON.stringify(ENTRIES.map((e) => e.spec))}.map((s) => [s, require.resolve(s)]));
+        result.deepImport = (() => { try { require('express-wopi/dist/host-page.js'); return 'loaded'; } catch (e) { return e.code; } })();
+        process.stdout.write(JSON.stringify(result));
+      })().catch((err) => { console.error(err); process.exit(1); });
+      `,
+    );
+    expectSubpathResult(result);
+    const keys = result.keys as Record<string, string[]>;
+    expect(keys['express-wopi/discovery']).toEqual(DISCOVERY_VALUES);
+    expect(keys['express-wopi/proof-keys']).toEqual(PROOF_KEYS_VALUES);
+    expect(keys['express-wopi/testing']).toEqual(expect.arrayContaining(['describeWopiLockStore', 'describeWopiStorage']));
+    // The main entry is what a host app mounts and implements; opening an editor and checking
+    // proofs by hand moved to the subpaths.
+    expect(keys['express-wopi']).toEqual(expect.arrayContaining(['createWopiRouter', 'FileSystemStorage', 'MemoryStorage', 'MemoryLockStore', 'RedisLockStore', 'JwtAuth', 'WopiError', 'WopiConfigError', 'fileNameKey', 'checkFileName', 'MAX_FILE_NAME_BYTES']));
+    expect(keys['express-wopi']!.filter((k) => DISCOVERY_VALUES.includes(k) || PROOF_KEYS_VALUES.includes(k))).toEqual([]);
+    expect(keys['express-wopi']!.length).toBeLessThanOrEqual(40); // values only; types come on top
+    for (const names of Object.values(keys)) expect(names.filter((k) => INTERNAL.includes(k))).toEqual([]);
+    for (const { spec, cjs } of ENTRIES) {
+      expect((result.resolved as Record<string, string>)[spec]).toBe(path.join(consumer, 'node_modules', 'express-wopi', ...cjs.split('/')));
+    }
+    expect(result.deepImport).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
   });
 
   test('(b) ESM: named and default imports mount the router and answer CheckFileInfo', async () => {
@@ -211,6 +383,26 @@ describe('installed into a consumer project', () => {
     expect(result.defaultIsWopiError).toBe(true);
   });
 
+  test('(b2) ESM: named imports from each subpath open an editor page and check a proof', async () => {
+    const result = await runConsumer(
+      'esm-subpaths.mjs',
+      `
+      import { WopiError } from 'express-wopi';
+      import { WopiDiscovery, renderHostPage, hostPageContentSecurityPolicy, DiscoveryActionNotFoundError } from 'express-wopi/discovery';
+      import { buildProofBytes, verifyProof, ProofKeyError, PROOF_MAX_AGE_MS } from 'express-wopi/proof-keys';
+      import { describeWopiStorage, describeWopiLockStore } from 'express-wopi/testing';
+      const result = {};
+      ${subpathScript('', '', '')}
+      result.suites = [typeof describeWopiStorage, typeof describeWopiLockStore];
+      result.resolved = ${JSON.stringify(ENTRIES.map((e) => e.spec))}.map((s) => import.meta.resolve(s));
+      process.stdout.write(JSON.stringify(result));
+      `,
+    );
+    expectSubpathResult(result);
+    expect(result.suites).toEqual(['function', 'function']);
+    expect(result.resolved).toEqual(ENTRIES.map((e) => expect.stringMatching(new RegExp(`/node_modules/express-wopi/dist/esm/${e.face}\\.mjs$`))));
+  });
+
   test('(c) the ESM and CJS faces export the very same objects', async () => {
     const result = await runConsumer(
       'dual-consumer.mjs',
@@ -244,6 +436,26 @@ describe('installed into a consumer project', () => {
     expect(result.packageJsonVersion).toBe(VERSION);
   });
 
+  test('(c2) so do the ESM and CJS faces of every subpath', async () => {
+    const result = await runConsumer(
+      'dual-subpaths.mjs',
+      `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const out = {};
+      for (const spec of ${JSON.stringify(ENTRIES.map((e) => e.spec))}) {
+        const ns = await import(spec);
+        const cjs = require(spec);
+        const cjsKeys = Object.keys(cjs).filter((k) => k !== '__esModule').sort();
+        const esmKeys = Object.keys(ns).filter((k) => k !== 'default').sort();
+        out[spec] = { defaultIsCjs: ns.default === cjs, sameKeys: JSON.stringify(cjsKeys) === JSON.stringify(esmKeys), differing: cjsKeys.filter((k) => ns[k] !== cjs[k]) };
+      }
+      process.stdout.write(JSON.stringify(out));
+      `,
+    );
+    for (const { spec } of ENTRIES) expect({ spec, ...(result[spec] as object) }).toEqual({ spec, defaultIsCjs: true, sameKeys: true, differing: [] });
+  });
+
   test('(d) a TypeScript consumer type-checks against the packed .d.ts (ESM and CJS, skipLibCheck off)', async () => {
     const common = `
       class ArrayStorage implements WopiStorage {
@@ -275,7 +487,10 @@ describe('installed into a consumer project', () => {
         checkFileInfo: ({ user, file }) => ({ UserFriendlyName: user.userFriendlyName ?? file.name }),
         onPutFile: (event: PutFileEvent) => { const editors: string[] = event.save.editors; void editors; },
       };
-      const router: express.RequestHandler = createWopiRouter(options);
+      const router: express.Router = createWopiRouter(options);
+      router.use((req: express.Request, res: express.Response, next: express.NextFunction) => { res.setHeader('X-App', '1'); next(); });
+      const handler: express.RequestHandler = router;
+      void handler;
       const app = express();
       app.use('/wopi', router);
       const issued: Promise<IssuedToken> = auth.issueToken({ fileId: 'a', userId: 'u', permissions: { write: true } });
@@ -291,6 +506,59 @@ describe('installed into a consumer project', () => {
       createWopiRouter({ ...options, maxFileSize: '1kb' });
       // @ts-expect-error permissions are required
       void auth.issueToken({ fileId: 'a', userId: 'u' });
+
+      // express-wopi/discovery: the discovery client is a proof-key provider for the router.
+      const discovery = new WopiDiscovery({ url: 'https://office.example.com', ttlMs: 60_000, fetch: async () => ({ ok: true, status: 200, text: async () => '<wopi-discovery/>' }) });
+      const provider: ProofKeyProvider = discovery;
+      const fixedKeys: StaticProofKeys = { current: { modulus: 'AQAB', exponent: 'AQAB' } };
+      const withProofKeys: WopiRouterOptions[] = [{ ...options, proofKeys: discovery }, { ...options, proofKeys: fixedKeys }];
+      const resolved: Promise<ResolvedAction> = discovery.resolveAction({ ext: 'docx', action: 'edit', wopiSrc: 'https://files.example.com/wopi/files/a' });
+      const page: HostPageOptions = { actionUrl: 'https://office.example.com/we/edit.aspx', accessToken: 't', accessTokenTtl: 0, title: 'a.docx' };
+      const html: string = renderHostPage(page);
+      app.get('/files/:fileId/edit', hostPageHandler(async (req) => ({ ...page, title: String(req.params.fileId) })));
+      void provider; void withProofKeys; void resolved; void html;
+      // @ts-expect-error the host page needs a token
+      renderHostPage({ actionUrl: 'https://office.example.com/we/edit.aspx', accessTokenTtl: 0 });
+      // express-wopi/proof-keys
+      declare const keySet: ProofKeySet;
+      const verdict: ProofVerdict = verifyProof({ accessToken: 't', url: 'https://x', headers: { timestamp: undefined, proof: undefined, proofOld: undefined } }, keySet, Date.now());
+      if (!verdict.ok) { const reason: ProofFailure = verdict.reason; void reason; }
+      const signed: Buffer = buildProofBytes({ accessToken: 't', url: 'https://x', timestamp: 1n });
+      const failures: unknown[] = [new ProofKeyError('bad-signature'), new DiscoveryError('down'), new DiscoveryActionNotFoundError()];
+      if (failures.every((f) => WopiError.is(f))) void signed;
+      // @ts-expect-error timestamps are bigint ticks
+      buildProofBytes({ accessToken: 't', url: 'https://x', timestamp: 1 });
+      // express-wopi/testing
+      const suites: Array<(...args: never[]) => void> = [describeWopiStorage, describeWopiLockStore, describeWopiAuth];
+      const suiteOptions: StorageSuiteOptions | undefined = undefined;
+      const authFixture: AuthFixture = { auth, token: async (request) => (await auth.issueToken(request)).accessToken };
+      const authOptions: AuthSuiteOptions = { capabilities: ['issueToken'], otherFileStatus: 404 };
+      void suites; void suiteOptions; void authFixture; void authOptions;
+    `;
+    // Each entry point's own names, and none of the names that moved or are internal.
+    const subpathImports = `
+      import {
+        WopiDiscovery, renderHostPage, hostPageHandler, DiscoveryError, DiscoveryActionNotFoundError,
+        type ResolvedAction, type HostPageOptions,
+      } from 'express-wopi/discovery';
+      import {
+        buildProofBytes, verifyProof, ProofKeyError,
+        type ProofKeyProvider, type StaticProofKeys, type ProofKeySet, type ProofVerdict, type ProofFailure,
+      } from 'express-wopi/proof-keys';
+      import {
+        describeWopiStorage, describeWopiLockStore, describeWopiAuth,
+        type StorageSuiteOptions, type AuthFixture, type AuthSuiteOptions,
+      } from 'express-wopi/testing';
+      // @ts-expect-error moved to express-wopi/discovery
+      import { WopiDiscovery as NotInMain } from 'express-wopi';
+      // @ts-expect-error moved to express-wopi/proof-keys
+      import { verifyProof as AlsoNotInMain } from 'express-wopi';
+      // @ts-expect-error internal
+      import { escapeHtml } from 'express-wopi/discovery';
+      // @ts-expect-error internal
+      import { extensionOf } from 'express-wopi/discovery';
+      // @ts-expect-error internal
+      import { unixMsToTicks, publicKeyToCspBlob } from 'express-wopi/proof-keys';
     `;
     writeFileSync(
       path.join(consumer, 'consumer.mts'),
@@ -301,9 +569,12 @@ describe('installed into a consumer project', () => {
         type WopiStorage, type WopiFileInfo, type WopiFileContent, type WopiWriteContext, type WopiRouterOptions,
         type PutFileEvent, type IssuedToken, type WopiPrincipal,
       } from 'express-wopi';
+      import discoveryDefault from 'express-wopi/discovery';
+      ${subpathImports}
       ${common}
       const viaDefault: typeof createWopiRouter = wopi.createWopiRouter;
-      void viaDefault;
+      const discoveryViaDefault: typeof WopiDiscovery = discoveryDefault.WopiDiscovery;
+      void viaDefault; void discoveryViaDefault;
       `,
     );
     writeFileSync(
@@ -315,6 +586,7 @@ describe('installed into a consumer project', () => {
         type WopiStorage, type WopiFileInfo, type WopiFileContent, type WopiWriteContext, type WopiRouterOptions,
         type PutFileEvent, type IssuedToken, type WopiPrincipal,
       } from 'express-wopi';
+      ${subpathImports}
       ${common}
       `,
     );
@@ -335,10 +607,67 @@ describe('installed into a consumer project', () => {
     );
     const { stdout, stderr } = await run(process.execPath, [TSC, '-p', 'tsconfig.json', '--listFilesOnly'], consumer);
     expect(stderr).toBe('');
-    // The types come from the installed package, not from the repository's src/.
-    expect(stdout).toContain(path.join(consumer, 'node_modules', 'express-wopi', 'dist', 'index.d.ts'));
+    // The types come from the installed package, not from the repository's src/: the ESM
+    // declarations for consumer.mts, the CommonJS ones for consumer.cts.
+    for (const { face, cjs } of ENTRIES) {
+      expect(stdout).toContain(path.join(consumer, 'node_modules', 'express-wopi', 'dist', 'esm', `${face}.d.mts`));
+      expect(stdout).toContain(path.join(consumer, 'node_modules', 'express-wopi', ...cjs.replace(/\.js$/, '.d.ts').split('/')));
+    }
     expect(stdout).not.toContain(path.join(REPO, 'src'));
     await run(process.execPath, [TSC, '-p', 'tsconfig.json'], consumer); // throws with tsc's output on any error
+  });
+
+  test('(d2) without @types/express: proof-keys and testing type-check; the others ask for @types/express, nothing else', async () => {
+    // @types/express is an optional peer dependency: the router's, its hooks' and the host page's
+    // types are Express's (Router, Request, RequestHandler). A copy of the consumer without it:
+    const untyped = path.join(work, 'consumer-untyped');
+    const dropped = path.join(consumer, 'node_modules', '@types', 'express');
+    cpSync(consumer, untyped, { recursive: true, filter: (src) => src !== dropped });
+    expect(existsSync(path.join(untyped, 'node_modules', '@types', 'express'))).toBe(false);
+    const tsconfig = (files: string[]): string =>
+      JSON.stringify({
+        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
+        files,
+      });
+
+    const body = `
+      declare const keySet: ProofKeySet;
+      const verdict: ProofVerdict = verifyProof({ accessToken: 't', url: 'https://x', headers: { timestamp: undefined, proof: undefined, proofOld: undefined } }, keySet, Date.now());
+      const provider: ProofKeyProvider = { getProofKeys: async () => keySet };
+      const err: Error = new ProofKeyError('no-keys');
+      const suites: Array<(...args: never[]) => void> = [describeWopiStorage, describeWopiLockStore];
+      void verdict; void provider; void err; void suites;
+    `;
+    const imports = `
+      import { verifyProof, ProofKeyError, type ProofKeySet, type ProofVerdict, type ProofKeyProvider } from 'express-wopi/proof-keys';
+      import { describeWopiStorage, describeWopiLockStore } from 'express-wopi/testing';
+    `;
+    writeFileSync(path.join(untyped, 'standalone.mts'), imports + body);
+    writeFileSync(path.join(untyped, 'standalone.cts'), imports + body);
+    writeFileSync(path.join(untyped, 'tsconfig.json'), tsconfig(['standalone.mts', 'standalone.cts']));
+    await run(process.execPath, [TSC, '-p', 'tsconfig.json'], untyped);
+
+    writeFileSync(
+      path.join(untyped, 'app.mts'),
+      `import { createWopiRouter, MemoryStorage, JwtAuth } from 'express-wopi';
+      import { hostPageHandler } from 'express-wopi/discovery';
+      const router = createWopiRouter({ storage: new MemoryStorage(), auth: new JwtAuth({ secret: 'x'.repeat(40) }) });
+      void router; void hostPageHandler;
+      `,
+    );
+    writeFileSync(path.join(untyped, 'tsconfig.app.json'), tsconfig(['app.mts']));
+    const failed = await execFileAsync(process.execPath, [TSC, '-p', 'tsconfig.app.json'], { cwd: untyped }).then(
+      () => undefined,
+      (err: { stdout?: string }) => err.stdout ?? '',
+    );
+    expect(failed).toBeDefined();
+    const errors = failed!.split('\n').filter((line) => /error TS\d+/.test(line));
+    expect(errors.length).toBeGreaterThan(0);
+    // Only "Could not find a declaration file for module 'express'" (README: install @types/express),
+    // and only inside express-wopi's declarations: no other missing type package leaks out.
+    for (const line of errors) {
+      expect(line).toMatch(/^node_modules\/express-wopi\/dist\/.*error TS7016: Could not find a declaration file for module 'express'\./);
+    }
   });
 
   test('(e) the express-wopi bin is installed and prints a working token', async () => {

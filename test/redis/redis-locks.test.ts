@@ -14,6 +14,7 @@ import {
   MemoryStorage,
   RedisLockStore,
   WopiConfigError,
+  type WopiConfigErrorCode,
   type WopiLockStore,
 } from '../../src';
 import { describeWopiLockStore } from '../../src/testing';
@@ -166,14 +167,27 @@ describe('RedisLockStore when Redis cannot answer', () => {
   });
 
   const noReply = async (): Promise<unknown> => null;
-  test.each<[object, string]>([
-    [{}, 'exactly one of'],
-    [{ client: {}, sendCommand: noReply }, 'exactly one of'],
-    [{ client: {} }, 'node-redis or ioredis'],
-    [{ sendCommand: noReply, commandTimeoutMs: 0 }, 'commandTimeoutMs'],
-  ])('options %p are refused with a WopiConfigError', (options, message) => {
-    expect(() => new RedisLockStore(options as never)).toThrow(WopiConfigError);
-    expect(() => new RedisLockStore(options as never)).toThrow(message);
+  test.each<[string, unknown, WopiConfigErrorCode, string]>([
+    ['no options', undefined, 'WOPI_OPTION_TYPE', 'RedisLockStore: options must be an object with `client` or `sendCommand`, got undefined'],
+    ['neither client nor sendCommand', {}, 'WOPI_OPTION_MISSING', 'RedisLockStore: `client` or `sendCommand` is required'],
+    ['both', { client: {}, sendCommand: noReply }, 'WOPI_OPTION_CONFLICT', 'RedisLockStore: `client` and `sendCommand` exclude each other: give exactly one of them'],
+    ['a client without sendCommand or call', { client: {} }, 'WOPI_ADAPTER_SHAPE', 'RedisLockStore: `client` has neither `sendCommand` nor `call`: it must be a node-redis or ioredis client'],
+    ['a client that is a URL', { client: 'redis://localhost' }, 'WOPI_OPTION_TYPE', 'RedisLockStore: `client` must be a node-redis or ioredis client (an object with `sendCommand` or `call`), got a string'],
+    ['a client that is null', { client: null }, 'WOPI_OPTION_TYPE', 'RedisLockStore: `client` must be a node-redis or ioredis client (an object with `sendCommand` or `call`), got null'],
+    ['sendCommand not a function', { sendCommand: 'GET' }, 'WOPI_OPTION_TYPE', 'RedisLockStore: `sendCommand` must be a function, got a string'],
+    ['prefix not a string', { sendCommand: noReply, prefix: 1 }, 'WOPI_OPTION_TYPE', 'RedisLockStore: `prefix` must be a string, got 1'],
+    ['commandTimeoutMs 0', { sendCommand: noReply, commandTimeoutMs: 0 }, 'WOPI_OPTION_VALUE', 'RedisLockStore: `commandTimeoutMs` must be a positive integer (milliseconds), got 0'],
+  ])('%s is refused with a WopiConfigError (%s)', (_label, options, code, message) => {
+    let thrown: unknown;
+    try {
+      new RedisLockStore(options as never);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(WopiConfigError);
+    expect((thrown as WopiConfigError).code).toBe(code);
+    expect((thrown as WopiConfigError).message).toContain(message);
+    expect((thrown as WopiConfigError).message).toMatch(new RegExp(`\\[${code}\\]$`));
   });
 });
 

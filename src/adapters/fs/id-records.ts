@@ -71,8 +71,6 @@ export class IdRecords {
 
     await mkdir(path.join(this.metadataDir, 'ids'), { recursive: true });
     await mkdir(path.join(this.metadataDir, 'paths'), { recursive: true });
-    // Made now so that user info finds a folder to stat rather than failing on every request.
-    await mkdir(path.join(this.metadataDir, 'users'), { recursive: true });
     for (let attempt = 0; ; attempt++) {
       const candidate = hash(`id:${rel}#${attempt}`).slice(0, 22);
       if (!(await createExclusively(this.idRecord(candidate), rel))) {

@@ -1,8 +1,7 @@
 /** The options and public types of FileSystemStorage, and their validation. */
 import path from 'node:path';
-import { WopiConfigError } from '../../errors';
+import { OptionChecks } from '../../util/validate';
 import { DEFAULT_OWNER_ID } from '../file-id';
-import { DEFAULT_USER_INFO_RECHECK_MS } from './user-info';
 
 export interface FileSystemStorageOptions {
   /** The folder whose files are served. Nothing outside it is ever read or written. */
@@ -16,12 +15,6 @@ export interface FileSystemStorageOptions {
   ownerId?: string;
   /** fsync each written file and its folder before a save is reported done. Default true. */
   fsync?: boolean;
-  /**
-   * How long user info (PutUserInfo, CheckFileInfo `UserInfo`) read from disk is used before the
-   * disk is asked again whether another process stored something new, in milliseconds. What this
-   * instance stores itself is seen at once. `0` asks on every CheckFileInfo. Default 1000.
-   */
-  userInfoRecheckMs?: number;
 }
 
 /** One file under the root, as {@link FileSystemStorage.list} reports it. */
@@ -39,24 +32,19 @@ export interface ResolvedFsOptions {
   metadataDir: string;
   ownerId: string;
   fsync: boolean;
-  userInfoRecheckMs: number;
 }
 
 /** Checks `options` (a `WopiConfigError` naming the bad one) and fills in the defaults. */
 export function resolveFsOptions(options: FileSystemStorageOptions): ResolvedFsOptions {
-  if (typeof options !== 'object' || options === null || typeof options.root !== 'string' || options.root === '') {
-    throw new WopiConfigError('ERR_WOPI_STORAGE', 'FileSystemStorage: `root` must be a non-empty path');
-  }
-  const root = path.resolve(options.root);
-  const recheck = options.userInfoRecheckMs ?? DEFAULT_USER_INFO_RECHECK_MS;
-  if (!Number.isInteger(recheck) || recheck < 0) {
-    throw new WopiConfigError('ERR_WOPI_STORAGE', 'FileSystemStorage: `userInfoRecheckMs` must be a non-negative integer (milliseconds)');
-  }
+  const check = new OptionChecks('FileSystemStorage');
+  check.options(options, 'with a `root`');
+  const root = path.resolve(check.requiredNonEmptyString('root', options.root, 'the folder to serve'));
+  const metadataDir = check.nonEmptyString('metadataDir', options.metadataDir, undefined);
   return {
     root,
-    metadataDir: path.resolve(options.metadataDir ?? path.join(root, '.express-wopi')),
-    ownerId: options.ownerId || DEFAULT_OWNER_ID,
-    fsync: options.fsync ?? true,
-    userInfoRecheckMs: recheck,
+    metadataDir: path.resolve(metadataDir ?? path.join(root, '.express-wopi')),
+    // An empty `ownerId` has always meant the default.
+    ownerId: check.string('ownerId', options.ownerId, '') || DEFAULT_OWNER_ID,
+    fsync: check.boolean('fsync', options.fsync, true),
   };
 }

@@ -15,7 +15,6 @@ import { IdRecords, TOMBSTONE } from './id-records';
 import { ResolvedIds } from './resolved-ids';
 import { FolderNames, listFiles, moveIfFree, spelledOnDisk } from './folder-names';
 import { CHUNK_BYTES, discardTemporary, writeTemporary } from './durable-write';
-import { FsUserInfo } from './user-info';
 import { resolveFsOptions, type FileSystemEntry, type FileSystemStorageOptions } from './options';
 import { publishRelative, type FileLookup } from './relative-publish';
 
@@ -51,7 +50,6 @@ export class FileSystemStorage implements WopiStorage {
   private readonly jail: RootJail;
   private readonly ids: IdRecords;
   private readonly resolved = new ResolvedIds();
-  private readonly users: FsUserInfo;
   /** What Save As asks of this storage (relative-publish.ts). */
   private readonly files: FileLookup = {
     pathOf: (fileId) => this.pathOf(fileId),
@@ -66,7 +64,6 @@ export class FileSystemStorage implements WopiStorage {
     this.fsync = resolved.fsync;
     this.jail = new RootJail(this.root, resolved.metadataDir);
     this.ids = new IdRecords(resolved.metadataDir);
-    this.users = new FsUserInfo(resolved.metadataDir, resolved.userInfoRecheckMs);
   }
 
   /**
@@ -206,14 +203,6 @@ export class FileSystemStorage implements WopiStorage {
       if (this.fsync) await folder.sync();
     });
     debug('deleted %s (%s)', fileId, rel);
-  }
-
-  async putUserInfo(userId: string, userInfo: string): Promise<void> {
-    await this.users.put(userId, userInfo);
-  }
-
-  async getUserInfo(userId: string): Promise<string | undefined> {
-    return this.users.get(userId);
   }
 
   /** The path the ID names now (read from its record); 404 for an unknown or deleted ID. */

@@ -1,11 +1,13 @@
 /**
- * PutUserInfo / CheckFileInfo `UserInfo` for FileSystemStorage: one record per user in
- * `<metadataDir>/users`, replaced whole on every PutUserInfo, read through a cache that is kept
- * while the users folder is unchanged.
+ * FileSystemUserInfoStore: PutUserInfo / CheckFileInfo `UserInfo` in a folder, one record per
+ * user, replaced whole on every PutUserInfo, read through a cache that is kept while the folder is
+ * unchanged.
  */
 import { mkdir, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
+import type { WopiUserInfoStore } from '../user-info';
+import { OptionChecks } from '../../util/validate';
 import { readTextIfExists, writeAtomically } from './durable-write';
 import { errorCode } from './errno';
 import { hash } from './id-records';
@@ -16,10 +18,27 @@ const SETTLED_MS = 2000;
 /** How many users' values are kept in memory. */
 const MAX_CACHED_USERS = 10_000;
 
-/** How long user info is used before the users folder is looked at again, by default. */
+/** How long user info is used before the folder is looked at again, by default. */
 export const DEFAULT_USER_INFO_RECHECK_MS = 1000;
 
-/** User info already read, valid for the users folder state `stamp`. */
+export interface FileSystemUserInfoStoreOptions {
+  /**
+   * The folder the records live in, one small file per user (made on the first PutUserInfo).
+   * Several processes given the same folder share the values. Use a folder of its own, and not
+   * one a `FileSystemStorage` serves (records there would be listed as files): the storage's
+   * metadata folder is a good parent. The CLI uses `<metadataDir>/users`, where
+   * `FileSystemStorage` kept user info before it became an adapter of its own.
+   */
+  dir: string;
+  /**
+   * How long values read from disk are used before the folder is looked at again for what another
+   * process stored, in milliseconds. What this instance stores itself is seen at once. `0` looks
+   * on every `getUserInfo`. Default 1000.
+   */
+  recheckMs?: number;
+}
+
+/** User info already read, valid for the folder state `stamp`. */
 interface UserInfoCache {
   stamp: string;
   /** Whether the folder had been still long enough for its stamp to show the next change. */
@@ -29,30 +48,50 @@ interface UserInfoCache {
   checkAgainAt: number;
 }
 
-export class FsUserInfo {
+/**
+ * User info in a folder: one file per user, named by a SHA-256 hash of the user ID (so a user ID
+ * never becomes a path), holding the text as UTF-8. A PutUserInfo writes a temporary file and
+ * renames it over the record, so readers see the old or the new value, never a mix; of two
+ * concurrent PutUserInfo for one user the last rename wins. Records are not fsynced: a power cut
+ * can lose the last values stored, never leave a half-written one.
+ *
+ * CheckFileInfo asks on every open, so values are cached in memory (up to 10,000 users) while the
+ * folder is unchanged; see {@link FileSystemUserInfoStoreOptions.recheckMs} for when another
+ * process's PutUserInfo is seen.
+ */
+export class FileSystemUserInfoStore implements WopiUserInfoStore {
+  /** The records' folder, absolute. */
+  readonly dir: string;
+  private readonly recheckMs: number;
   private cache: UserInfoCache | undefined;
 
-  constructor(
-    private readonly metadataDir: string,
-    private readonly recheckMs: number,
-  ) {}
+  /**
+   * @throws WopiConfigError when `dir` is missing or not a non-empty string, or `recheckMs` is not
+   *   a non-negative integer. The folder itself is not touched until first use.
+   */
+  constructor(options: FileSystemUserInfoStoreOptions) {
+    const check = new OptionChecks('FileSystemUserInfoStore');
+    check.options(options, 'with a `dir`');
+    const dir = check.requiredNonEmptyString('dir', options.dir, 'the folder for the records');
+    this.recheckMs = check.nonNegativeInteger('recheckMs', options.recheckMs, DEFAULT_USER_INFO_RECHECK_MS, 'milliseconds');
+    this.dir = path.resolve(dir);
+  }
 
-  async put(userId: string, userInfo: string): Promise<void> {
-    await mkdir(this.folder(), { recursive: true });
+  async putUserInfo(userId: string, userInfo: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
     await writeAtomically(this.record(userId), userInfo);
     // Seen at once by this instance; the folder changed, so everything else is read again too.
     this.cache = undefined;
   }
 
   /**
-   * CheckFileInfo asks on every open, so answers are kept while the users folder is unchanged:
-   * every PutUserInfo, from this process or another, renames a record into that folder and so
-   * changes its modification and change times. The folder is looked at again once `recheckMs`
-   * have passed since the last look. A stamp is trusted only when the folder has been still for
-   * {@link SETTLED_MS}: two changes within one tick of the file system's clock could otherwise
-   * leave the same stamp (git treats its index the same way).
+   * Answers are kept while the folder is unchanged: every PutUserInfo, from this process or
+   * another, renames a record into it and so changes its modification and change times. The
+   * folder is looked at again once `recheckMs` have passed since the last look. A stamp is trusted
+   * only when the folder has been still for {@link SETTLED_MS}: two changes within one tick of the
+   * file system's clock could otherwise leave the same stamp (git treats its index the same way).
    */
-  async get(userId: string): Promise<string | undefined> {
+  async getUserInfo(userId: string): Promise<string | undefined> {
     let cache = this.cache;
     if (cache === undefined || Date.now() >= cache.checkAgainAt) {
       cache = this.cacheFor(await this.folderStamp(), cache);
@@ -63,13 +102,13 @@ export class FsUserInfo {
     return value;
   }
 
-  /** The users folder's stat stamp and whether it is settled; `undefined` when there is no folder yet. */
+  /** The folder's stat stamp and whether it is settled; `undefined` when there is no folder yet. */
   private async folderStamp(): Promise<{ stamp: string; settled: boolean } | undefined> {
     let st: BigIntStats;
     try {
-      st = await stat(this.folder(), { bigint: true });
+      st = await stat(this.dir, { bigint: true });
     } catch (err) {
-      // Nothing stored yet (the folder is made with the first file ID, or by PutUserInfo).
+      // Nothing stored yet: the folder is made by the first PutUserInfo.
       if (errorCode(err) !== 'ENOENT') throw err;
       return undefined;
     }
@@ -91,11 +130,7 @@ export class FsUserInfo {
     return cache;
   }
 
-  private folder(): string {
-    return path.join(this.metadataDir, 'users');
-  }
-
   private record(userId: string): string {
-    return path.join(this.folder(), hash(`user:${userId}`));
+    return path.join(this.dir, hash(`user:${userId}`));
   }
 }

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { MemoryStorage } from '../src';
-import { createApp } from './helpers/create-app';
+import { MemoryStorage } from '../../src';
+import { createApp } from '../helpers/create-app';
 
 test('a mounted router answers CheckFileInfo for a stored file', async () => {
   const storage = new MemoryStorage();

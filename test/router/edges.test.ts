@@ -4,8 +4,8 @@
  */
 import express from 'express';
 import request from 'supertest';
-import { createWopiRouter, JwtAuth, MemoryLockStore, MemoryStorage, WopiError, type WopiStorage } from '../src';
-import { TEST_SECRET } from './helpers/create-app';
+import { createWopiRouter, JwtAuth, MemoryLockStore, MemoryStorage, WopiError, type WopiStorage } from '../../src';
+import { TEST_SECRET } from '../helpers/create-app';
 
 /** An app whose storage holds one locked file (lock `L`); `wrap` may put a storage in front of it. */
 async function setup(before?: express.RequestHandler, wrap: (memory: MemoryStorage) => WopiStorage = (m) => m) {

@@ -7,7 +7,7 @@ jest.mock('express', () => jest.requireActual('express4'));
 
 import express from 'express';
 import request from 'supertest';
-import { createWopiRouter, JwtAuth, MemoryLockStore, MemoryStorage } from '../src';
+import { createWopiRouter, JwtAuth, MemoryLockStore, MemoryStorage } from '../../src';
 
 const express4 = jest.requireActual<typeof import('express')>('express4');
 const express4Version = jest.requireActual<{ version: string }>('express4/package.json').version;

@@ -4,15 +4,9 @@ import { createApp } from '../helpers/create-app';
 import { STORAGES, useStorage } from '../helpers/ops-storages';
 import {
   binaryParser,
-  authenticateOnly,
   checkFileInfo,
   contentsUrl,
-  coreOnlyStorage,
-  currentLock,
   deleteReq,
-  expectLockHeader,
-  expectNoLockHeader,
-  expectNoToken,
   fileUrl,
   getFile,
   lockReq,
@@ -23,9 +17,11 @@ import {
   refreshLockReq,
   relockReq,
   renameReq,
-  setupLockApp,
   unlockReq,
-} from '../helpers/ops-http';
+} from '../helpers/wopi-requests';
+import { currentLock, expectLockHeader, expectNoLockHeader, expectNoToken } from '../helpers/wopi-assertions';
+import { authenticateOnly, coreOnlyStorage } from '../helpers/fake-adapters';
+import { setupLockApp } from '../helpers/lock-app';
 
 /** Overrides this router never implements on POST /files/:id, whatever the adapters support. */
 const UNIMPLEMENTED = [
@@ -180,7 +176,7 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
       expect((await checkFileInfo(app, fileId, t)).body.UserInfo).toBeUndefined();
     });
 
-    describe('a storage with only getFileInfo/readFile/writeFile', () => {
+    describe('a storage with only getFileInfo/readFile/writeFile, and no userInfo store', () => {
       const NAMES: Record<(typeof OPTIONAL)[number], string> = {
         PUT_RELATIVE: 'PutRelativeFile',
         RENAME_FILE: 'RenameFile',
@@ -251,7 +247,7 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
       test('the other three still work', async () => {
         const fileId = await fx().addFile('report.docx', 'KEEP');
         const { token, auth } = createApp({ storage: fx().storage });
-        const { app } = createApp({ storage: fx().storage, auth: authenticateOnly(auth) });
+        const { app } = createApp({ storage: fx().storage, userInfo: fx().userInfo, auth: authenticateOnly(auth) });
         const t = await token(fileId);
         expect((await putUserInfoReq(app, fileId, t, 'x')).status).toBe(200);
         const renamed = await renameReq(app, fileId, t, encodeUtf7('neu'));
