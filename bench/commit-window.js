@@ -103,9 +103,26 @@ async function main() {
   await new Promise((resolve) => server.once('listening', resolve));
   const portA = server.address().port;
 
-  const b = spawn(process.execPath, [path.join(DIST, 'cli', 'main.js'), 'serve', root, '--port', '0', '--secret', SECRET, '--redis', REDIS_URL, '--redis-prefix', prefix, '--json'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const b = spawn(
+    process.execPath,
+    [
+      path.join(DIST, 'cli', 'main.js'),
+      'serve',
+      root,
+      '--port',
+      '0',
+      '--secret',
+      SECRET,
+      '--redis',
+      REDIS_URL,
+      '--redis-prefix',
+      prefix,
+      '--json',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const portB = await new Promise((resolve, reject) => {
     let out = '';
     b.stdout.on('data', (chunk) => {
@@ -117,7 +134,8 @@ async function main() {
   });
 
   const lockUrl = `/wopi/files/${fileId}?access_token=${accessToken}`;
-  const lockOp = (port, override, lock) => request(port, { pathname: lockUrl, headers: { 'X-WOPI-Override': override, 'X-WOPI-Lock': lock } });
+  const lockOp = (port, override, lock) =>
+    request(port, { pathname: lockUrl, headers: { 'X-WOPI-Override': override, 'X-WOPI-Lock': lock } });
   await lockOp(portA, 'LOCK', 'L');
 
   let stop = false;

@@ -56,9 +56,10 @@ const settings = MODES[mode];
 const only = new Set(args.only ? args.only.split(',') : SCENARIOS);
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const redisPrefix = `express-wopi-bench:${process.pid}-${randomBytes(3).toString('hex')}:`;
-const profileDir = args.profile === undefined
-  ? undefined
-  : path.resolve(args.profile === true ? fs.mkdtempSync(path.join(os.tmpdir(), 'express-wopi-profiles-')) : args.profile);
+const profileDir =
+  args.profile === undefined
+    ? undefined
+    : path.resolve(args.profile === true ? fs.mkdtempSync(path.join(os.tmpdir(), 'express-wopi-profiles-')) : args.profile);
 
 const servers = [];
 let files;
@@ -70,7 +71,9 @@ async function main() {
   const started = Date.now();
   const { sizes } = settings;
   const report = { meta: machine(mode, settings), rows: [], rss: [], targets: [], rounds: [], notes: [] };
-  log(`express-wopi bench (${mode}): ${settings.loadRounds} load round(s), ${settings.transferRounds} transfer rounds; files in ${os.tmpdir()}`);
+  log(
+    `express-wopi bench (${mode}): ${settings.loadRounds} load round(s), ${settings.transferRounds} transfer rounds; files in ${os.tmpdir()}`,
+  );
 
   files = await prepareFiles({
     dist,
@@ -95,21 +98,33 @@ async function main() {
     );
   }
   if (only.has('lock')) {
-    await withServers([['wopi-lock', wopiConfig, true], ['bare-json', { kind: 'bare-json' }]], ([wopi, bare]) =>
-      lockPairs(report, 'MemoryLockStore', wopi, bare, 'bare JSON route'),
+    await withServers(
+      [
+        ['wopi-lock', wopiConfig, true],
+        ['bare-json', { kind: 'bare-json' }],
+      ],
+      ([wopi, bare]) => lockPairs(report, 'MemoryLockStore', wopi, bare, 'bare JSON route'),
     );
   }
   if (only.has('get')) {
     for (const size of [sizes.small, sizes.medium]) {
-      await withServers([[`wopi-get-${sizeName(size).replace(' ', '')}`, wopiConfig, true], ['static', { kind: 'static', root: files.root }]], ([wopi, stat]) =>
-        getFile(report, wopi, stat, size),
+      await withServers(
+        [
+          [`wopi-get-${sizeName(size).replace(' ', '')}`, wopiConfig, true],
+          ['static', { kind: 'static', root: files.root }],
+        ],
+        ([wopi, stat]) => getFile(report, wopi, stat, size),
       );
     }
   }
   if (only.has('put')) {
     for (const size of [sizes.small, sizes.medium]) {
-      await withServers([[`wopi-put-${sizeName(size).replace(' ', '')}`, wopiConfig, true], ['bare-put', { kind: 'bare-put', root: files.root }]], ([wopi, barePut]) =>
-        putFile(report, wopi, barePut, size),
+      await withServers(
+        [
+          [`wopi-put-${sizeName(size).replace(' ', '')}`, wopiConfig, true],
+          ['bare-put', { kind: 'bare-put', root: files.root }],
+        ],
+        ([wopi, barePut]) => putFile(report, wopi, barePut, size),
       );
     }
   }
@@ -152,7 +167,8 @@ async function main() {
 // cache off), and the bare route after one fs.stat (the floor for anything that must stat a file).
 async function checkFileInfo(report, wopi, bare, wopiNoCache, bareStat) {
   const query = `/files/${files.info.fileId}?access_token=${encodeURIComponent(files.info.token)}`;
-  const loadOf = (server, prefix) => (s) => load({ url: `${server.url}${prefix}${query}`, seconds: s, connections: settings.connections, pid: server.pid });
+  const loadOf = (server, prefix) => (s) =>
+    load({ url: `${server.url}${prefix}${query}`, seconds: s, connections: settings.connections, pid: server.pid });
   const NO_CACHE = 'express-wopi, token cache off';
   const BARE_STAT = 'bare JSON route + 1 fs.stat';
   const sides = [
@@ -331,15 +347,17 @@ async function peakRss(report, base) {
 function transferFor(c, server, agent, size, targetSize = size) {
   const data = files.data.get(size);
   if (c.op === 'GetFile') {
-    const url = c.server === 'express-wopi'
-      ? `${server.url}/wopi/files/${data.fileId}/contents?access_token=${encodeURIComponent(data.token)}`
-      : `${server.url}/static/${data.name}`;
+    const url =
+      c.server === 'express-wopi'
+        ? `${server.url}/wopi/files/${data.fileId}/contents?access_token=${encodeURIComponent(data.token)}`
+        : `${server.url}/static/${data.name}`;
     return () => download(agent, url, size);
   }
   const target = files.data.get(targetSize).put;
-  const url = c.server === 'express-wopi'
-    ? `${server.url}/wopi/files/${target.fileId}/contents?access_token=${encodeURIComponent(target.token)}`
-    : `${server.url}/durable/${target.name.replace('put-wopi-', 'put-durable-')}`;
+  const url =
+    c.server === 'express-wopi'
+      ? `${server.url}/wopi/files/${target.fileId}/contents?access_token=${encodeURIComponent(target.token)}`
+      : `${server.url}/durable/${target.name.replace('put-wopi-', 'put-durable-')}`;
   return () => upload(agent, url, data.path, size, { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': PUT_LOCK });
 }
 
@@ -349,7 +367,11 @@ function evaluateTargets(report) {
     const pass = r.target.min !== undefined ? r.ratio >= r.target.min : r.ratio <= r.target.max;
     const bound = r.target.min !== undefined ? `≥ ${r.target.min.toFixed(2)}` : `≤ ${r.target.max.toFixed(2)}`;
     r.status = pass ? 'PASS' : 'MISS';
-    report.targets.push({ target: `${r.scenario} ${r.unit}: ${bound} × ${r.baselineName}`, measured: r.ratio.toFixed(2), status: r.status });
+    report.targets.push({
+      target: `${r.scenario} ${r.unit}: ${bound} × ${r.baselineName}`,
+      measured: r.ratio.toFixed(2),
+      status: r.status,
+    });
   }
   for (const op of ['PutFile', 'GetFile']) {
     const mine = report.rss.filter((x) => x.server === 'express-wopi' && x.op === op);
@@ -425,10 +447,14 @@ function pushRounds(report, scenario, rounds, pick) {
 function wopiLock(server, file, lockId) {
   const url = `${server.url}/wopi/files/${file.fileId}?access_token=${encodeURIComponent(file.token)}`;
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': lockId, 'Content-Length': '0' } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`LOCK ${file.name}: ${res.statusCode}`))));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': lockId, 'Content-Length': '0' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`LOCK ${file.name}: ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -528,7 +554,13 @@ function machine(modeName, s) {
 /** The commit benchmarked, marked `+dirty` when the working tree has changes. */
 function revision() {
   try {
-    const git = (...a) => execFileSync('git', a, { cwd: path.join(__dirname, '..'), encoding: 'utf8', maxBuffer: 64 * MiB, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...a) =>
+      execFileSync('git', a, {
+        cwd: path.join(__dirname, '..'),
+        encoding: 'utf8',
+        maxBuffer: 64 * MiB,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     const diff = git('diff', 'HEAD', '--', 'src');
     const dirty = diff ? ` + uncommitted src changes (diff sha1 ${createHash('sha1').update(diff).digest('hex').slice(0, 8)})` : '';
     return `${git('rev-parse', '--short', 'HEAD')}${dirty}`;

@@ -49,7 +49,7 @@ async function main() {
     }
     case 'bare-json': {
       // The smallest Express answer: no auth, no I/O.
-      const answer = (req, res) => res.json({ BaseFileName: 'bench.docx', Size: 12288, Version: '1' });
+      const answer = (_req, res) => res.json({ BaseFileName: 'bench.docx', Size: 12288, Version: '1' });
       app.get('/files/:fileId', answer);
       app.post('/files/:fileId', answer);
       break;
@@ -57,7 +57,7 @@ async function main() {
     case 'bare-stat': {
       // The bare route plus the one trip to the file system a file's metadata costs.
       const { stat } = require('node:fs/promises');
-      app.get('/files/:fileId', async (req, res) => {
+      app.get('/files/:fileId', async (_req, res) => {
         const st = await stat(config.file, { bigint: true });
         res.json({ BaseFileName: 'bench.docx', Size: Number(st.size), Version: String(st.mtimeNs) });
       });

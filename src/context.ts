@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { Readable } from 'node:stream';
-import type { WopiPrincipal } from './adapters/auth';
+import type { WopiUser } from './adapters/auth';
 import type { ResolvedWopiOptions } from './options';
 import type { Logger } from './log';
 import { readHeader } from './protocol/headers';
@@ -11,7 +11,7 @@ export interface WopiContext {
   /** The file ID from the URL. */
   fileId: string;
   /** The caller, as the auth adapter resolved the access token. */
-  user: WopiPrincipal;
+  user: WopiUser;
   options: ResolvedWopiOptions;
   /** Per-request logger (`express-wopi:op:<operation>:<request id>`). */
   log: Logger;
@@ -40,7 +40,7 @@ export interface WopiResult {
 export function createContext(
   req: Request,
   fileId: string,
-  user: WopiPrincipal,
+  user: WopiUser,
   options: ResolvedWopiOptions,
   logger: Logger,
   signal: () => AbortSignal,

@@ -196,7 +196,7 @@ export class NotImplementedError extends WopiError {
 }
 
 /** 500 with a generic body. Use it to wrap a backend failure; its message is never sent. */
-export class InternalWopiError extends WopiError {
+export class InternalServerError extends WopiError {
   constructor(message = 'Internal server error', options?: WopiErrorOptions) {
     super(500, 'WOPI_INTERNAL', message, options);
   }

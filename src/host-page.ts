@@ -60,7 +60,7 @@ export interface HostPageOptions {
 // escaped markup, so nothing here needs JavaScript escaping.
 const SCRIPT =
   "(function(){var t=document.getElementById('office_frame_template');" +
-  "var f=document.importNode(t.content,true);" +
+  'var f=document.importNode(t.content,true);' +
   "document.getElementById('office_frame_holder').appendChild(f);" +
   "document.getElementById('office_form').submit();})();";
 
@@ -183,11 +183,12 @@ function withWdParameters(actionUrl: string, req: Request): string {
   const queryAt = req.originalUrl.indexOf('?');
   if (queryAt === -1) return actionUrl;
   const present = new URL(httpUrl(actionUrl, 'actionUrl')).searchParams;
-  const wd = [...new URLSearchParams(req.originalUrl.slice(queryAt + 1))].filter(
-    ([name]) => /^wd/i.test(name) && !present.has(name),
-  );
+  const wd = [...new URLSearchParams(req.originalUrl.slice(queryAt + 1))].filter(([name]) => /^wd/i.test(name) && !present.has(name));
   if (wd.length === 0) return actionUrl;
-  return appendQuery(actionUrl, wd.map(([name, value]) => [encodeURIComponent(name), encodeURIComponent(value)] as const));
+  return appendQuery(
+    actionUrl,
+    wd.map(([name, value]) => [encodeURIComponent(name), encodeURIComponent(value)] as const),
+  );
 }
 
 function httpUrl(value: string, name: string): string {

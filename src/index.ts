@@ -4,10 +4,10 @@
 export { createWopiRouter } from './router';
 export type {
   WopiRouterOptions,
-  CheckFileInfoHookContext,
-  PutFileEvent,
-  HostUrls,
-  HostUrlsContext,
+  WopiCheckFileInfoContext,
+  WopiPutFileContext,
+  WopiHostUrls,
+  WopiHostUrlsContext,
 } from './options';
 export { DEFAULT_MAX_FILE_SIZE, DEFAULT_UPLOAD_IDLE_TIMEOUT_MS } from './options';
 
@@ -19,10 +19,10 @@ export type {
   WopiRelativeTarget,
   WopiCreatedFile,
 } from './adapters/storage';
-export type { WopiLockStore, LockOutcome } from './adapters/locks';
+export type { WopiLockStore, WopiLockOutcome } from './adapters/locks';
 export type { WopiUserInfoStore } from './adapters/user-info';
-export type { WopiAuth, WopiPrincipal, WopiPermissions, IssueTokenRequest, IssuedToken } from './adapters/auth';
-export type { CheckFileInfoResponse } from './protocol/check-file-info';
+export type { WopiAuth, WopiUser, WopiPermissions, WopiIssueTokenRequest, WopiIssuedToken } from './adapters/auth';
+export type { WopiCheckFileInfoResponse } from './protocol/check-file-info';
 
 export { FileSystemStorage } from './adapters/fs/storage';
 export type { FileSystemStorageOptions, FileSystemEntry } from './adapters/fs/storage';
@@ -55,7 +55,7 @@ export {
   FileTooLargeError,
   UploadTimeoutError,
   NotImplementedError,
-  InternalWopiError,
+  InternalServerError,
   LockStoreUnavailableError,
   WopiConfigError,
 } from './errors';

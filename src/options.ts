@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { WopiAuth, WopiPrincipal } from './adapters/auth';
+import type { WopiAuth, WopiUser } from './adapters/auth';
 import type { WopiLockStore } from './adapters/locks';
 import type { WopiFileInfo, WopiStorage, WopiWriteContext } from './adapters/storage';
 import type { WopiUserInfoStore } from './adapters/user-info';
@@ -7,41 +7,41 @@ import { MemoryLockStore } from './adapters/memory-locks';
 import { WopiConfigError } from './errors';
 import { OptionChecks } from './util/validate';
 import { DEFAULT_LOCK_TTL_MS } from './protocol/lock-id';
-import type { CheckFileInfoResponse, HostCapabilities } from './protocol/check-file-info';
+import type { WopiCheckFileInfoResponse, HostCapabilities } from './protocol/check-file-info';
 import { log } from './log';
 import { resolveProofKeys, type ProofKeyProvider, type ProofKeysOption } from './proof-check';
 
 /** What a {@link WopiRouterOptions.checkFileInfo} hook is told about the request. */
-export interface CheckFileInfoHookContext {
+export interface WopiCheckFileInfoContext {
   req: Request;
   fileId: string;
   file: WopiFileInfo;
-  user: WopiPrincipal;
+  user: WopiUser;
 }
 
 /** What a {@link WopiRouterOptions.onPutFile} hook is told after a successful save. */
-export interface PutFileEvent {
+export interface WopiPutFileContext {
   req: Request;
   fileId: string;
   /** Metadata of the version just written. */
   file: WopiFileInfo;
-  user: WopiPrincipal;
+  user: WopiUser;
   /** The save context the editor sent (`X-WOPI-Editors`, Collabora's IsAutosave …). */
   save: Omit<WopiWriteContext, 'signal' | 'commit'>;
 }
 
 /** What a {@link WopiRouterOptions.hostUrls} hook is asked about. */
-export interface HostUrlsContext {
+export interface WopiHostUrlsContext {
   req: Request;
   /** The file the URLs are for (for PutRelativeFile, the file just created). */
   fileId: string;
   /** Its name, with extension. */
   name: string;
-  user: WopiPrincipal;
+  user: WopiUser;
 }
 
 /** Host page URLs for one file. */
-export interface HostUrls {
+export interface WopiHostUrls {
   /** Host page that opens the file in view mode. */
   HostViewUrl?: string;
   /** Host page that opens the file in edit mode. */
@@ -51,7 +51,7 @@ export interface HostUrls {
 export interface WopiRouterOptions {
   /** Where files live. Required. See docs/adapters.md. */
   storage: WopiStorage;
-  /** Turns access tokens into principals. Required; `JwtAuth` is the built-in. */
+  /** Turns access tokens into users. Required; `JwtAuth` is the built-in. */
   auth: WopiAuth;
   /**
    * Where locks live. Default: a new `MemoryLockStore`, which is correct for a single process
@@ -73,8 +73,8 @@ export interface WopiRouterOptions {
    * merged over the properties the router computes. Return `undefined` to change nothing.
    */
   checkFileInfo?: (
-    context: CheckFileInfoHookContext,
-  ) => Partial<CheckFileInfoResponse> | undefined | Promise<Partial<CheckFileInfoResponse> | undefined>;
+    context: WopiCheckFileInfoContext,
+  ) => Partial<WopiCheckFileInfoResponse> | undefined | Promise<Partial<WopiCheckFileInfoResponse> | undefined>;
   /**
    * The URL editors reach this router at, e.g. `https://files.example.com/wopi`, used to build the
    * `Url` (a WOPISrc) of files PutRelativeFile creates, and, with `proofKeys`, the absolute URL
@@ -94,13 +94,13 @@ export interface WopiRouterOptions {
    * The host pages for a file, sent as `HostViewUrl` / `HostEditUrl` in PutRelativeFile responses
    * and in CheckFileInfo (where the `checkFileInfo` hook can still override them).
    */
-  hostUrls?: (context: HostUrlsContext) => HostUrls | undefined | Promise<HostUrls | undefined>;
+  hostUrls?: (context: WopiHostUrlsContext) => WopiHostUrls | undefined | Promise<WopiHostUrls | undefined>;
   /**
    * Called after every successful PutFile, with the editor's save context. The response waits
    * for it; a throw is logged on `express-wopi:server_error` and does not fail the save, which
    * has already happened.
    */
-  onPutFile?: (event: PutFileEvent) => void | Promise<void>;
+  onPutFile?: (context: WopiPutFileContext) => void | Promise<void>;
   /**
    * Where PutUserInfo stores each user's text and CheckFileInfo reads it back as `UserInfo`.
    * Default: none, and then PutUserInfo answers 501 and CheckFileInfo says
@@ -176,10 +176,16 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
   const storage = check.adapter('storage', options.storage, 'WopiStorage', STORAGE_METHODS);
   const auth = check.adapter('auth', options.auth, 'WopiAuth', AUTH_METHODS);
   const locks = options.locks === undefined ? undefined : check.adapter('locks', options.locks, 'WopiLockStore', LOCK_METHODS);
-  const userInfo = options.userInfo === undefined ? undefined : check.adapter('userInfo', options.userInfo, 'WopiUserInfoStore', USER_INFO_METHODS);
+  const userInfo =
+    options.userInfo === undefined ? undefined : check.adapter('userInfo', options.userInfo, 'WopiUserInfoStore', USER_INFO_METHODS);
   const lockTtlMs = check.positiveInteger('lockTtlMs', options.lockTtlMs, DEFAULT_LOCK_TTL_MS, 'milliseconds');
   const maxFileSize = check.nonNegativeInteger('maxFileSize', options.maxFileSize, DEFAULT_MAX_FILE_SIZE, 'bytes');
-  const uploadIdleTimeoutMs = check.positiveInteger('uploadIdleTimeoutMs', options.uploadIdleTimeoutMs, DEFAULT_UPLOAD_IDLE_TIMEOUT_MS, 'milliseconds');
+  const uploadIdleTimeoutMs = check.positiveInteger(
+    'uploadIdleTimeoutMs',
+    options.uploadIdleTimeoutMs,
+    DEFAULT_UPLOAD_IDLE_TIMEOUT_MS,
+    'milliseconds',
+  );
   const { publicUrl } = options;
   if (publicUrl !== undefined && typeof publicUrl !== 'function') check.httpUrl('publicUrl', publicUrl, 'an http(s) URL or a function');
   for (const hook of ['checkFileInfo', 'onPutFile', 'hostUrls'] as const) check.optionalFunction(hook, options[hook]);

@@ -50,7 +50,11 @@ export function resolveProofKeys(option: ProofKeysOption | false | undefined): P
   }
   const { current, old } = option as StaticProofKeys;
   const keys: ProofKeySet = {
-    current: importKey(check, 'current', check.required('proofKeys.current', current, 'an RSA public key, or give a provider with getProofKeys()')),
+    current: importKey(
+      check,
+      'current',
+      check.required('proofKeys.current', current, 'an RSA public key, or give a provider with getProofKeys()'),
+    ),
   };
   if (old !== undefined) keys.old = importKey(check, 'old', old);
   return { getProofKeys: async () => keys };

@@ -40,11 +40,17 @@ export function createWopiRouter(options: WopiRouterOptions): Router {
   // per-route matching on every request (docs/performance.md).
   function wopiRoutes(req: Request, res: Response, next: NextFunction): void {
     const method = req.method;
-    if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') return next();
+    if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') {
+      next();
+      return;
+    }
     const url = req.url;
     const query = url.indexOf('?');
     const match = WOPI_PATH.exec(query === -1 ? url : url.slice(0, query));
-    if (match === null) return next();
+    if (match === null) {
+      next();
+      return;
+    }
     serve(req, res, match[2] === undefined ? 'file' : 'contents', match[1] as string, resolved);
   }
   return routerEndingWith(wopiRoutes);
@@ -104,7 +110,15 @@ function serve(req: Request, res: Response, route: WopiRoute, rawFileId: string,
   if (reqLog.enabled) {
     res.on('close', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      reqLog('%s %s %s → %d%s in %s ms', req.method, route, fileId, res.statusCode, res.writableFinished ? '' : ' (aborted)', ms.toFixed(1));
+      reqLog(
+        '%s %s %s → %d%s in %s ms',
+        req.method,
+        route,
+        fileId,
+        res.statusCode,
+        res.writableFinished ? '' : ' (aborted)',
+        ms.toFixed(1),
+      );
     });
   }
   const handled =

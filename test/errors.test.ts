@@ -6,7 +6,7 @@ import {
   FileExistsError,
   FileNotFoundError,
   FileTooLargeError,
-  InternalWopiError,
+  InternalServerError,
   InvalidTokenError,
   LockConflictError,
   LockStoreUnavailableError,
@@ -32,16 +32,37 @@ describe('WopiError subclasses', () => {
     ['BadRequestError', () => new BadRequestError('bad'), 400, 'WOPI_BAD_REQUEST', true, 'bad'],
     ['InvalidTokenError', () => new InvalidTokenError(), 401, 'WOPI_INVALID_TOKEN', true, 'Invalid access token'],
     ['FileNotFoundError', () => new FileNotFoundError(), 404, 'WOPI_FILE_NOT_FOUND', true, 'File not found'],
-    ['DiscoveryActionNotFoundError', () => new DiscoveryActionNotFoundError(), 404, 'WOPI_ACTION_NOT_FOUND', true, 'The editor has no such action for this file type'],
+    [
+      'DiscoveryActionNotFoundError',
+      () => new DiscoveryActionNotFoundError(),
+      404,
+      'WOPI_ACTION_NOT_FOUND',
+      true,
+      'The editor has no such action for this file type',
+    ],
     ['UploadTimeoutError', () => new UploadTimeoutError(), 408, 'WOPI_UPLOAD_TIMEOUT', true, 'Upload timed out'],
     ['FileExistsError', () => new FileExistsError(), 409, 'WOPI_FILE_EXISTS', true, 'A file with this name already exists'],
     ['LockConflictError', () => new LockConflictError('L1', 'locked'), 409, 'WOPI_LOCK_CONFLICT', true, 'locked'],
     ['DocumentChangedError', () => new DocumentChangedError('L1'), 409, 'WOPI_DOCUMENT_CHANGED', true, 'Document changed in storage'],
     ['PreconditionFailedError', () => new PreconditionFailedError('big'), 412, 'WOPI_PRECONDITION_FAILED', true, 'big'],
     ['FileTooLargeError', () => new FileTooLargeError(), 413, 'WOPI_FILE_TOO_LARGE', true, 'File too large'],
-    ['InternalWopiError', () => new InternalWopiError(), 500, 'WOPI_INTERNAL', false, 'Internal server error'],
-    ['LockStoreUnavailableError', () => new LockStoreUnavailableError(), 500, 'WOPI_LOCK_STORE_UNAVAILABLE', false, 'Lock store unavailable'],
-    ['ProofKeyError', () => new ProofKeyError('bad-signature'), 500, 'WOPI_PROOF_INVALID', false, 'Proof key validation failed (bad-signature)'],
+    ['InternalServerError', () => new InternalServerError(), 500, 'WOPI_INTERNAL', false, 'Internal server error'],
+    [
+      'LockStoreUnavailableError',
+      () => new LockStoreUnavailableError(),
+      500,
+      'WOPI_LOCK_STORE_UNAVAILABLE',
+      false,
+      'Lock store unavailable',
+    ],
+    [
+      'ProofKeyError',
+      () => new ProofKeyError('bad-signature'),
+      500,
+      'WOPI_PROOF_INVALID',
+      false,
+      'Proof key validation failed (bad-signature)',
+    ],
     ['DiscoveryError', () => new DiscoveryError('down'), 500, 'WOPI_DISCOVERY_UNAVAILABLE', false, 'down'],
     ['NotImplementedError', () => new NotImplementedError(), 501, 'WOPI_NOT_IMPLEMENTED', true, 'Not implemented'],
   ];
@@ -70,7 +91,7 @@ describe('WopiError subclasses', () => {
     ['PreconditionFailedError', () => new PreconditionFailedError('x')],
     ['FileTooLargeError', () => new FileTooLargeError()],
     ['NotImplementedError', () => new NotImplementedError()],
-    ['InternalWopiError', () => new InternalWopiError()],
+    ['InternalServerError', () => new InternalServerError()],
   ])('%s carries no headers and no body by default', (_name, make) => {
     const err = make();
     expect(err.headers).toStrictEqual({});
@@ -91,9 +112,9 @@ describe('WopiError subclasses', () => {
 
   it('keeps the cause for logs', () => {
     const cause = new Error('redis down');
-    const err = new InternalWopiError('lock store failed', { cause });
+    const err = new InternalServerError('lock store failed', { cause });
     expect(err.cause).toBe(cause);
-    expect(new InternalWopiError().cause).toBeUndefined();
+    expect(new InternalServerError().cause).toBeUndefined();
   });
 
   it('freezes a copy of the given headers', () => {
@@ -161,7 +182,12 @@ describe('WopiError.is', () => {
   it.each<[string, unknown, WopiErrorCode, boolean]>([
     ['the code asked for', new FileExistsError(), 'WOPI_FILE_EXISTS', true],
     ['another code', new FileNotFoundError(), 'WOPI_FILE_EXISTS', false],
-    ['a branded object from another copy, with that code', { [brand]: true, status: 409, code: 'WOPI_FILE_EXISTS' }, 'WOPI_FILE_EXISTS', true],
+    [
+      'a branded object from another copy, with that code',
+      { [brand]: true, status: 409, code: 'WOPI_FILE_EXISTS' },
+      'WOPI_FILE_EXISTS',
+      true,
+    ],
     ['an unbranded object with that code', { status: 409, code: 'WOPI_FILE_EXISTS' }, 'WOPI_FILE_EXISTS', false],
   ])('with a code: %s → %s', (_label, value, code, expected) => {
     expect(WopiError.is(value, code)).toBe(expected);
@@ -170,7 +196,6 @@ describe('WopiError.is', () => {
   it('recognises an error created by a separately loaded copy of the module', () => {
     let Other: typeof FileNotFoundError | undefined;
     jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       Other = (require('../src/errors') as typeof import('../src/errors')).FileNotFoundError;
     });
     expect(Other).toBeDefined();
@@ -193,7 +218,10 @@ describe('WopiConfigError', () => {
   });
 
   it('carries the component and the option when given', () => {
-    const err = new WopiConfigError('WOPI_OPTION_VALUE', 'JwtAuth: `tokenTtlSeconds` must be …', { component: 'JwtAuth', option: 'tokenTtlSeconds' });
+    const err = new WopiConfigError('WOPI_OPTION_VALUE', 'JwtAuth: `tokenTtlSeconds` must be …', {
+      component: 'JwtAuth',
+      option: 'tokenTtlSeconds',
+    });
     expect(err).toMatchObject({ component: 'JwtAuth', option: 'tokenTtlSeconds' });
   });
 });
@@ -217,15 +245,27 @@ describe('the headers of a 409', () => {
   it.each<[string, () => WopiError, Record<string, string>]>([
     ['LockConflictError, locked', () => new LockConflictError('L1', 'why'), { 'X-WOPI-Lock': 'L1', 'X-WOPI-LockFailureReason': 'why' }],
     ['LockConflictError, unlocked', () => new LockConflictError(null, 'why'), { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'why' }],
-    ['FileExistsError', () => new FileExistsError(), { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'A file with this name already exists' }],
+    [
+      'FileExistsError',
+      () => new FileExistsError(),
+      { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'A file with this name already exists' },
+    ],
     ['FileExistsError with a message', () => new FileExistsError('taken'), { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'taken' }],
     [
       'FileExistsError with extra headers',
       () => new FileExistsError('taken', { headers: { 'X-WOPI-ValidRelativeTarget': 'b.docx' } }),
       { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'taken', 'X-WOPI-ValidRelativeTarget': 'b.docx' },
     ],
-    ['DocumentChangedError, locked', () => new DocumentChangedError('L1'), { 'X-WOPI-Lock': 'L1', 'X-WOPI-LockFailureReason': 'Document changed in storage' }],
-    ['DocumentChangedError, unlocked', () => new DocumentChangedError(null), { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'Document changed in storage' }],
+    [
+      'DocumentChangedError, locked',
+      () => new DocumentChangedError('L1'),
+      { 'X-WOPI-Lock': 'L1', 'X-WOPI-LockFailureReason': 'Document changed in storage' },
+    ],
+    [
+      'DocumentChangedError, unlocked',
+      () => new DocumentChangedError(null),
+      { 'X-WOPI-Lock': '', 'X-WOPI-LockFailureReason': 'Document changed in storage' },
+    ],
   ])('%s', (_label, make, headers) => {
     const err = make();
     expect(err.status).toBe(409);

@@ -62,7 +62,14 @@ describe('renderHostPage: structure', () => {
       allow: DEFAULT_HOST_PAGE_ALLOW,
     });
     expect(DEFAULT_HOST_PAGE_SANDBOX.split(' ')).toEqual(
-      expect.arrayContaining(['allow-scripts', 'allow-same-origin', 'allow-forms', 'allow-popups', 'allow-top-navigation', 'allow-popups-to-escape-sandbox']),
+      expect.arrayContaining([
+        'allow-scripts',
+        'allow-same-origin',
+        'allow-forms',
+        'allow-popups',
+        'allow-top-navigation',
+        'allow-popups-to-escape-sandbox',
+      ]),
     );
     expect(DEFAULT_HOST_PAGE_ALLOW).toBe('clipboard-read; clipboard-write');
   });
@@ -97,7 +104,9 @@ describe('renderHostPage: structure', () => {
 
 describe('renderHostPage: options', () => {
   it('sandbox and allow can be changed or left off', () => {
-    const custom = attributes(element(renderHostPage({ ...base, sandbox: 'allow-scripts allow-same-origin allow-forms', allow: 'fullscreen' }), 'iframe'));
+    const custom = attributes(
+      element(renderHostPage({ ...base, sandbox: 'allow-scripts allow-same-origin allow-forms', allow: 'fullscreen' }), 'iframe'),
+    );
     expect(custom.sandbox).toBe('allow-scripts allow-same-origin allow-forms');
     expect(custom.allow).toBe('fullscreen');
     const off = attributes(element(renderHostPage({ ...base, sandbox: false, allow: false }), 'iframe'));
@@ -165,7 +174,9 @@ describe('renderHostPage: escaping', () => {
     expect(inputs[2]).toEqual({ type: 'hidden', name: '"name', value: `'value"` });
     expect(attributes(element(html, 'form')).action).toBe('https://office.example.com/edit?a=1&b="2"&c=<3>');
     expect(html).toContain(`<title>${escapeHtml(hostileName)}</title>`);
-    expect(escapeHtml(hostileName)).toBe('&#34;&#62;&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;&#60;img src=x onerror=alert(1)&#62;&#38;amp;.docx');
+    expect(escapeHtml(hostileName)).toBe(
+      '&#34;&#62;&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;&#60;img src=x onerror=alert(1)&#62;&#38;amp;.docx',
+    );
   });
 });
 
@@ -192,7 +203,10 @@ describe('hostPageHandler', () => {
     const app = express();
     app.get('/files/:id/edit', hostPageHandler(resolve));
     app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(WopiError.is(err) ? err.status : 500).type('text').send(WopiError.is(err) && err.expose ? err.message : 'failed');
+      res
+        .status(WopiError.is(err) ? err.status : 500)
+        .type('text')
+        .send(WopiError.is(err) && err.expose ? err.message : 'failed');
     });
     return app;
   }

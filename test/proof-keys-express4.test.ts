@@ -5,7 +5,7 @@
 jest.mock('express', () => jest.requireActual('express4'));
 
 import express from 'express';
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createWopiRouter, JwtAuth, MemoryStorage } from '../src';
@@ -29,7 +29,10 @@ beforeAll(async () => {
   token = (await auth.issueToken({ fileId, userId: 'u4', permissions: { write: true } })).accessToken;
   app = express();
   app.use('/apps/docs/wopi', createWopiRouter({ storage, auth, proofKeys: { current: keys.publicKey } }));
-  app.get('/page', hostPageHandler(() => ({ actionUrl: 'https://office.example.com/x?a=1', accessToken: token, accessTokenTtl: 0 })));
+  app.get(
+    '/page',
+    hostPageHandler(() => ({ actionUrl: 'https://office.example.com/x?a=1', accessToken: token, accessTokenTtl: 0 })),
+  );
   server = await new Promise<http.Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -47,20 +50,28 @@ it('runs on Express 4', () => {
 });
 
 it('the signed URL includes the mount path and the port of the Host header', async () => {
-  const signed = await request(origin).get(path()).set(proofHeaders({ token, url: `${origin}${path()}`, proofKey: keys.privateKey }));
+  const signed = await request(origin)
+    .get(path())
+    .set(proofHeaders({ token, url: `${origin}${path()}`, proofKey: keys.privateKey }));
   expect(signed.status).toBe(200);
-  const withoutPort = await request(origin).get(path()).set(proofHeaders({ token, url: `http://127.0.0.1${path()}`, proofKey: keys.privateKey }));
+  const withoutPort = await request(origin)
+    .get(path())
+    .set(proofHeaders({ token, url: `http://127.0.0.1${path()}`, proofKey: keys.privateKey }));
   expect(withoutPort.status).toBe(500);
 });
 
 it('X-Forwarded-Host (with its port) counts only under trust proxy', async () => {
   const forwarded = { 'X-Forwarded-Host': 'files.example.com:8443', 'X-Forwarded-Proto': 'https' };
   const url = `https://files.example.com:8443${path()}`;
-  const untrusted = await request(origin).get(path()).set({ ...forwarded, ...proofHeaders({ token, url, proofKey: keys.privateKey }) });
+  const untrusted = await request(origin)
+    .get(path())
+    .set({ ...forwarded, ...proofHeaders({ token, url, proofKey: keys.privateKey }) });
   expect(untrusted.status).toBe(500);
   app.set('trust proxy', 'loopback');
   try {
-    const trusted = await request(origin).get(path()).set({ ...forwarded, ...proofHeaders({ token, url, proofKey: keys.privateKey }) });
+    const trusted = await request(origin)
+      .get(path())
+      .set({ ...forwarded, ...proofHeaders({ token, url, proofKey: keys.privateKey }) });
     expect(trusted.status).toBe(200);
   } finally {
     app.set('trust proxy', false);

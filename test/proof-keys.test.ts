@@ -4,7 +4,7 @@
  * WOPI client on loopback (key rotation, stale timestamps, a proxy in front, no discovery).
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { format } from 'node:util';
 import createDebug from 'debug';
@@ -207,10 +207,20 @@ describe('with fixed keys', () => {
     ['a string', 'on', 'WOPI_OPTION_TYPE', 'proofKeys'],
     ['true', true, 'WOPI_OPTION_TYPE', 'proofKeys'],
     ['an object without keys', {}, 'WOPI_OPTION_MISSING', 'proofKeys.current'],
-    ['a key that is not RSA', { current: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey }, 'WOPI_OPTION_VALUE', 'proofKeys.current'],
+    [
+      'a key that is not RSA',
+      { current: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey },
+      'WOPI_OPTION_VALUE',
+      'proofKeys.current',
+    ],
     ['garbage PEM', { current: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }, 'WOPI_OPTION_VALUE', 'proofKeys.current'],
     ['a bad old key', { current: k1.publicKey, old: { modulus: '!!', exponent: 'AQAB' } }, 'WOPI_OPTION_VALUE', 'proofKeys.old'],
-    ['refreshProofKeys not a function', { getProofKeys: async () => undefined, refreshProofKeys: 'yes' }, 'WOPI_ADAPTER_SHAPE', 'proofKeys.refreshProofKeys'],
+    [
+      'refreshProofKeys not a function',
+      { getProofKeys: async () => undefined, refreshProofKeys: 'yes' },
+      'WOPI_ADAPTER_SHAPE',
+      'proofKeys.refreshProofKeys',
+    ],
   ])('invalid proofKeys (%s) → %s at startup', (_label, proofKeys, code, option) => {
     const auth = { authenticate: async () => ({ userId: 'u', permissions: { write: true } }) };
     let thrown: unknown;

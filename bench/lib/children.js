@@ -13,9 +13,7 @@ const SERVER = path.join(__dirname, '..', 'server.js');
 function startServer(name, config, { profileDir } = {}) {
   const env = { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify(config) };
   delete env.DEBUG; // logging off, as in production
-  const execArgv = profileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.${Date.now()}.cpuprofile`]
-    : [];
+  const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.${Date.now()}.cpuprofile`] : [];
   const child = fork(SERVER, [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`${name} did not start within 15 s`)), 15_000);

@@ -15,7 +15,10 @@ function readCpu(pid) {
     ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
     const ticks = (file) => {
       // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-      const fields = fs.readFileSync(file, 'utf8').replace(/^.*\) /s, '').split(' ');
+      const fields = fs
+        .readFileSync(file, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ');
       return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
     };
     return { process: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) };

@@ -17,28 +17,25 @@ function load({ url, seconds, connections, pid, method = 'GET', headers, request
   return new Promise((resolve, reject) => {
     const latencies = [];
     const cpuBefore = readCpu(pid);
-    const instance = autocannon(
-      { url, duration: seconds, connections, pipelining: 1, method, headers, requests },
-      (err, result) => {
-        if (err) return reject(err);
-        if (result.non2xx || result.errors || result.timeouts) {
-          const codes = JSON.stringify(result.statusCodeStats);
-          return reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts (${codes})`));
-        }
-        latencies.sort((a, b) => a - b);
-        const cpuAfter = readCpu(pid);
-        const perRequest = (key) => (cpuBefore && cpuAfter ? ((cpuAfter[key] - cpuBefore[key]) * 1e6) / latencies.length : NaN);
-        resolve({
-          cpuUs: perRequest('process'),
-          mainCpuUs: perRequest('main'),
-          rps: latencies.length / result.duration,
-          p50: percentile(latencies, 50),
-          p99: percentile(latencies, 99),
-          requests: latencies.length,
-        });
-      },
-    );
-    instance.on('response', (client, statusCode, resBytes, responseTime) => {
+    const instance = autocannon({ url, duration: seconds, connections, pipelining: 1, method, headers, requests }, (err, result) => {
+      if (err) return reject(err);
+      if (result.non2xx || result.errors || result.timeouts) {
+        const codes = JSON.stringify(result.statusCodeStats);
+        return reject(new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts (${codes})`));
+      }
+      latencies.sort((a, b) => a - b);
+      const cpuAfter = readCpu(pid);
+      const perRequest = (key) => (cpuBefore && cpuAfter ? ((cpuAfter[key] - cpuBefore[key]) * 1e6) / latencies.length : NaN);
+      resolve({
+        cpuUs: perRequest('process'),
+        mainCpuUs: perRequest('main'),
+        rps: latencies.length / result.duration,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        requests: latencies.length,
+      });
+    });
+    instance.on('response', (_client, statusCode, _resBytes, responseTime) => {
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
     });
   });
@@ -63,7 +60,7 @@ function lockUnlockRequests(pool, pathFor) {
         headers: { 'X-WOPI-Override': override, 'X-WOPI-Lock': file.lockId, 'Content-Length': '0' },
       };
     },
-    onResponse(status, body, context) {
+    onResponse(_status, _body, context) {
       if (override === 'UNLOCK') free.push(context.file);
     },
   });

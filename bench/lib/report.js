@@ -9,30 +9,42 @@ function renderMarkdown(report) {
   out.push(`# express-wopi benchmark (${meta.mode})`, '');
   out.push(`- Date: ${meta.date}`);
   out.push(`- Machine: ${meta.cores} cores, ${meta.cpu}, ${meta.memoryGiB} GiB RAM, ${meta.os}`);
-  out.push(`- Node ${meta.node}, Express ${meta.express}, autocannon ${meta.autocannon}; every server in its own process, files in ${meta.tmpdir}`);
+  out.push(
+    `- Node ${meta.node}, Express ${meta.express}, autocannon ${meta.autocannon}; every server in its own process, files in ${meta.tmpdir}`,
+  );
   out.push(
     '- Method: each comparison runs a warm-up pass per side, then alternates the sides (A B A B …); the table quotes medians over rounds and the ratio of the medians. ' +
       `Request rates: autocannon, ${meta.connections} connections, ${meta.loadRounds} round(s) of ${meta.loadSeconds} s per side. ` +
       `Transfers: node:http on one keep-alive connection, streaming from or to a file, ${meta.transferRounds} rounds of at least one transfer and ${meta.transferSeconds} s per side.`,
   );
-  out.push(`- Commit: ${meta.revision}; run time ${meta.durationSeconds} s; 1-minute load average ${meta.loadAverageAtStart.toFixed(2)} at start, ${meta.loadAverageAtEnd.toFixed(2)} at end`, '');
+  out.push(
+    `- Commit: ${meta.revision}; run time ${meta.durationSeconds} s; 1-minute load average ${meta.loadAverageAtStart.toFixed(2)} at start, ${meta.loadAverageAtEnd.toFixed(2)} at end`,
+    '',
+  );
 
   if (report.rows.length > 0) {
     out.push('| Scenario | Unit | express-wopi | Baseline | Baseline value | Ratio | Target | Result |');
     out.push('| --- | --- | ---: | --- | ---: | ---: | --- | --- |');
     for (const r of report.rows) {
       const target = r.target ? (r.target.min !== undefined ? `≥ ${r.target.min.toFixed(2)}` : `≤ ${r.target.max.toFixed(2)}`) : '';
-      out.push(`| ${r.scenario} | ${r.unit} | ${num(r.wopi)} | ${r.baselineName} | ${num(r.baseline)} | ${r.ratio.toFixed(2)} | ${target} | ${r.status ?? ''} |`);
+      out.push(
+        `| ${r.scenario} | ${r.unit} | ${num(r.wopi)} | ${r.baselineName} | ${num(r.baseline)} | ${r.ratio.toFixed(2)} | ${target} | ${r.status ?? ''} |`,
+      );
     }
     out.push('');
   }
 
   if (report.rss.length > 0) {
-    out.push('Peak RSS of the server process during one transfer (fresh process, idle measured after a warm-up; peak = VmHWM reset before the transfer, and VmRSS sampled every 5 ms):', '');
+    out.push(
+      'Peak RSS of the server process during one transfer (fresh process, idle measured after a warm-up; peak = VmHWM reset before the transfer, and VmRSS sampled every 5 ms):',
+      '',
+    );
     out.push('| Server | Operation | Size | Idle MiB | Peak MiB | Peak − idle MiB | MiB/s |');
     out.push('| --- | --- | --- | ---: | ---: | ---: | ---: |');
     for (const x of report.rss) {
-      out.push(`| ${x.server} | ${x.op} | ${sizeName(x.size)} | ${mib(x.idle)} | ${mib(x.peak)} | +${mib(x.delta)} | ${x.mibps.toFixed(0)} |`);
+      out.push(
+        `| ${x.server} | ${x.op} | ${sizeName(x.size)} | ${mib(x.idle)} | ${mib(x.peak)} | +${mib(x.delta)} | ${x.mibps.toFixed(0)} |`,
+      );
     }
     out.push('');
   }

@@ -116,7 +116,7 @@ app.use(
 
 // The host's own pages. A real app checks who the visitor is here; the demo treats every visitor
 // as DEMO_USER and issues a fresh token per file on every page view.
-app.get('/', async (req, res, next) => {
+app.get('/', async (_req, res, next) => {
   try {
     const files = [];
     for (const entry of await storage.list()) {
@@ -159,7 +159,7 @@ for (const action of ['view', 'edit']) {
 const upload = multer({
   storage: multer.diskStorage({
     destination: stagingDir,
-    filename: (req, file, cb) => cb(null, crypto.randomBytes(12).toString('hex')),
+    filename: (_req, _file, cb) => cb(null, crypto.randomBytes(12).toString('hex')),
   }),
   limits: { fileSize: MAX_FILE_SIZE, files: 1, fields: 0 },
   defParamCharset: 'utf8',
@@ -182,13 +182,16 @@ app.post('/upload', upload.single('file'), async (req, res, next) => {
 });
 
 // Errors from the host's own routes. (The WOPI router answers its own errors and never gets here.)
-app.use((err, req, res, next) => {
+app.use((err, _req, res, next) => {
   if (res.headersSent) {
     next(err);
     return;
   }
   if (err instanceof multer.MulterError) {
-    res.status(err.code === 'LIMIT_FILE_SIZE' ? 413 : 400).type('text').send(`Upload refused: ${err.message}\n`);
+    res
+      .status(err.code === 'LIMIT_FILE_SIZE' ? 413 : 400)
+      .type('text')
+      .send(`Upload refused: ${err.message}\n`);
     return;
   }
   debug('request failed: %O', err);
@@ -201,6 +204,7 @@ app.use((err, req, res, next) => {
 function safeFileName(original) {
   const base = String(original).split(/[\\/]/).pop() ?? '';
   const cleaned = base
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
     .replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_')
     .replace(/^[.\s]+/, '')
     .trim();

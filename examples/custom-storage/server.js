@@ -29,9 +29,7 @@ const USER = { userId: 'demo', userFriendlyName: 'Demo User' };
 const SAMPLES = path.join(__dirname, '..', '..', 'samples');
 
 const temporary = !process.env.DATA_DIR;
-const dataDir = temporary
-  ? fs.mkdtempSync(path.join(os.tmpdir(), 'express-wopi-custom-'))
-  : path.resolve(process.env.DATA_DIR);
+const dataDir = temporary ? fs.mkdtempSync(path.join(os.tmpdir(), 'express-wopi-custom-')) : path.resolve(process.env.DATA_DIR);
 
 const storage = new JsonIndexStorage({ dir: dataDir, ownerId: 'demo' });
 const userInfo = new JsonUserInfoStore({ dir: dataDir });

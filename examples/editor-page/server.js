@@ -87,7 +87,7 @@ app.use(
 );
 
 // The file list: what the editor can do with each file, according to its discovery.
-app.get('/', async (req, res, next) => {
+app.get('/', async (_req, res, next) => {
   try {
     let doc;
     let problem = '';
@@ -140,14 +140,17 @@ for (const action of ['view', 'edit']) {
 }
 
 // Errors of the app's own pages: WopiErrors carry a status (404 unknown file or no such action).
-app.use((err, req, res, next) => {
+app.use((err, _req, res, next) => {
   if (res.headersSent) {
     next(err);
     return;
   }
   const status = WopiError.is(err) ? err.status : 500;
   if (status >= 500) debug('page failed: %s', err.message);
-  res.status(status).type('text').send(WopiError.is(err) && err.expose ? `${err.message}\n` : 'Something went wrong.\n');
+  res
+    .status(status)
+    .type('text')
+    .send(WopiError.is(err) && err.expose ? `${err.message}\n` : 'Something went wrong.\n');
 });
 
 // --- Start and stop -----------------------------------------------------------------------------
@@ -162,7 +165,9 @@ const server = app.listen(PORT, HOST, async () => {
     const keys = await discovery.getProofKeys();
     debug('discovery: %d actions, proof keys: %s', doc.actions.length, keys ? 'yes' : 'none');
     if (!keys && proofKeys) {
-      process.stderr.write('warning: the editor publishes no proof keys, so every WOPI request will be refused; set PROOF_KEYS=off to accept unsigned requests\n');
+      process.stderr.write(
+        'warning: the editor publishes no proof keys, so every WOPI request will be refused; set PROOF_KEYS=off to accept unsigned requests\n',
+      );
     }
   } catch (err) {
     process.stderr.write(`warning: ${err.message}\n`);

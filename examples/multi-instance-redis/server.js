@@ -57,7 +57,7 @@ async function main() {
   const app = express();
   app.disable('x-powered-by');
   // Which instance answered, for the curl walk-through in README.md.
-  app.use((req, res, next) => {
+  app.use((_req, res, next) => {
     res.set('X-Instance', String(PORT));
     next();
   });
@@ -67,7 +67,9 @@ async function main() {
     const { port } = server.address();
     const hostForUrl = HOST.includes(':') ? `[${HOST}]` : HOST;
     const base = `http://${hostForUrl}:${port}/wopi`;
-    process.stdout.write(`express-wopi multi-instance example on ${base} (files in ${storage.root}, locks in ${REDIS_URL} under ${REDIS_PREFIX})\n`);
+    process.stdout.write(
+      `express-wopi multi-instance example on ${base} (files in ${storage.root}, locks in ${REDIS_URL} under ${REDIS_PREFIX})\n`,
+    );
     // A development convenience: a real app issues tokens only after its own login checks. Every
     // instance prints the same file IDs, and each token works on every instance.
     for (const file of await storage.list()) {

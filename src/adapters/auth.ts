@@ -1,5 +1,5 @@
 /**
- * The auth adapter interface: turns a WOPI access token into a principal for one file.
+ * The auth adapter interface: turns a WOPI access token into a user for one file.
  *
  * The router calls `authenticate` on every WOPI request, before anything else touches storage or
  * locks, with the token from `?access_token=` (or `Authorization: Bearer`) and the file ID from the
@@ -16,7 +16,7 @@
  *   `{ write: false }`, and the router then answers 401 to every write operation.
  */
 
-/** What the principal may do with the file. */
+/** What the user may do with the file. */
 export interface WopiPermissions {
   /** May save (PutFile) and lock the file. Without it the file opens read-only. */
   write: boolean;
@@ -30,7 +30,7 @@ export interface WopiPermissions {
 }
 
 /** The user an access token stands for, as far as one file is concerned. */
-export interface WopiPrincipal {
+export interface WopiUser {
   /** Stable user ID (CheckFileInfo `UserId`; used in `X-WOPI-Editors`). */
   userId: string;
   /** Name editors show for this user (CheckFileInfo `UserFriendlyName`). */
@@ -39,7 +39,7 @@ export interface WopiPrincipal {
 }
 
 /** What a token is issued for: one file, one user, some permissions. */
-export interface IssueTokenRequest {
+export interface WopiIssueTokenRequest {
   /** The one file this token opens. */
   fileId: string;
   userId: string;
@@ -49,7 +49,7 @@ export interface IssueTokenRequest {
   ttlSeconds?: number;
 }
 
-export interface IssuedToken {
+export interface WopiIssuedToken {
   /** Pass to the editor as `access_token`. */
   accessToken: string;
   /** Pass to the editor as `access_token_ttl`: the expiry in milliseconds since the Unix epoch (0 = unknown). */
@@ -65,12 +65,12 @@ export interface WopiAuth {
    * @throws InvalidTokenError (401) when the token is malformed, expired, forged or issued for
    * another file. Never put the token itself in the error message.
    */
-  authenticate(accessToken: string, fileId: string): Promise<WopiPrincipal>;
+  authenticate(accessToken: string, fileId: string): Promise<WopiUser>;
 
   /**
    * Issues a token for another file. Optional; PutRelativeFile needs it to answer with a `Url`
    * carrying an access token for the file it created (the router asks for the same user and
-   * permissions the request's principal has). Without it PutRelativeFile answers 501.
+   * permissions the request's user has). Without it PutRelativeFile answers 501.
    *
    * The token it returns must pass `authenticate` for `request.fileId` (and only that file) with
    * the permissions asked for, until `accessTokenTtl`. The router calls it after the new file
@@ -78,5 +78,5 @@ export interface WopiAuth {
    * open a file in an editor (the host page's form POST carries `access_token` and
    * `access_token_ttl`).
    */
-  issueToken?(request: IssueTokenRequest): Promise<IssuedToken>;
+  issueToken?(request: WopiIssueTokenRequest): Promise<WopiIssuedToken>;
 }

@@ -1,6 +1,6 @@
 import crypto, { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { IssuedToken, IssueTokenRequest, WopiAuth, WopiPermissions, WopiPrincipal } from './auth';
+import type { WopiIssuedToken, WopiIssueTokenRequest, WopiAuth, WopiPermissions, WopiUser } from './auth';
 import { InvalidTokenError } from '../errors';
 import { log } from '../log';
 import { BoundedMap } from '../util/bounded-map';
@@ -47,7 +47,9 @@ interface TokenClaims {
 
 /** SHA-256 in base64: the one-shot crypto.hash where Node has it (20.12 and later), else createHash. */
 const sha256: (text: string) => string =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'base64') : (text) => createHash('sha256').update(text).digest('base64');
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'base64')
+    : (text) => createHash('sha256').update(text).digest('base64');
 
 const ALGORITHMS: readonly JwtAuthAlgorithm[] = ['HS256', 'HS384', 'HS512'];
 const MIN_SECRET_BYTES = 32;
@@ -81,10 +83,15 @@ export class JwtAuth implements WopiAuth {
     check.options(options, 'with a `secret`');
     const secret = check.required('secret', options.secret, `a string or Buffer of at least ${MIN_SECRET_BYTES} bytes`);
     if (!(typeof secret === 'string' || Buffer.isBuffer(secret))) {
-      throw check.error('WOPI_OPTION_TYPE', 'secret', `must be a string or Buffer of at least ${MIN_SECRET_BYTES} bytes, got ${kindOf(secret)}`);
+      throw check.error(
+        'WOPI_OPTION_TYPE',
+        'secret',
+        `must be a string or Buffer of at least ${MIN_SECRET_BYTES} bytes, got ${kindOf(secret)}`,
+      );
     }
     // Never the secret itself in the message, nor its length.
-    if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) throw check.error('WOPI_OPTION_VALUE', 'secret', `must be at least ${MIN_SECRET_BYTES} bytes long`);
+    if (Buffer.byteLength(secret) < MIN_SECRET_BYTES)
+      throw check.error('WOPI_OPTION_VALUE', 'secret', `must be at least ${MIN_SECRET_BYTES} bytes long`);
     const algorithm = check.oneOf('algorithm', options.algorithm, ALGORITHMS, 'HS256');
     const tokenTtlSeconds = check.positiveInteger('tokenTtlSeconds', options.tokenTtlSeconds, 36_000, 'seconds');
     const issuer = check.nonEmptyString('issuer', options.issuer, undefined);
@@ -105,7 +112,7 @@ export class JwtAuth implements WopiAuth {
   }
 
   /** Signs a token that lets `userId` open `fileId` with `permissions`. */
-  async issueToken(request: IssueTokenRequest): Promise<IssuedToken> {
+  async issueToken(request: WopiIssueTokenRequest): Promise<WopiIssuedToken> {
     const { fileId, userId, userFriendlyName, permissions, ttlSeconds = this.tokenTtlSeconds } = request;
     if (typeof fileId !== 'string' || fileId === '') throw new TypeError('issueToken: `fileId` is required');
     if (typeof userId !== 'string' || userId === '') throw new TypeError('issueToken: `userId` is required');
@@ -124,7 +131,7 @@ export class JwtAuth implements WopiAuth {
     return { accessToken, accessTokenTtl: exp * 1000 };
   }
 
-  async authenticate(accessToken: string, fileId: string): Promise<WopiPrincipal> {
+  async authenticate(accessToken: string, fileId: string): Promise<WopiUser> {
     const claims = this.verify(accessToken);
     if (claims.fid !== fileId) {
       debug('token refused: issued for another file');

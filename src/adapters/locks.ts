@@ -39,7 +39,7 @@
 import type { LockStoreUnavailableError } from '../errors';
 
 /** Result of a conditional lock operation. */
-export type LockOutcome =
+export type WopiLockOutcome =
   | { ok: true }
   | {
       ok: false;
@@ -59,17 +59,17 @@ export interface WopiLockStore {
    * Lock: when the file is unlocked, set `lockId` with a fresh expiry; when it is already locked
    * with `lockId`, reset the expiry; otherwise refuse and report the current lock.
    */
-  lock(fileId: string, lockId: string, ttlMs: number): Promise<LockOutcome>;
+  lock(fileId: string, lockId: string, ttlMs: number): Promise<WopiLockOutcome>;
 
   /** RefreshLock: when the file is locked with `lockId`, reset the expiry; otherwise refuse. */
-  refreshLock(fileId: string, lockId: string, ttlMs: number): Promise<LockOutcome>;
+  refreshLock(fileId: string, lockId: string, ttlMs: number): Promise<WopiLockOutcome>;
 
   /** Unlock: when the file is locked with `lockId`, remove the lock; otherwise refuse. */
-  unlock(fileId: string, lockId: string): Promise<LockOutcome>;
+  unlock(fileId: string, lockId: string): Promise<WopiLockOutcome>;
 
   /**
    * UnlockAndRelock (compare and swap): when the file is locked with `oldLockId`, replace it with
    * `newLockId` and a fresh expiry in one step; otherwise (unlocked, or another lock) refuse.
    */
-  unlockAndRelock(fileId: string, oldLockId: string, newLockId: string, ttlMs: number): Promise<LockOutcome>;
+  unlockAndRelock(fileId: string, oldLockId: string, newLockId: string, ttlMs: number): Promise<WopiLockOutcome>;
 }

@@ -1,4 +1,4 @@
-import type { LockOutcome, WopiLockStore } from './locks';
+import type { WopiLockOutcome, WopiLockStore } from './locks';
 import { log } from '../log';
 import { OptionChecks } from '../util/validate';
 
@@ -39,28 +39,28 @@ export class MemoryLockStore implements WopiLockStore {
     return this.current(fileId)?.lockId ?? null;
   }
 
-  async lock(fileId: string, lockId: string, ttlMs: number): Promise<LockOutcome> {
+  async lock(fileId: string, lockId: string, ttlMs: number): Promise<WopiLockOutcome> {
     const held = this.current(fileId);
     if (held && held.lockId !== lockId) return refused(held);
     this.set(fileId, lockId, ttlMs);
     return { ok: true };
   }
 
-  async refreshLock(fileId: string, lockId: string, ttlMs: number): Promise<LockOutcome> {
+  async refreshLock(fileId: string, lockId: string, ttlMs: number): Promise<WopiLockOutcome> {
     const held = this.current(fileId);
     if (!held || held.lockId !== lockId) return refused(held);
     this.set(fileId, lockId, ttlMs);
     return { ok: true };
   }
 
-  async unlock(fileId: string, lockId: string): Promise<LockOutcome> {
+  async unlock(fileId: string, lockId: string): Promise<WopiLockOutcome> {
     const held = this.current(fileId);
     if (!held || held.lockId !== lockId) return refused(held);
     this.locks.delete(fileId);
     return { ok: true };
   }
 
-  async unlockAndRelock(fileId: string, oldLockId: string, newLockId: string, ttlMs: number): Promise<LockOutcome> {
+  async unlockAndRelock(fileId: string, oldLockId: string, newLockId: string, ttlMs: number): Promise<WopiLockOutcome> {
     const held = this.current(fileId);
     if (!held || held.lockId !== oldLockId) return refused(held);
     this.set(fileId, newLockId, ttlMs);
@@ -97,6 +97,6 @@ export class MemoryLockStore implements WopiLockStore {
   }
 }
 
-function refused(held: HeldLock | undefined): LockOutcome {
+function refused(held: HeldLock | undefined): WopiLockOutcome {
   return { ok: false, currentLockId: held?.lockId ?? null };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { LockOutcome, WopiLockStore } from './locks';
+import type { WopiLockOutcome, WopiLockStore } from './locks';
 import { LockStoreUnavailableError } from '../errors';
 import { log } from '../log';
 import { describeValue, OptionChecks } from '../util/validate';
@@ -85,7 +85,11 @@ export class RedisLockStore implements WopiLockStore {
     const { client } = options;
     const sendCommand = check.optionalFunction('sendCommand', options.sendCommand);
     if (client === undefined && sendCommand === undefined) {
-      throw check.error('WOPI_OPTION_MISSING', 'client', 'or `sendCommand` is required (a connected node-redis or ioredis client, or a command function)');
+      throw check.error(
+        'WOPI_OPTION_MISSING',
+        'client',
+        'or `sendCommand` is required (a connected node-redis or ioredis client, or a command function)',
+      );
     }
     if (client !== undefined && sendCommand !== undefined) {
       throw check.error('WOPI_OPTION_CONFLICT', 'client', 'and `sendCommand` exclude each other: give exactly one of them');
@@ -100,19 +104,19 @@ export class RedisLockStore implements WopiLockStore {
     return reply === null || reply === undefined ? null : String(reply);
   }
 
-  lock(fileId: string, lockId: string, ttlMs: number): Promise<LockOutcome> {
+  lock(fileId: string, lockId: string, ttlMs: number): Promise<WopiLockOutcome> {
     return this.script('lock', fileId, [lockId, String(ttlMs)]);
   }
 
-  refreshLock(fileId: string, lockId: string, ttlMs: number): Promise<LockOutcome> {
+  refreshLock(fileId: string, lockId: string, ttlMs: number): Promise<WopiLockOutcome> {
     return this.script('refresh', fileId, [lockId, String(ttlMs)]);
   }
 
-  unlock(fileId: string, lockId: string): Promise<LockOutcome> {
+  unlock(fileId: string, lockId: string): Promise<WopiLockOutcome> {
     return this.script('unlock', fileId, [lockId]);
   }
 
-  unlockAndRelock(fileId: string, oldLockId: string, newLockId: string, ttlMs: number): Promise<LockOutcome> {
+  unlockAndRelock(fileId: string, oldLockId: string, newLockId: string, ttlMs: number): Promise<WopiLockOutcome> {
     return this.script('unlockAndRelock', fileId, [oldLockId, newLockId, String(ttlMs)]);
   }
 
@@ -121,7 +125,7 @@ export class RedisLockStore implements WopiLockStore {
   }
 
   /** Runs a script by its SHA1, loading it with EVAL the first time a server has not seen it. */
-  private async script(name: ScriptName, fileId: string, args: string[]): Promise<LockOutcome> {
+  private async script(name: ScriptName, fileId: string, args: string[]): Promise<WopiLockOutcome> {
     const keyArgs = ['1', this.key(fileId), ...args];
     let reply: unknown;
     try {
@@ -152,7 +156,7 @@ export class RedisLockStore implements WopiLockStore {
   }
 }
 
-function toOutcome(reply: unknown): LockOutcome {
+function toOutcome(reply: unknown): WopiLockOutcome {
   if (!Array.isArray(reply) || reply.length === 0) {
     throw new LockStoreUnavailableError('Unexpected reply from Redis lock script');
   }
@@ -167,7 +171,8 @@ function toOutcome(reply: unknown): LockOutcome {
  */
 function commandOf(client: NodeRedisClientLike | IoredisClientLike, check: OptionChecks): RedisSendCommand {
   const what = 'a node-redis or ioredis client (an object with `sendCommand` or `call`)';
-  if (typeof client !== 'object' || client === null) throw check.error('WOPI_OPTION_TYPE', 'client', `must be ${what}, got ${describeValue(client)}`);
+  if (typeof client !== 'object' || client === null)
+    throw check.error('WOPI_OPTION_TYPE', 'client', `must be ${what}, got ${describeValue(client)}`);
   if (typeof (client as IoredisClientLike).call === 'function') {
     return (args) => (client as IoredisClientLike).call(args[0] as string, ...args.slice(1));
   }

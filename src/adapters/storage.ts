@@ -176,12 +176,7 @@ export interface WopiStorage {
    * @throws FileNotFoundError when `fileId` does not exist.
    * @throws FileExistsError when every candidate name is taken.
    */
-  createRelativeFile?(
-    fileId: string,
-    content: Readable,
-    target: WopiRelativeTarget,
-    context: WopiWriteContext,
-  ): Promise<WopiCreatedFile>;
+  createRelativeFile?(fileId: string, content: Readable, target: WopiRelativeTarget, context: WopiWriteContext): Promise<WopiCreatedFile>;
 
   /**
    * RenameFile: gives the file the first free name of `candidates` (full names, extension

@@ -26,7 +26,7 @@ export interface WopiUserInfoStore {
    * is down: answer `undefined` yourself if you would rather open files without the user's
    * settings.
    *
-   * `userId` is the principal's `userId` from your auth adapter. Compare it **exactly**: no case
+   * `userId` is the user's `userId` from your auth adapter. Compare it **exactly**: no case
    * folding, no trimming, no Unicode normalisation (`Ada` and `ada` are two users). It is data, not
    * a name: encode or hash it before using it as a path, a key prefix or in a query.
    */

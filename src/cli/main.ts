@@ -134,7 +134,9 @@ async function serveCommand(args: string[], io: CliIo): Promise<RunningServer> {
     if (running.discovery !== undefined) io.stdout.write(`checking proof keys from ${running.discovery.client.url}\n`);
     if (running.files.length === 0) io.stdout.write('(the folder has no files)\n');
     for (const f of running.files) {
-      io.stdout.write(`\n${f.name}\n  WOPISrc:          ${f.wopiSrc}\n  access_token:     ${f.accessToken}\n  access_token_ttl: ${f.accessTokenTtl}\n`);
+      io.stdout.write(
+        `\n${f.name}\n  WOPISrc:          ${f.wopiSrc}\n  access_token:     ${f.accessToken}\n  access_token_ttl: ${f.accessTokenTtl}\n`,
+      );
     }
     io.stdout.write('\nPress Ctrl-C to stop.\n');
   }

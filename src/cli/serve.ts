@@ -9,7 +9,7 @@ import { MemoryLockStore } from '../adapters/memory-locks';
 import { RedisLockStore } from '../adapters/redis-locks';
 import { log } from '../log';
 import { JwtAuth } from '../adapters/jwt-auth';
-import type { IssuedToken, WopiPermissions } from '../adapters/auth';
+import type { WopiIssuedToken, WopiPermissions } from '../adapters/auth';
 import { WopiError } from '../errors';
 import { WopiDiscovery } from '../discovery/discovery';
 import { escapeHtml, hostPageContentSecurityPolicy, renderHostPage } from '../host-page';
@@ -48,7 +48,7 @@ export interface ServeOptions {
   discoveryUrl?: string;
 }
 
-export interface ServedFile extends IssuedToken {
+export interface ServedFile extends WopiIssuedToken {
   name: string;
   fileId: string;
   wopiSrc: string;
@@ -73,7 +73,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const userInfo = new FileSystemUserInfoStore({ dir: path.join(metadataDir, 'users') });
   const auth = new JwtAuth({ secret: options.secret });
   const permissions: WopiPermissions = { write: !options.readOnly, ...(options.noCreate ? { create: false } : {}) };
-  const issue = (fileId: string): Promise<IssuedToken> =>
+  const issue = (fileId: string): Promise<WopiIssuedToken> =>
     auth.issueToken({
       fileId,
       userId: options.userId,
@@ -83,17 +83,23 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     });
   const origin = (req: Request): string => options.publicUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host')}`;
 
-  const redis = options.redisUrl === undefined ? undefined : await connectRedis(options.redisUrl, options.redisConnectTimeoutMs ?? REDIS_CONNECT_TIMEOUT_MS);
+  const redis =
+    options.redisUrl === undefined
+      ? undefined
+      : await connectRedis(options.redisUrl, options.redisConnectTimeoutMs ?? REDIS_CONNECT_TIMEOUT_MS);
   const locks = redis
     ? new RedisLockStore({ client: redis, ...(options.redisPrefix === undefined ? {} : { prefix: options.redisPrefix }) })
     : new MemoryLockStore();
 
   // With a discovery URL, requests must carry the editor's proof-key signatures.
   const discovery = options.discoveryUrl === undefined ? undefined : new WopiDiscovery({ url: options.discoveryUrl });
-  const discoveryError = discovery === undefined ? undefined : await discovery.refresh().then(
-    () => undefined,
-    (err: unknown) => (err as Error).message,
-  );
+  const discoveryError =
+    discovery === undefined
+      ? undefined
+      : await discovery.refresh().then(
+          () => undefined,
+          (err: unknown) => (err as Error).message,
+        );
 
   const app = express();
   app.disable('x-powered-by');
@@ -136,7 +142,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     // a WOPI client needs.
     const editor = await discovery?.resolveAction({ ext: file.name, action, wopiSrc }).catch(() => undefined);
     if (editor !== undefined) {
-      const page = { actionUrl: editor.url, ...token, title: file.name, ...(editor.action.favIconUrl ? { favIconUrl: editor.action.favIconUrl } : {}) };
+      const page = {
+        actionUrl: editor.url,
+        ...token,
+        title: file.name,
+        ...(editor.action.favIconUrl ? { favIconUrl: editor.action.favIconUrl } : {}),
+      };
       res.set('Content-Security-Policy', hostPageContentSecurityPolicy(page.actionUrl, page.favIconUrl));
       res.set('Referrer-Policy', 'no-referrer');
       res.type('html').send(renderHostPage(page));
@@ -165,7 +176,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   return {
     url,
     files,
-    ...(discovery === undefined ? {} : { discovery: { client: discovery, ...(discoveryError === undefined ? {} : { error: discoveryError }) } }),
+    ...(discovery === undefined
+      ? {}
+      : { discovery: { client: discovery, ...(discoveryError === undefined ? {} : { error: discoveryError }) } }),
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -221,7 +234,10 @@ async function connectRedis(url: string, connectTimeoutMs: number): Promise<Conn
     await Promise.race([
       client.connect(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`cannot reach Redis at ${redactUrl(url)} within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`cannot reach Redis at ${redactUrl(url)} within ${connectTimeoutMs} ms`)),
+          connectTimeoutMs,
+        );
       }),
     ]);
   } catch (err) {
@@ -238,7 +254,7 @@ async function connectRedis(url: string, connectTimeoutMs: number): Promise<Conn
   };
 }
 
-function renderInfoPage(action: 'view' | 'edit', name: string, wopiSrc: string, token: IssuedToken): string {
+function renderInfoPage(action: 'view' | 'edit', name: string, wopiSrc: string, token: WopiIssuedToken): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(name)} (${action})</title>
 <style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}code{word-break:break-all}</style></head>

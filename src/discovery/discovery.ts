@@ -158,7 +158,8 @@ export class WopiDiscovery {
     this.netZone = check.nonEmptyString('netZone', options.netZone, undefined);
     this.language = check.nonEmptyString('language', options.language, undefined);
     const fetchFn = check.optionalFunction('fetch', options.fetch) ?? (globalThis.fetch as unknown as DiscoveryFetch | undefined);
-    if (typeof fetchFn !== 'function') throw check.error('WOPI_OPTION_MISSING', 'fetch', 'is required where there is no global `fetch` (Node 18+)');
+    if (typeof fetchFn !== 'function')
+      throw check.error('WOPI_OPTION_MISSING', 'fetch', 'is required where there is no global `fetch` (Node 18+)');
     this.fetchFn = fetchFn;
   }
 

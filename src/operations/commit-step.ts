@@ -5,7 +5,7 @@
  * that moment, and holds the section until the storage's write settles.
  */
 import type { WopiContext } from '../context';
-import { InternalWopiError } from '../errors';
+import { InternalServerError } from '../errors';
 import { fileSections } from './file-sections';
 
 export interface CommitStepOptions {
@@ -33,7 +33,7 @@ export function commitStep(ctx: WopiContext, options: CommitStepOptions): Commit
   let leave: (() => void) | undefined;
   return {
     async commit(replacingFileId?: string): Promise<void> {
-      if (called) throw new InternalWopiError(`The storage called commit twice in one ${options.method}`);
+      if (called) throw new InternalServerError(`The storage called commit twice in one ${options.method}`);
       called = true;
       const key = options.sectionFor(replacingFileId);
       if (key !== undefined) {
@@ -42,7 +42,7 @@ export function commitStep(ctx: WopiContext, options: CommitStepOptions): Commit
         if (settled) release();
         else leave = release;
       }
-      if (settled) throw new InternalWopiError(`The storage's ${options.method} settled before its commit step`);
+      if (settled) throw new InternalServerError(`The storage's ${options.method} settled before its commit step`);
       await options.recheck(replacingFileId);
       ctx.log('commit check passed%s', replacingFileId === undefined ? '' : ` (replacing ${replacingFileId})`);
     },
@@ -50,7 +50,7 @@ export function commitStep(ctx: WopiContext, options: CommitStepOptions): Commit
       try {
         const result = await write();
         if (!called) {
-          throw new InternalWopiError(
+          throw new InternalServerError(
             `The storage's ${options.method} resolved without calling context.commit(): its save was published unchecked`,
           );
         }

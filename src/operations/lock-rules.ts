@@ -5,7 +5,7 @@
  * operation builds a `LockConflictError` itself.
  */
 import type { WopiContext } from '../context';
-import type { LockOutcome } from '../adapters/locks';
+import type { WopiLockOutcome } from '../adapters/locks';
 import type { WopiFileInfo } from '../adapters/storage';
 import { BadRequestError, DocumentChangedError, LockConflictError } from '../errors';
 import { HEADER } from '../protocol/headers';
@@ -23,7 +23,7 @@ export function requireLockHeader(ctx: WopiContext, headerName: string): string 
 }
 
 /** Throws the 409 for a refused outcome; returns normally for an accepted one. */
-export function assertLockAccepted(outcome: LockOutcome): void {
+export function assertLockAccepted(outcome: WopiLockOutcome): void {
   if (outcome.ok) return;
   throw new LockConflictError(outcome.currentLockId, outcome.currentLockId === null ? 'File is not locked' : DIFFERENT_LOCK);
 }

@@ -8,7 +8,11 @@ import { candidateNames } from '../protocol/file-name';
 import { decodeUtf7, Utf7DecodeError } from '../protocol/utf7';
 
 /** The decoded name in `headerName`, or `undefined` when the header is absent; 400 when it is not valid UTF-7. */
-export function readNameHeader(ctx: WopiContext, headerName: string, errorHeaders?: (reason: string) => Record<string, string>): string | undefined {
+export function readNameHeader(
+  ctx: WopiContext,
+  headerName: string,
+  errorHeaders?: (reason: string) => Record<string, string>,
+): string | undefined {
   const raw = ctx.header(headerName);
   if (raw === undefined) return undefined;
   try {

@@ -8,7 +8,7 @@ export interface WopiOperation {
   name: string;
   /** Log namespace below `express-wopi:op:`, e.g. `check-file-info`. */
   logName: string;
-  /** When true, a principal without write permission gets 401 before `run` is called. */
+  /** When true, a user without write permission gets 401 before `run` is called. */
   requiresWrite: boolean;
   /** When present and false for the configured adapters, the router answers 501 without running it. */
   isSupported?(options: ResolvedWopiOptions): boolean;

@@ -1,9 +1,9 @@
 import { optionalOperation } from './operation';
 import { assertLockHeld, assertReplaceable, nameTakenConflict, optionalLockHeader } from './lock-rules';
-import type { WopiRelativeTarget } from '../adapters/storage';
+import type { WopiCreatedFile, WopiRelativeTarget } from '../adapters/storage';
 import type { RelativeFileMethods } from '../options';
 import type { WopiContext } from '../context';
-import { BadRequestError, InternalWopiError, NotImplementedError, WopiError } from '../errors';
+import { BadRequestError, InternalServerError, NotImplementedError, WopiError } from '../errors';
 import { HEADER, parseBooleanHeader } from '../protocol/headers';
 import { checkFileName, repairFileName, splitExtension } from '../protocol/file-name';
 import { canCreate, canWrite } from '../protocol/permissions';
@@ -20,7 +20,7 @@ import { commitStep } from './commit-step';
  * `X-WOPI-SuggestedTarget` (an extension, or a full name) is made legal and free; nothing is ever
  * overwritten. `X-WOPI-RelativeTarget` is used exactly: an illegal name is 400, a taken one is 409
  * with a free `X-WOPI-ValidRelativeTarget` unless `X-WOPI-OverwriteRelativeTarget: true`, and a
- * locked one is 409 with its lock. Both headers at once: 501; neither: 400. A principal that may
+ * locked one is 409 with its lock. Both headers at once: 501; neither: 400. A user that may
  * not create files gets 501 in every mode (CheckFileInfo says `UserCanNotWriteRelative: true`).
  */
 export const putRelativeFile = optionalOperation({
@@ -48,10 +48,7 @@ export const putRelativeFile = optionalOperation({
     const requestLock = optionalLockHeader(ctx, HEADER.lock);
     if (requestLock !== undefined) assertLockHeld(await locks.getLock(ctx.fileId), requestLock);
 
-    const target =
-      suggested !== undefined
-        ? suggestedTarget(suggested, original.name)
-        : await exactTarget(ctx, files, relative as string);
+    const target = suggested !== undefined ? suggestedTarget(suggested, original.name) : await exactTarget(ctx, files, relative as string);
 
     // At the commit step, the same rules again: the original's lock (when the editor sent one)
     // and "replace only an unlocked file", for the file the storage is about to replace now.
@@ -60,7 +57,7 @@ export const putRelativeFile = optionalOperation({
       sectionFor: (replacing) => replacing,
       async recheck(replacing) {
         if (replacing !== undefined && !target.overwrite) {
-          throw new InternalWopiError('The storage is about to replace a file in a PutRelativeFile that may not overwrite');
+          throw new InternalServerError('The storage is about to replace a file in a PutRelativeFile that may not overwrite');
         }
         const [originalLock, targetLock] = await Promise.all([
           requestLock === undefined ? null : locks.getLock(ctx.fileId),
@@ -73,7 +70,7 @@ export const putRelativeFile = optionalOperation({
         }
       },
     });
-    let created;
+    let created: WopiCreatedFile;
     try {
       created = await step.run(() =>
         files.createRelativeFile(ctx.fileId, limitedBody(ctx, declaredSize), target, {

@@ -1,6 +1,7 @@
 import { optionalOperation } from './operation';
 import { assertLockHeld, optionalLockHeader } from './lock-rules';
 import { fileSections } from './file-sections';
+import type { WopiFileInfo } from '../adapters/storage';
 import { BadRequestError, InvalidTokenError, WopiError } from '../errors';
 import { HEADER } from '../protocol/headers';
 import { checkFileName, splitExtension } from '../protocol/file-name';
@@ -40,7 +41,7 @@ export const renameFile = optionalOperation({
       if (!legal.ok) throw new BadRequestError(legal.reason, { headers: invalidName(legal.reason) });
     }
 
-    let renamed;
+    let renamed: WopiFileInfo;
     try {
       // In the file's critical section, with the lock checked again: no save can publish, and no
       // lock can change, between the check and the rename (a save still uploading lands on the

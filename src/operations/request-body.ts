@@ -6,7 +6,7 @@
 import { Readable, pipeline } from 'node:stream';
 import type { WopiWriteContext } from '../adapters/storage';
 import type { WopiContext } from '../context';
-import { BadRequestError, FileTooLargeError, InternalWopiError, UploadTimeoutError } from '../errors';
+import { BadRequestError, FileTooLargeError, InternalServerError, UploadTimeoutError } from '../errors';
 import { HEADER, parseBooleanHeader, parseEditorsHeader, readEitherHeader } from '../protocol/headers';
 import { limitBytes, type IdleLimit } from '../protocol/byte-limit';
 import { parseSizeHeader } from '../protocol/sizes';
@@ -89,7 +89,7 @@ function requestBody(ctx: WopiContext): Readable {
     ctx.log('body was already read by a body parser mounted before the WOPI router; using its buffer');
     return Readable.from([req.body]);
   }
-  throw new InternalWopiError('Request body was consumed by a body parser mounted before the WOPI router');
+  throw new InternalServerError('Request body was consumed by a body parser mounted before the WOPI router');
 }
 
 /** Reads a small text body (UTF-8) into a string; 400 when it is larger than `maxBytes`. */

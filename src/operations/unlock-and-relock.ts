@@ -14,7 +14,9 @@ export const unlockAndRelock: WopiOperation = {
     const { storage, locks, lockTtlMs } = ctx.options;
     const file = await storage.getFileInfo(ctx.fileId);
     // In the file's critical section: never between a save's commit check and its publication.
-    assertLockAccepted(await fileSections(storage).run(ctx.fileId, () => locks.unlockAndRelock(ctx.fileId, oldLockId, newLockId, lockTtlMs)));
+    assertLockAccepted(
+      await fileSections(storage).run(ctx.fileId, () => locks.unlockAndRelock(ctx.fileId, oldLockId, newLockId, lockTtlMs)),
+    );
     return { headers: { [HEADER.itemVersion]: file.version } };
   },
 };

@@ -52,7 +52,7 @@ export function fillPlaceholders(urlsrc: string, values: Readonly<Record<string,
   return urlsrc.replace(PARAMETER, (_whole, name: string, rest: string) => {
     const ampersand = rest.endsWith('&') ? '&' : '';
     const placeholder = ampersand ? rest.slice(0, -1) : rest;
-    const value = Object.prototype.hasOwnProperty.call(values, placeholder) ? values[placeholder] : undefined;
+    const value = Object.hasOwn(values, placeholder) ? values[placeholder] : undefined;
     const text = placeholderText(placeholder, value);
     if (text === undefined || name.trim() === '') return '';
     return `${name}=${encodeURIComponent(text)}${ampersand}`;

@@ -1,15 +1,15 @@
 /**
  * The CheckFileInfo response: the properties the router computes from the storage metadata, the
- * principal and what this router implements. Hosts add or override properties through the
+ * user and what this router implements. Hosts add or override properties through the
  * `checkFileInfo` hook.
  */
-import type { WopiPrincipal } from '../adapters/auth';
+import type { WopiUser } from '../adapters/auth';
 import type { WopiFileInfo } from '../adapters/storage';
 import { formatLastModifiedTime } from './timestamp';
 import { canCreate, canRename, canWrite } from './permissions';
 
 /** CheckFileInfo JSON. The typed members are the ones the router sets; any other WOPI, ONLYOFFICE or Collabora property may be added by the hook. */
-export interface CheckFileInfoResponse {
+export interface WopiCheckFileInfoResponse {
   BaseFileName: string;
   OwnerId: string;
   Size: number;
@@ -62,9 +62,9 @@ export function fileExtension(name: string): string {
 }
 
 /** Builds the CheckFileInfo properties the router is responsible for. Pure. */
-export function buildCheckFileInfo(file: WopiFileInfo, user: WopiPrincipal, capabilities: HostCapabilities): CheckFileInfoResponse {
+export function buildCheckFileInfo(file: WopiFileInfo, user: WopiUser, capabilities: HostCapabilities): WopiCheckFileInfoResponse {
   const writable = canWrite(user);
-  const info: CheckFileInfoResponse = {
+  const info: WopiCheckFileInfoResponse = {
     BaseFileName: file.name,
     OwnerId: file.ownerId,
     Size: file.size,

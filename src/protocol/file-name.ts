@@ -18,9 +18,9 @@ export const MAX_FILE_NAME_BYTES = 255;
  * U+00B2, U+00B3) as ports, so they are refused like COM1 and LPT1.
  */
 const RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$/i;
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f<>:"/\\|?*]/;
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this replaces
 const FORBIDDEN_CHARS_GLOBAL = /[\u0000-\u001f\u007f<>:"/\\|?*]/g;
 
 export type FileNameCheck = { ok: true } | { ok: false; reason: string };

@@ -45,11 +45,7 @@ export function readHeader(headers: IncomingHttpHeaders, name: string): string |
  * Reads a header that one editor spells `X-COOL-…` and older ones `X-LOOL-…`; the preferred
  * spelling wins when both carry a value, and an empty one does not hide the other.
  */
-export function readEitherHeader(
-  headers: IncomingHttpHeaders,
-  preferred: string,
-  fallback: string,
-): string | undefined {
+export function readEitherHeader(headers: IncomingHttpHeaders, preferred: string, fallback: string): string | undefined {
   const first = readHeader(headers, preferred);
   if (first !== undefined && first !== '') return first;
   return readHeader(headers, fallback) ?? first;

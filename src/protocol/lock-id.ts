@@ -23,7 +23,7 @@ export function checkLockId(value: string | undefined, headerName = 'X-WOPI-Lock
   if (value === undefined || value.length === 0) {
     return { ok: false, reason: `${headerName} is missing or empty` };
   }
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: C0 and C1 control characters are what this refuses
   if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) {
     return { ok: false, reason: `${headerName} contains a control character` };
   }

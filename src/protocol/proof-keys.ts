@@ -116,9 +116,7 @@ export function publicKeyFromModulusExponent(modulus: string, exponent: string):
   const n = stripLeadingZeros(strictBase64(modulus, 'modulus'));
   const e = stripLeadingZeros(strictBase64(exponent, 'exponent'));
   if (n.length === 0 || e.length === 0) throw new TypeError('RSA modulus and exponent must not be zero');
-  return asTypeError(() =>
-    createPublicKey({ key: { kty: 'RSA', n: n.toString('base64url'), e: e.toString('base64url') }, format: 'jwk' }),
-  );
+  return asTypeError(() => createPublicKey({ key: { kty: 'RSA', n: n.toString('base64url'), e: e.toString('base64url') }, format: 'jwk' }));
 }
 
 /** CSP blob constants: PUBLICKEYBLOB, version 2, and the `RSA1` magic. */

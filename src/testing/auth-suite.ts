@@ -13,7 +13,7 @@
  * default) and waits one second more than that.
  */
 import { randomBytes } from 'node:crypto';
-import type { IssueTokenRequest, WopiAuth, WopiPermissions, WopiPrincipal } from '../adapters/auth';
+import type { WopiIssueTokenRequest, WopiAuth, WopiPermissions, WopiUser } from '../adapters/auth';
 import { WopiError } from '../errors';
 import { canCreate, canRename, canWrite } from '../protocol/permissions';
 
@@ -23,7 +23,7 @@ export interface AuthFixture {
   auth: WopiAuth;
   /**
    * Makes a genuine access token, the way your app makes one for its own pages: `auth` must
-   * accept it for `request.fileId` and for no other file, and return a principal with
+   * accept it for `request.fileId` and for no other file, and return a user with
    * `request.userId`, `request.userFriendlyName` (when it is set) and `request.permissions`.
    *
    * When `request.ttlSeconds` is set, the token must be refused once that many seconds have
@@ -32,7 +32,7 @@ export interface AuthFixture {
    *
    * Optional when `auth` has `issueToken`: the suite then uses `auth.issueToken(request)`.
    */
-  token?(request: IssueTokenRequest): Promise<string>;
+  token?(request: WopiIssueTokenRequest): Promise<string>;
   /**
    * Returns a file ID that `token` (or `issueToken`) can make tokens for, a different one on each
    * call. The suite calls it once per test for the test's file, and again for each further file a
@@ -48,7 +48,7 @@ export interface AuthFixture {
    * the suite still alters genuine tokens by itself (characters changed, parts cut, added or
    * swapped between two tokens), but only you know how to forge one of yours.
    */
-  forgedTokens?(request: IssueTokenRequest): Promise<string[]>;
+  forgedTokens?(request: WopiIssueTokenRequest): Promise<string[]>;
   /** Called after each test (close connections, delete the rows or files the test made). */
   cleanup?(): void | Promise<void>;
 }
@@ -129,13 +129,13 @@ export function describeWopiAuth(
 
     const newFileId = async (): Promise<string> => (fx.newFileId ? fx.newFileId() : `suite-${randomBytes(8).toString('hex')}`);
     /** A genuine token for `request`. */
-    const token = async (request: IssueTokenRequest): Promise<string> => {
+    const token = async (request: WopiIssueTokenRequest): Promise<string> => {
       if (fx.token) return fx.token(request);
       if (typeof auth.issueToken === 'function') return (await auth.issueToken(request)).accessToken;
       throw new Error('The fixture has no token() and the auth no issueToken(): the suite cannot make a genuine token');
     };
     /** A token request for the test's file: user `suite-user`, writable, unless `overrides` say otherwise. */
-    const request = (overrides: Partial<IssueTokenRequest> = {}): IssueTokenRequest => ({
+    const request = (overrides: Partial<WopiIssueTokenRequest> = {}): WopiIssueTokenRequest => ({
       fileId,
       userId: 'suite-user',
       userFriendlyName: 'Suite User',
@@ -158,37 +158,45 @@ export function describeWopiAuth(
 
     describe('a genuine token', () => {
       test('authenticates for its file, as its user', async () => {
-        const principal = await auth.authenticate(await token(request()), fileId);
-        expect(principal.userId).toBe('suite-user');
-        expect(principal.userFriendlyName).toBe('Suite User');
-        expect(effective(principal.permissions)).toEqual(effective({ write: true }));
+        const user = await auth.authenticate(await token(request()), fileId);
+        expect(user.userId).toBe('suite-user');
+        expect(user.userFriendlyName).toBe('Suite User');
+        expect(effective(user.permissions)).toEqual(effective({ write: true }));
       });
       test('the tokens of two users for one file stand for each user', async () => {
         const [ada, bob] = await Promise.all([
           token(request({ userId: 'suite-ada', userFriendlyName: 'Ada' })),
           token(request({ userId: 'suite-bob', userFriendlyName: 'Bob', permissions: { write: false } })),
         ]);
-        expect(pick(await auth.authenticate(ada, fileId))).toEqual({ userId: 'suite-ada', userFriendlyName: 'Ada', ...effective({ write: true }) });
-        expect(pick(await auth.authenticate(bob, fileId))).toEqual({ userId: 'suite-bob', userFriendlyName: 'Bob', ...effective({ write: false }) });
+        expect(pick(await auth.authenticate(ada, fileId))).toEqual({
+          userId: 'suite-ada',
+          userFriendlyName: 'Ada',
+          ...effective({ write: true }),
+        });
+        expect(pick(await auth.authenticate(bob, fileId))).toEqual({
+          userId: 'suite-bob',
+          userFriendlyName: 'Bob',
+          ...effective({ write: false }),
+        });
       });
       test('authenticates again and again, also concurrently (an editor sends one token with every request)', async () => {
         const t = await token(request());
         for (let i = 0; i < 3; i++) expect((await auth.authenticate(t, fileId)).userId).toBe('suite-user');
-        const principals = await Promise.all(Array.from({ length: 20 }, () => auth.authenticate(t, fileId)));
-        expect(principals.map((p) => p.userId)).toEqual(Array.from({ length: 20 }, () => 'suite-user'));
+        const users = await Promise.all(Array.from({ length: 20 }, () => auth.authenticate(t, fileId)));
+        expect(users.map((p) => p.userId)).toEqual(Array.from({ length: 20 }, () => 'suite-user'));
       });
     });
 
     describe('permissions', () => {
       test.each(permissionCases)('a token issued with %j reports those permissions', async (permissions) => {
-        const principal = await auth.authenticate(await token(request({ permissions })), fileId);
-        expect(effective(principal.permissions)).toEqual(effective(permissions));
+        const user = await auth.authenticate(await token(request({ permissions })), fileId);
+        expect(effective(user.permissions)).toEqual(effective(permissions));
       });
       test('a read-only token is reported read-only: no write, no create, no rename', async () => {
-        const principal = await auth.authenticate(await token(request({ permissions: { write: false } })), fileId);
-        expect(principal.permissions.write).toBe(false);
-        expect(canCreate(principal)).toBe(false);
-        expect(canRename(principal)).toBe(false);
+        const user = await auth.authenticate(await token(request({ permissions: { write: false } })), fileId);
+        expect(user.permissions.write).toBe(false);
+        expect(canCreate(user)).toBe(false);
+        expect(canRename(user)).toBe(false);
       });
     });
 
@@ -218,14 +226,17 @@ export function describeWopiAuth(
             token(request({ ttlSeconds: shortTtl })),
             token(request({ ttlSeconds: shortTtl, userId: 'suite-user-2' })),
           ]);
-          const issued = declared.has('issueToken') ? (await auth.issueToken!(request({ ttlSeconds: shortTtl, userId: 'suite-user-3' }))).accessToken : undefined;
+          const issued = declared.has('issueToken')
+            ? (await auth.issueToken!(request({ ttlSeconds: shortTtl, userId: 'suite-user-3' }))).accessToken
+            : undefined;
           // Accepted while valid (and remembered, by an auth that caches what it verified).
           expect((await auth.authenticate(used, fileId)).userId).toBe('suite-user');
           if (issued !== undefined) expect((await auth.authenticate(issued, fileId)).userId).toBe('suite-user-3');
           await sleep((shortTtl + 1) * 1000 + 100);
           await expectRefused(auth.authenticate(used, fileId), used, 401, 'after it expired (it was accepted before)');
           await expectRefused(auth.authenticate(unused, fileId), unused, 401, 'after it expired (never used before)');
-          if (issued !== undefined) await expectRefused(auth.authenticate(issued, fileId), issued, 401, 'issued by issueToken, after it expired');
+          if (issued !== undefined)
+            await expectRefused(auth.authenticate(issued, fileId), issued, 401, 'issued by issueToken, after it expired');
         },
         (shortTtl + 1) * 1000 + 10_000,
       );
@@ -251,7 +262,10 @@ export function describeWopiAuth(
         }
       });
       test('parts of two genuine tokens put together are refused (401)', async () => {
-        const [writer, reader] = await Promise.all([token(request()), token(request({ userId: 'suite-reader', permissions: { write: false } }))]);
+        const [writer, reader] = await Promise.all([
+          token(request()),
+          token(request({ userId: 'suite-reader', permissions: { write: false } })),
+        ]);
         const a = writer.split('.');
         const b = reader.split('.');
         if (a.length < 2 || a.length !== b.length) return; // not a token made of parts
@@ -299,16 +313,16 @@ export function describeWopiAuth(
         }
       });
       test.each(permissionCases)(
-        'Save As: a token issued (as PutRelativeFile does) from a principal with %j opens the new file only, as the same user with the same permissions',
+        'Save As: a token issued (as PutRelativeFile does) from a user with %j opens the new file only, as the same user with the same permissions',
         async (permissions) => {
-          const principal = await auth.authenticate(await token(request({ permissions })), fileId);
+          const user = await auth.authenticate(await token(request({ permissions })), fileId);
           const created = await newFileId();
-          // What the router asks for after PutRelativeFile created a file: the request's principal, copied.
+          // What the router asks for after PutRelativeFile created a file: the request's user, copied.
           const issued = await auth.issueToken!({
             fileId: created,
-            userId: principal.userId,
-            ...(principal.userFriendlyName === undefined ? {} : { userFriendlyName: principal.userFriendlyName }),
-            permissions: principal.permissions,
+            userId: user.userId,
+            ...(user.userFriendlyName === undefined ? {} : { userFriendlyName: user.userFriendlyName }),
+            permissions: user.permissions,
           });
           const opened = await auth.authenticate(issued.accessToken, created);
           expect(pick(opened)).toEqual({ userId: 'suite-user', userFriendlyName: 'Suite User', ...effective(permissions) });
@@ -319,15 +333,15 @@ export function describeWopiAuth(
   });
 }
 
-/** What a principal may do, with the defaults applied (`create` defaults to `write`, …), as the router reads it. */
+/** What a user may do, with the defaults applied (`create` defaults to `write`, …), as the router reads it. */
 function effective(permissions: WopiPermissions): { write: boolean; create: boolean; rename: boolean } {
-  const principal: WopiPrincipal = { userId: '', permissions };
-  return { write: canWrite(principal), create: canCreate(principal), rename: canRename(principal) };
+  const user: WopiUser = { userId: '', permissions };
+  return { write: canWrite(user), create: canCreate(user), rename: canRename(user) };
 }
 
-/** The parts of a principal the tests compare. */
-function pick(principal: WopiPrincipal): Record<string, unknown> {
-  return { userId: principal.userId, userFriendlyName: principal.userFriendlyName, ...effective(principal.permissions) };
+/** The parts of a user the tests compare. */
+function pick(user: WopiUser): Record<string, unknown> {
+  return { userId: user.userId, userFriendlyName: user.userFriendlyName, ...effective(user.permissions) };
 }
 
 /**
@@ -377,14 +391,14 @@ function asUnsignedJwt(token: string): string | undefined {
  * Expects `promise` (an `authenticate` call) to reject with a WopiError of `status` whose message,
  * string form and JSON form do not contain `token` nor any long part of it.
  */
-async function expectRefused(promise: Promise<WopiPrincipal>, token: string, status: 401 | 404, what = ''): Promise<void> {
+async function expectRefused(promise: Promise<WopiUser>, token: string, status: 401 | 404, what = ''): Promise<void> {
   const outcome = await promise.then(
-    (principal) => ({ accepted: principal }),
+    (user) => ({ accepted: user }),
     (err: unknown) => ({ refused: err }),
   );
   const label = `authenticate ${what}`.trim();
   if ('accepted' in outcome) {
-    expect({ [label]: 'accepted the token', principal: outcome.accepted }).toEqual({ [label]: `refused it with ${status}` });
+    expect({ [label]: 'accepted the token', user: outcome.accepted }).toEqual({ [label]: `refused it with ${status}` });
     return;
   }
   const err = outcome.refused;
@@ -392,7 +406,9 @@ async function expectRefused(promise: Promise<WopiPrincipal>, token: string, sta
   const e = err as WopiError;
   const shown = `${e.message} ${String(e)} ${safeJson(e)} ${String(e.cause ?? '')}`;
   for (const secret of [token, ...token.split('.')].filter((s) => s.length >= 16)) {
-    expect({ [label]: shown.includes(secret) ? 'the error shows the token' : 'the token is not in the error' }).toEqual({ [label]: 'the token is not in the error' });
+    expect({ [label]: shown.includes(secret) ? 'the error shows the token' : 'the token is not in the error' }).toEqual({
+      [label]: 'the token is not in the error',
+    });
   }
 }
 

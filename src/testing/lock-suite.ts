@@ -83,7 +83,7 @@ export function describeWopiLockStore(
         expect(await store.lock(fileId, 'abc ', LONG_TTL)).toEqual({ ok: false, currentLockId: 'abc' });
       });
       test(`holds lock IDs of ${MAX_LOCK_ID_LENGTH} characters`, async () => {
-        const long = 'x'.repeat(MAX_LOCK_ID_LENGTH - 1) + 'y';
+        const long = `${'x'.repeat(MAX_LOCK_ID_LENGTH - 1)}y`;
         expect(await store.lock(fileId, long, LONG_TTL)).toEqual({ ok: true });
         expect(await store.getLock(fileId)).toBe(long);
         expect(await store.lock(fileId, 'x'.repeat(MAX_LOCK_ID_LENGTH), LONG_TTL)).toEqual({ ok: false, currentLockId: long });

@@ -91,7 +91,9 @@ export function describeWopiStorage(
     test('implements exactly the optional methods of the declared capabilities', () => {
       for (const capability of declared) {
         if (capability === 'userInfo') {
-          throw new Error("'userInfo' is no longer a storage capability: user info is a WopiUserInfoStore of its own (describeWopiUserInfoStore)");
+          throw new Error(
+            "'userInfo' is no longer a storage capability: user info is a WopiUserInfoStore of its own (describeWopiUserInfoStore)",
+          );
         }
         expect({ capability, known: capability in CAPABILITY_METHODS }).toEqual({ capability, known: true });
       }
@@ -161,7 +163,15 @@ export function describeWopiStorage(
         const chunks = Math.ceil(largeBytes / chunk.length);
         const expected = createHash('sha256');
         for (let i = 0; i < chunks; i++) expected.update(chunk);
-        await storage.writeFile(id, Readable.from((function* () { for (let i = 0; i < chunks; i++) yield chunk; })()), context());
+        await storage.writeFile(
+          id,
+          Readable.from(
+            (function* () {
+              for (let i = 0; i < chunks; i++) yield chunk;
+            })(),
+          ),
+          context(),
+        );
         const { info, stream } = await storage.readFile(id);
         expect(info.size).toBe(chunk.length * chunks);
         const actual = createHash('sha256');
@@ -300,9 +310,18 @@ export function describeWopiStorage(
         const before = await storage.getFileInfo(id);
         const body = new PassThrough();
         const seen: Array<{ replacing: string | undefined; bodyEnded: boolean; content: string; version: string }> = [];
-        const writing = storage.writeFile(id, body, context(undefined, async (replacing?: string) => {
-          seen.push({ replacing, bodyEnded: body.readableEnded, content: await contentOf(id), version: (await storage.getFileInfo(id)).version });
-        }));
+        const writing = storage.writeFile(
+          id,
+          body,
+          context(undefined, async (replacing?: string) => {
+            seen.push({
+              replacing,
+              bodyEnded: body.readableEnded,
+              content: await contentOf(id),
+              version: (await storage.getFileInfo(id)).version,
+            });
+          }),
+        );
         body.write('new ');
         await pause();
         body.end('content');
@@ -315,9 +334,13 @@ export function describeWopiStorage(
         const id = await fx.addFile('a.docx', Buffer.from('precious'));
         const before = await storage.getFileInfo(id);
         const refusal = new LockConflictError('someone-else', 'File is locked with a different lock ID');
-        const writing = storage.writeFile(id, Readable.from([Buffer.from('must not land')]), context(undefined, async () => {
-          throw refusal;
-        }));
+        const writing = storage.writeFile(
+          id,
+          Readable.from([Buffer.from('must not land')]),
+          context(undefined, async () => {
+            throw refusal;
+          }),
+        );
         expect(await within(rejectionOf(writing), 'writeFile')).toBe(refusal);
         expect(await contentOf(id)).toBe('precious');
         expect(await storage.getFileInfo(id)).toEqual(before);
@@ -358,10 +381,15 @@ export function describeWopiStorage(
           /** createRelativeFile of `text` to `name`, recording what the commit step sees of `name`. */
           const create = async (text: string, name: string, overwrite: boolean) => {
             const body = new PassThrough();
-            const creating = storage.createRelativeFile!(id, body, { candidates: [name], overwrite }, context(undefined, async (replacing?: string) => {
-              const found = await storage.findRelativeFile!(id, name);
-              seen.push({ replacing, bodyEnded: body.readableEnded, visible: found === null ? null : await contentOf(found) });
-            }));
+            const creating = storage.createRelativeFile!(
+              id,
+              body,
+              { candidates: [name], overwrite },
+              context(undefined, async (replacing?: string) => {
+                const found = await storage.findRelativeFile!(id, name);
+                seen.push({ replacing, bodyEnded: body.readableEnded, visible: found === null ? null : await contentOf(found) });
+              }),
+            );
             body.write(text.slice(0, 2));
             await pause();
             body.end(text.slice(2));
@@ -393,10 +421,15 @@ export function describeWopiStorage(
           const name = overwrite ? 'copy.docx' : 'new.docx';
           const refusal = new LockConflictError('someone-else', 'The target file is locked');
           const calls: Array<string | undefined> = [];
-          const creating = storage.createRelativeFile!(id, Readable.from([Buffer.from('must not land')]), { candidates: [name], overwrite }, context(undefined, async (replacing?: string) => {
-            calls.push(replacing);
-            throw refusal;
-          }));
+          const creating = storage.createRelativeFile!(
+            id,
+            Readable.from([Buffer.from('must not land')]),
+            { candidates: [name], overwrite },
+            context(undefined, async (replacing?: string) => {
+              calls.push(replacing);
+              throw refusal;
+            }),
+          );
           expect(await within(rejectionOf(creating), 'createRelativeFile')).toBe(refusal);
           expect(calls).toEqual([overwrite ? taken : undefined]);
           expect(await storage.findRelativeFile!(id, 'new.docx')).toBeNull();
@@ -411,7 +444,12 @@ export function describeWopiStorage(
           const created = await within(
             Promise.all(
               Array.from({ length: 8 }, (_, i) =>
-                storage.createRelativeFile!(id, Readable.from([Buffer.from(`copy number ${i}`)]), { candidates, overwrite: false }, context()),
+                storage.createRelativeFile!(
+                  id,
+                  Readable.from([Buffer.from(`copy number ${i}`)]),
+                  { candidates, overwrite: false },
+                  context(),
+                ),
               ),
             ),
             '8 concurrent createRelativeFile calls',
@@ -454,7 +492,8 @@ export function describeWopiStorage(
             const content = Buffer.from(`newcomer ${i}`);
             ids.push(
               declared.has('relative')
-                ? (await storage.createRelativeFile!(keep, Readable.from([content]), { candidates: [name], overwrite: false }, context())).fileId
+                ? (await storage.createRelativeFile!(keep, Readable.from([content]), { candidates: [name], overwrite: false }, context()))
+                    .fileId
                 : await fx.addFile(name, content),
             );
           }

@@ -124,7 +124,7 @@ export function describeWopiUserInfoStore(
       expect(await store.getUserInfo(user('plain'))).toBe('plain value');
     });
 
-    test('a user keeps their value through other users\' changes', async () => {
+    test("a user keeps their value through other users' changes", async () => {
       await store.putUserInfo(user('alice'), 'alice info');
       await store.putUserInfo(user('bob'), 'bob info');
       await store.putUserInfo(user('bob'), 'bob again');
@@ -155,7 +155,7 @@ export function describeWopiUserInfoStore(
     if (persistent) {
       test('persistent: a second instance over the same data reads what the first stored', async () => {
         const reopen = fx.reopen;
-        if (reopen === undefined) throw new Error('a persistent store\'s fixture must give reopen()');
+        if (reopen === undefined) throw new Error("a persistent store's fixture must give reopen()");
         await store.putUserInfo(user('a'), 'kept é');
         await store.putUserInfo(user('b'), '');
         const again = await reopen();

@@ -38,7 +38,8 @@ export class OptionChecks {
 
   /** The options argument itself: an object (not an array or a function). `holding` says what it needs, e.g. "with a `secret`". */
   options<T extends object>(value: T, holding: string): T {
-    if (!isObject(value)) throw this.error('WOPI_OPTION_TYPE', undefined, `options must be an object ${holding}, got ${describeValue(value)}`);
+    if (!isObject(value))
+      throw this.error('WOPI_OPTION_TYPE', undefined, `options must be an object ${holding}, got ${describeValue(value)}`);
     return value;
   }
 
@@ -100,7 +101,11 @@ export class OptionChecks {
     if (value === undefined) return fallback;
     if (!allowed.includes(value as T)) {
       const got = typeof value === 'string' ? JSON.stringify(value) : describeValue(value);
-      throw this.error(typeof value === 'string' ? 'WOPI_OPTION_VALUE' : 'WOPI_OPTION_TYPE', option, `must be one of ${allowed.join(', ')}, got ${got}`);
+      throw this.error(
+        typeof value === 'string' ? 'WOPI_OPTION_VALUE' : 'WOPI_OPTION_TYPE',
+        option,
+        `must be one of ${allowed.join(', ')}, got ${got}`,
+      );
     }
     return value as T;
   }
@@ -139,7 +144,8 @@ export class OptionChecks {
     if (value === undefined) return fallback;
     const expected = `a ${min === 1 ? 'positive' : 'non-negative'} integer${unit === undefined ? '' : ` (${unit})`}`;
     if (typeof value !== 'number') throw this.error('WOPI_OPTION_TYPE', option, `must be ${expected}, got ${describeValue(value)}`);
-    if (!Number.isSafeInteger(value) || value < min) throw this.error('WOPI_OPTION_VALUE', option, `must be ${expected}, got ${describeValue(value)}`);
+    if (!Number.isSafeInteger(value) || value < min)
+      throw this.error('WOPI_OPTION_VALUE', option, `must be ${expected}, got ${describeValue(value)}`);
     return value;
   }
 }

@@ -6,14 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { FileNotFoundError, InvalidTokenError, JwtAuth, type IssueTokenRequest, type WopiAuth, type WopiPrincipal } from '../../src';
+import { FileNotFoundError, InvalidTokenError, JwtAuth, type WopiIssueTokenRequest, type WopiAuth, type WopiUser } from '../../src';
 import { describeWopiAuth, type AuthFixture } from '../../src/testing';
 
 const SECRET = 'auth-suite-secret-auth-suite-secret-0123456789';
 const OTHER_SECRET = 'another-secret-another-secret-another-secret-0';
 
 /** JwtAuth-shaped claims for `request`, valid for an hour. */
-function claims(request: IssueTokenRequest): Record<string, unknown> {
+function claims(request: WopiIssueTokenRequest): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
   return { sub: request.userId, fid: request.fileId, perm: { w: request.permissions.write }, iat: now, exp: now + 3600 };
 }
@@ -24,7 +24,7 @@ function withoutExpiry(payload: Record<string, unknown>): Record<string, unknown
 }
 
 /** Tokens for `request` that JwtAuth({ secret: SECRET, ...expected }) did not make. */
-async function forgeries(request: IssueTokenRequest, expected: { issuer?: string; audience?: string } = {}): Promise<string[]> {
+async function forgeries(request: WopiIssueTokenRequest, expected: { issuer?: string; audience?: string } = {}): Promise<string[]> {
   const payload = claims(request);
   const forged = [
     // Another key.
@@ -74,13 +74,13 @@ describeWopiAuth(
  * issueToken (the app makes the rows), 404 for a token of another file.
  */
 class SessionTableAuth implements WopiAuth {
-  readonly rows = new Map<string, { fileId: string; principal: WopiPrincipal; expiresAt: number }>();
+  readonly rows = new Map<string, { fileId: string; user: WopiUser; expiresAt: number }>();
 
-  async authenticate(accessToken: string, fileId: string): Promise<WopiPrincipal> {
+  async authenticate(accessToken: string, fileId: string): Promise<WopiUser> {
     const row = this.rows.get(accessToken);
     if (row === undefined || Date.now() >= row.expiresAt) throw new InvalidTokenError();
     if (row.fileId !== fileId) throw new FileNotFoundError();
-    return structuredClone(row.principal);
+    return structuredClone(row.user);
   }
 }
 
@@ -92,8 +92,8 @@ describeWopiAuth(
       auth,
       token: async ({ fileId, userId, userFriendlyName, permissions, ttlSeconds = 3600 }) => {
         const token = randomBytes(24).toString('base64url');
-        const principal: WopiPrincipal = { userId, ...(userFriendlyName === undefined ? {} : { userFriendlyName }), permissions: { ...permissions } };
-        auth.rows.set(token, { fileId, principal, expiresAt: Date.now() + ttlSeconds * 1000 });
+        const user: WopiUser = { userId, ...(userFriendlyName === undefined ? {} : { userFriendlyName }), permissions: { ...permissions } };
+        auth.rows.set(token, { fileId, user, expiresAt: Date.now() + ttlSeconds * 1000 });
         return token;
       },
       newFileId: () => `row-${randomBytes(6).toString('hex')}`,

@@ -9,7 +9,7 @@
 import { link, mkdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { FileSystemStorage, WopiConfigError, type FileSystemStorageOptions, type WopiFileContent } from '../../src';
+import { FileSystemStorage, type FileSystemStorageOptions, type WopiFileContent } from '../../src';
 import { OUTSIDE_CONTENT, putFile, useFsSandbox, writeContext } from '../helpers/fs-sandbox';
 
 const sandbox = useFsSandbox('express-wopi-fscache-');
@@ -59,7 +59,12 @@ describe('FileSystemStorage: resolved IDs are re-checked on every call', () => {
     await b.deleteFile(id);
     expect(await status(a.getFileInfo(id))).toBe(404);
     // A new file at the same path (it may even get the old inode number): the old ID stays dead.
-    const created = await b.createRelativeFile(seed, Readable.from([Buffer.from('newcomer')]), { candidates: ['doc.docx'], overwrite: false }, writeContext());
+    const created = await b.createRelativeFile(
+      seed,
+      Readable.from([Buffer.from('newcomer')]),
+      { candidates: ['doc.docx'], overwrite: false },
+      writeContext(),
+    );
     expect(created.fileId).not.toBe(id);
     expect(await status(a.getFileInfo(id))).toBe(404);
     expect(await status(a.readFile(id))).toBe(404);

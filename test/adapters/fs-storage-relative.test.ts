@@ -2,14 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, readlink, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  BadRequestError,
-  FileExistsError,
-  FileSystemStorage,
-  type FileSystemStorageOptions,
-} from '../../src';
+import { FileExistsError, FileSystemStorage, type FileSystemStorageOptions } from '../../src';
 import { OUTSIDE_CONTENT, putFile, tempFiles, useFsSandbox, writeContext } from '../helpers/fs-sandbox';
-import { abortingBody, body, collect, endless, expectBadRequest, expectFileExists, expectNotFound, failingBody, rejection, target } from '../helpers/storage-kit';
+import {
+  abortingBody,
+  body,
+  collect,
+  endless,
+  expectBadRequest,
+  expectFileExists,
+  expectNotFound,
+  failingBody,
+  rejection,
+  target,
+} from '../helpers/storage-kit';
 
 const sandbox = useFsSandbox('express-wopi-fsrel-');
 let base: string; // temp folder holding `root` and things outside it
@@ -79,7 +85,7 @@ const ILLEGAL_NAMES: Array<[string, string]> = [
   ['a colon', 'a:b.docx'],
   ['a control character', 'a\nb.docx'],
   ['a trailing dot', 'a.docx.'],
-  ['256 bytes', 'x'.repeat(251) + '.docx'],
+  ['256 bytes', `${'x'.repeat(251)}.docx`],
 ];
 
 describe('FileSystemStorage.findRelativeFile', () => {
@@ -403,14 +409,19 @@ describe('FileSystemStorage.createRelativeFile', () => {
       ['a new name in a sub-folder', 'sub/a.docx', false],
       ['overwrite', 'a.docx', true],
       ['overwrite in a sub-folder', 'sub/a.docx', true],
-    ])('a body that errors midway (%s) rejects with its error; no new file, target byte-identical, no temp files', async (_label, rel, overwrite) => {
-      const { s, id, check } = await setup(rel);
-      const error = new Error('client went away');
-      const candidates = overwrite ? ['b.docx'] : ['c.docx'];
-      const err = await rejection(s.createRelativeFile(id, failingBody(randomBytes(20_000), error), target(candidates, overwrite), ctx()));
-      expect(err).toBe(error);
-      await check();
-    });
+    ])(
+      'a body that errors midway (%s) rejects with its error; no new file, target byte-identical, no temp files',
+      async (_label, rel, overwrite) => {
+        const { s, id, check } = await setup(rel);
+        const error = new Error('client went away');
+        const candidates = overwrite ? ['b.docx'] : ['c.docx'];
+        const err = await rejection(
+          s.createRelativeFile(id, failingBody(randomBytes(20_000), error), target(candidates, overwrite), ctx()),
+        );
+        expect(err).toBe(error);
+        await check();
+      },
+    );
 
     it.each<[string, boolean]>([
       ['a new name', false],
@@ -420,7 +431,9 @@ describe('FileSystemStorage.createRelativeFile', () => {
       const aborter = new AbortController();
       const reason = new Error('client closed the connection');
       const candidates = overwrite ? ['b.docx'] : ['c.docx'];
-      const err = await rejection(s.createRelativeFile(id, abortingBody(aborter, reason), target(candidates, overwrite), ctx(aborter.signal)));
+      const err = await rejection(
+        s.createRelativeFile(id, abortingBody(aborter, reason), target(candidates, overwrite), ctx(aborter.signal)),
+      );
       expect(err === reason || (err instanceof Error && err.cause === reason)).toBe(true);
       await check();
     });
@@ -671,7 +684,9 @@ describe('FileSystemStorage: names that differ only in case or Unicode normalisa
     await put('a.docx', 'a');
     await put('copy.docx', 'taken');
     const s = storage();
-    await expect(s.createRelativeFile(await s.fileIdFor('a.docx'), body('new'), target(['COPY.DOCX']), ctx())).rejects.toBeInstanceOf(FileExistsError);
+    await expect(s.createRelativeFile(await s.fileIdFor('a.docx'), body('new'), target(['COPY.DOCX']), ctx())).rejects.toBeInstanceOf(
+      FileExistsError,
+    );
     expect(await names()).toEqual(['a.docx', 'copy.docx']);
     expect(await tempFiles(root)).toEqual([]);
   });

@@ -8,7 +8,6 @@ import express from 'express';
 import request from 'supertest';
 import {
   createWopiRouter,
-  FileNotFoundError,
   FileSystemStorage,
   JwtAuth,
   WopiConfigError,
@@ -52,9 +51,19 @@ describe('FileSystemStorage constructor', () => {
     ['empty root', { root: '' }, 'WOPI_OPTION_VALUE', 'FileSystemStorage: `root` must be a non-empty string, got an empty string'],
     ['numeric root', { root: 42 }, 'WOPI_OPTION_TYPE', 'FileSystemStorage: `root` must be a non-empty string, got 42'],
     ['root as an array', { root: ['/tmp'] }, 'WOPI_OPTION_TYPE', 'FileSystemStorage: `root` must be a non-empty string, got an array'],
-    ['empty metadataDir', { root: '/tmp', metadataDir: '' }, 'WOPI_OPTION_VALUE', 'FileSystemStorage: `metadataDir` must be a non-empty string, got an empty string'],
+    [
+      'empty metadataDir',
+      { root: '/tmp', metadataDir: '' },
+      'WOPI_OPTION_VALUE',
+      'FileSystemStorage: `metadataDir` must be a non-empty string, got an empty string',
+    ],
     ['numeric ownerId', { root: '/tmp', ownerId: 7 }, 'WOPI_OPTION_TYPE', 'FileSystemStorage: `ownerId` must be a string, got 7'],
-    ["fsync 'false'", { root: '/tmp', fsync: 'false' }, 'WOPI_OPTION_TYPE', 'FileSystemStorage: `fsync` must be true or false, got a string'],
+    [
+      "fsync 'false'",
+      { root: '/tmp', fsync: 'false' },
+      'WOPI_OPTION_TYPE',
+      'FileSystemStorage: `fsync` must be true or false, got a string',
+    ],
   ])('refuses %s with WopiConfigError %s', (_label, options, code, message) => {
     let thrown: unknown;
     try {
@@ -196,7 +205,6 @@ describe('FileSystemStorage.fileIdFor', () => {
           }
         },
       }));
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       Isolated = (require('../../src/adapters/fs/storage') as typeof import('../../src/adapters/fs/storage')).FileSystemStorage;
     });
     jest.dontMock('node:fs/promises');
@@ -446,13 +454,16 @@ describe('FileSystemStorage metadata, read and write', () => {
       return { s, id, check };
     }
 
-    it.each<[string]>([['doc.docx'], ['sub/deeper/doc.docx']])('a body that errors midway (%s) rejects and leaves the file byte-identical, no temp files', async (rel) => {
-      const { s, id, check } = await setup(rel);
-      const error = new Error('client went away');
-      const err = await rejection(s.writeFile(id, failingBody(randomBytes(20_000), error), ctx()));
-      expect(err).toBe(error);
-      await check();
-    });
+    it.each<[string]>([['doc.docx'], ['sub/deeper/doc.docx']])(
+      'a body that errors midway (%s) rejects and leaves the file byte-identical, no temp files',
+      async (rel) => {
+        const { s, id, check } = await setup(rel);
+        const error = new Error('client went away');
+        const err = await rejection(s.writeFile(id, failingBody(randomBytes(20_000), error), ctx()));
+        expect(err).toBe(error);
+        await check();
+      },
+    );
 
     it('a signal aborted midway rejects and leaves the file byte-identical, no temp files', async () => {
       const { s, id, check } = await setup();

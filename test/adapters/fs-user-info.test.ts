@@ -24,7 +24,7 @@ describe('FileSystemUserInfoStore: where values live', () => {
     expect(await store().getUserInfo('alice')).toBe('persisted');
   });
 
-  test('in the storage\'s metadata folder, nothing is served and the served files are untouched', async () => {
+  test("in the storage's metadata folder, nothing is served and the served files are untouched", async () => {
     await putFile(sandbox.root, 'a.docx', 'a');
     const storage = new FileSystemStorage({ root: sandbox.root, fsync: false });
     const listed = await storage.list();

@@ -2,7 +2,15 @@ import { createHmac } from 'node:crypto';
 import { format } from 'node:util';
 import createDebug from 'debug';
 import jwt from 'jsonwebtoken';
-import { InvalidTokenError, JwtAuth, WopiConfigError, WopiError, type JwtAuthOptions, type WopiConfigErrorCode, type WopiPermissions } from '../../src';
+import {
+  InvalidTokenError,
+  JwtAuth,
+  WopiConfigError,
+  WopiError,
+  type JwtAuthOptions,
+  type WopiConfigErrorCode,
+  type WopiPermissions,
+} from '../../src';
 
 const SECRET = 'a'.repeat(32);
 const OTHER_SECRET = 'b'.repeat(32);
@@ -53,17 +61,72 @@ describe('JwtAuth constructor', () => {
     ['31-byte secret', { secret: 'x'.repeat(31) }, 'WOPI_OPTION_VALUE', 'JwtAuth: `secret` must be at least 32 bytes long'],
     ['31-byte Buffer secret', { secret: Buffer.alloc(31, 1) }, 'WOPI_OPTION_VALUE', 'JwtAuth: `secret` must be at least 32 bytes long'],
     ['empty secret', { secret: '' }, 'WOPI_OPTION_VALUE', 'JwtAuth: `secret` must be at least 32 bytes long'],
-    ['15 two-byte characters (30 bytes)', { secret: 'é'.repeat(15) }, 'WOPI_OPTION_VALUE', 'JwtAuth: `secret` must be at least 32 bytes long'],
-    ['numeric secret', { secret: 12345678901234567890123456789012 }, 'WOPI_OPTION_TYPE', 'JwtAuth: `secret` must be a string or Buffer of at least 32 bytes, got a number'],
-    ['alg none', { secret: SECRET, algorithm: 'none' }, 'WOPI_OPTION_VALUE', 'JwtAuth: `algorithm` must be one of HS256, HS384, HS512, got "none"'],
-    ['alg RS256', { secret: SECRET, algorithm: 'RS256' }, 'WOPI_OPTION_VALUE', 'JwtAuth: `algorithm` must be one of HS256, HS384, HS512, got "RS256"'],
-    ['alg lower-case', { secret: SECRET, algorithm: 'hs256' }, 'WOPI_OPTION_VALUE', 'JwtAuth: `algorithm` must be one of HS256, HS384, HS512, got "hs256"'],
-    ['ttl 0', { secret: SECRET, tokenTtlSeconds: 0 }, 'WOPI_OPTION_VALUE', 'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got 0'],
-    ['ttl -1', { secret: SECRET, tokenTtlSeconds: -1 }, 'WOPI_OPTION_VALUE', 'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got -1'],
-    ['ttl 1.5', { secret: SECRET, tokenTtlSeconds: 1.5 }, 'WOPI_OPTION_VALUE', 'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got 1.5'],
-    ['ttl NaN', { secret: SECRET, tokenTtlSeconds: NaN }, 'WOPI_OPTION_VALUE', 'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got NaN'],
-    ["ttl '60'", { secret: SECRET, tokenTtlSeconds: '60' }, 'WOPI_OPTION_TYPE', 'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got a string'],
-    ['empty issuer', { secret: SECRET, issuer: '' }, 'WOPI_OPTION_VALUE', 'JwtAuth: `issuer` must be a non-empty string, got an empty string'],
+    [
+      '15 two-byte characters (30 bytes)',
+      { secret: 'é'.repeat(15) },
+      'WOPI_OPTION_VALUE',
+      'JwtAuth: `secret` must be at least 32 bytes long',
+    ],
+    [
+      'numeric secret',
+      { secret: 1234567890123456 },
+      'WOPI_OPTION_TYPE',
+      'JwtAuth: `secret` must be a string or Buffer of at least 32 bytes, got a number',
+    ],
+    [
+      'alg none',
+      { secret: SECRET, algorithm: 'none' },
+      'WOPI_OPTION_VALUE',
+      'JwtAuth: `algorithm` must be one of HS256, HS384, HS512, got "none"',
+    ],
+    [
+      'alg RS256',
+      { secret: SECRET, algorithm: 'RS256' },
+      'WOPI_OPTION_VALUE',
+      'JwtAuth: `algorithm` must be one of HS256, HS384, HS512, got "RS256"',
+    ],
+    [
+      'alg lower-case',
+      { secret: SECRET, algorithm: 'hs256' },
+      'WOPI_OPTION_VALUE',
+      'JwtAuth: `algorithm` must be one of HS256, HS384, HS512, got "hs256"',
+    ],
+    [
+      'ttl 0',
+      { secret: SECRET, tokenTtlSeconds: 0 },
+      'WOPI_OPTION_VALUE',
+      'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got 0',
+    ],
+    [
+      'ttl -1',
+      { secret: SECRET, tokenTtlSeconds: -1 },
+      'WOPI_OPTION_VALUE',
+      'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got -1',
+    ],
+    [
+      'ttl 1.5',
+      { secret: SECRET, tokenTtlSeconds: 1.5 },
+      'WOPI_OPTION_VALUE',
+      'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got 1.5',
+    ],
+    [
+      'ttl NaN',
+      { secret: SECRET, tokenTtlSeconds: NaN },
+      'WOPI_OPTION_VALUE',
+      'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got NaN',
+    ],
+    [
+      "ttl '60'",
+      { secret: SECRET, tokenTtlSeconds: '60' },
+      'WOPI_OPTION_TYPE',
+      'JwtAuth: `tokenTtlSeconds` must be a positive integer (seconds), got a string',
+    ],
+    [
+      'empty issuer',
+      { secret: SECRET, issuer: '' },
+      'WOPI_OPTION_VALUE',
+      'JwtAuth: `issuer` must be a non-empty string, got an empty string',
+    ],
     ['numeric audience', { secret: SECRET, audience: 7 }, 'WOPI_OPTION_TYPE', 'JwtAuth: `audience` must be a non-empty string, got 7'],
   ])('refuses %s with WopiConfigError %s', (_label, options, code, message) => {
     let thrown: unknown;
@@ -107,7 +170,12 @@ describe('JwtAuth.issueToken', () => {
   ])('accessTokenTtl is the expiry in ms since the epoch: %s', async (_label, options, ttlSeconds, expected) => {
     const auth = new JwtAuth(options);
     const before = Date.now();
-    const issued = await auth.issueToken({ fileId: 'f1', userId: 'u1', permissions: { write: true }, ...(ttlSeconds ? { ttlSeconds } : {}) });
+    const issued = await auth.issueToken({
+      fileId: 'f1',
+      userId: 'u1',
+      permissions: { write: true },
+      ...(ttlSeconds ? { ttlSeconds } : {}),
+    });
     const after = Date.now();
     expect(Number.isInteger(issued.accessTokenTtl)).toBe(true);
     expect(issued.accessTokenTtl % 1000).toBe(0);
@@ -152,9 +220,14 @@ describe('JwtAuth.authenticate', () => {
     ['reader allowed to create', { write: false, create: true }, 'Ada'],
     ['writer allowed to rename only', { write: true, create: false, rename: true }, 'Ada'],
   ])('round-trips userId, userFriendlyName and permissions (%s)', async (_label, permissions, userFriendlyName) => {
-    const { accessToken } = await auth.issueToken({ fileId: 'file-1', userId: 'user-7', permissions, ...(userFriendlyName === undefined ? {} : { userFriendlyName }) });
-    const principal = await auth.authenticate(accessToken, 'file-1');
-    expect(principal).toStrictEqual({
+    const { accessToken } = await auth.issueToken({
+      fileId: 'file-1',
+      userId: 'user-7',
+      permissions,
+      ...(userFriendlyName === undefined ? {} : { userFriendlyName }),
+    });
+    const user = await auth.authenticate(accessToken, 'file-1');
+    expect(user).toStrictEqual({
       userId: 'user-7',
       ...(userFriendlyName === undefined ? {} : { userFriendlyName }),
       permissions,
@@ -174,7 +247,12 @@ describe('JwtAuth.authenticate', () => {
 
   it('refuses an expired token (issued by JwtAuth in the past)', async () => {
     const spy = jest.spyOn(Date, 'now').mockReturnValue(Date.now() - 2 * 3600 * 1000);
-    const { accessToken, accessTokenTtl } = await auth.issueToken({ fileId: 'f', userId: 'u', permissions: { write: true }, ttlSeconds: 60 });
+    const { accessToken, accessTokenTtl } = await auth.issueToken({
+      fileId: 'f',
+      userId: 'u',
+      permissions: { write: true },
+      ttlSeconds: 60,
+    });
     spy.mockRestore();
     expect(accessTokenTtl).toBeLessThan(Date.now());
     await refusal(auth, accessToken, 'f');
@@ -182,7 +260,9 @@ describe('JwtAuth.authenticate', () => {
 
   it('refuses a token with a not-before in the future', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const token = jwt.sign({ sub: 'u', fid: 'f', perm: { w: true }, iat: now, nbf: now + 3600, exp: now + 7200 }, SECRET, { algorithm: 'HS256' });
+    const token = jwt.sign({ sub: 'u', fid: 'f', perm: { w: true }, iat: now, nbf: now + 3600, exp: now + 7200 }, SECRET, {
+      algorithm: 'HS256',
+    });
     await refusal(auth, token, 'f');
   });
 
@@ -383,8 +463,16 @@ describe('JwtAuth: exp is required, crit is refused, and the cache lets neither 
   const HEADER = { alg: 'HS256', typ: 'JWT' };
 
   const noExp: Array<[string, () => string, string]> = [
-    ['no exp (jsonwebtoken sets iat only)', () => jwt.sign(goodClaims({ exp: undefined, iat: undefined }), SECRET, { algorithm: 'HS256' }), 'no exp claim'],
-    ['no exp and no iat', () => jwt.sign(goodClaims({ exp: undefined, iat: undefined }), SECRET, { algorithm: 'HS256', noTimestamp: true }), 'no exp claim'],
+    [
+      'no exp (jsonwebtoken sets iat only)',
+      () => jwt.sign(goodClaims({ exp: undefined, iat: undefined }), SECRET, { algorithm: 'HS256' }),
+      'no exp claim',
+    ],
+    [
+      'no exp and no iat',
+      () => jwt.sign(goodClaims({ exp: undefined, iat: undefined }), SECRET, { algorithm: 'HS256', noTimestamp: true }),
+      'no exp claim',
+    ],
     ['no exp, a not-before in the past', () => hs256(HEADER, goodClaims({ exp: undefined, nbf: nowSeconds() - 60 })), 'no exp claim'],
     ['exp null', () => hs256(HEADER, goodClaims({ exp: null })), 'invalid exp value'],
     ['exp as a numeric string', () => hs256(HEADER, goodClaims({ exp: String(nowSeconds() + 3600) })), 'invalid exp value'],
@@ -422,7 +510,10 @@ describe('JwtAuth: exp is required, crit is refused, and the cache lets neither 
 
     it('accepts the same hand-signed token without crit (so the refusals above are about crit and exp)', async () => {
       const auth = new JwtAuth({ secret: SECRET, verifiedTokenCacheSize });
-      await expect(auth.authenticate(hs256(HEADER, goodClaims()), 'f')).resolves.toStrictEqual({ userId: 'u', permissions: { write: true } });
+      await expect(auth.authenticate(hs256(HEADER, goodClaims()), 'f')).resolves.toStrictEqual({
+        userId: 'u',
+        permissions: { write: true },
+      });
       await expect(auth.authenticate(hs256({ alg: 'HS256' }, goodClaims()), 'f')).resolves.toMatchObject({ userId: 'u' });
     });
   });

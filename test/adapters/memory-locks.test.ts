@@ -1,4 +1,4 @@
-import { MemoryLockStore, WopiConfigError, type LockOutcome, type MemoryLockStoreOptions } from '../../src';
+import { MemoryLockStore, WopiConfigError, type WopiLockOutcome, type MemoryLockStoreOptions } from '../../src';
 
 const TTL = 1000;
 
@@ -14,14 +14,14 @@ function setup(start = 1_000_000) {
   };
 }
 
-const refused = (currentLockId: string | null): LockOutcome => ({ ok: false, currentLockId });
-const OK: LockOutcome = { ok: true };
+const refused = (currentLockId: string | null): WopiLockOutcome => ({ ok: false, currentLockId });
+const OK: WopiLockOutcome = { ok: true };
 
 describe('MemoryLockStore', () => {
   describe('outcomes by current state', () => {
     // state: what is on file "f" before the call. 'A' means locked with A.
     type Op = 'lock' | 'refreshLock' | 'unlock' | 'unlockAndRelock';
-    it.each<[Op, null | 'A', string, LockOutcome, string | null]>([
+    it.each<[Op, null | 'A', string, WopiLockOutcome, string | null]>([
       // op, state, lock id used (for relock: old id; new id is N), outcome, lock afterwards
       ['lock', null, 'A', OK, 'A'],
       ['lock', 'A', 'A', OK, 'A'],
@@ -38,7 +38,7 @@ describe('MemoryLockStore', () => {
     ])('%s on state %j with %j → %j, then lock is %j', async (op, state, id, outcome, after) => {
       const { store } = setup();
       if (state !== null) expect(await store.lock('f', state, TTL)).toStrictEqual(OK);
-      let result: LockOutcome;
+      let result: WopiLockOutcome;
       switch (op) {
         case 'lock':
           result = await store.lock('f', id, TTL);

@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import {
-  FileExistsError,
-  FileNotFoundError,
-  MemoryStorage,
-  type WopiFileInfo,
-} from '../../src';
+import { FileNotFoundError, MemoryStorage, type WopiFileInfo } from '../../src';
 import { writeContext } from '../helpers/fs-sandbox';
-import { abortingBody, body, collect, endless, expectFileExists, expectNotFound, failingBody, rejection, target } from '../helpers/storage-kit';
+import {
+  abortingBody,
+  body,
+  collect,
+  endless,
+  expectFileExists,
+  expectNotFound,
+  failingBody,
+  rejection,
+  target,
+} from '../helpers/storage-kit';
 
 const ctx = writeContext;
 
@@ -105,7 +110,12 @@ describe('MemoryStorage.createRelativeFile', () => {
     const s = new MemoryStorage();
     const a = s.addFile('a.docx', 'a');
     const big = randomBytes(100_000);
-    const first = await s.createRelativeFile(a, Readable.from([big.subarray(0, 1), big.subarray(1, 50_000), big.subarray(50_000)]), target(['big.bin']), ctx());
+    const first = await s.createRelativeFile(
+      a,
+      Readable.from([big.subarray(0, 1), big.subarray(1, 50_000), big.subarray(50_000)]),
+      target(['big.bin']),
+      ctx(),
+    );
     expect(s.getContent(first.fileId).equals(big)).toBe(true);
     const empty = await s.createRelativeFile(a, Readable.from([]), target(['empty.txt']), ctx());
     expect(empty.info.size).toBe(0);
@@ -127,7 +137,12 @@ describe('MemoryStorage.createRelativeFile', () => {
       expect(created.info.sha256).not.toBe(bBefore.sha256);
       expect(created.info.ownerId).toBe('b-owner');
       expect(created.info.lastModifiedTime.getTime()).toBeGreaterThan(bBefore.lastModifiedTime.getTime());
-      expect(s.list().map((f) => f.name).sort()).toStrictEqual(['a.docx', 'b.docx']);
+      expect(
+        s
+          .list()
+          .map((f) => f.name)
+          .sort(),
+      ).toStrictEqual(['a.docx', 'b.docx']);
       expect(s.getContent(a).toString()).toBe('original');
     });
 
@@ -174,7 +189,9 @@ describe('MemoryStorage.createRelativeFile', () => {
       const { s, a, before } = await setup();
       const error = new Error('client went away');
       const candidates = overwrite ? ['b.docx'] : ['c.docx'];
-      expect(await rejection(s.createRelativeFile(a, failingBody(randomBytes(1000), error), target(candidates, overwrite), ctx()))).toBe(error);
+      expect(await rejection(s.createRelativeFile(a, failingBody(randomBytes(1000), error), target(candidates, overwrite), ctx()))).toBe(
+        error,
+      );
       expect(await snapshot(s)).toStrictEqual(before);
     });
 
@@ -186,7 +203,9 @@ describe('MemoryStorage.createRelativeFile', () => {
       const aborter = new AbortController();
       const reason = new Error('client closed the connection');
       const candidates = overwrite ? ['b.docx'] : ['c.docx'];
-      const err = await rejection(s.createRelativeFile(a, abortingBody(aborter, reason, 1000), target(candidates, overwrite), ctx(aborter.signal)));
+      const err = await rejection(
+        s.createRelativeFile(a, abortingBody(aborter, reason, 1000), target(candidates, overwrite), ctx(aborter.signal)),
+      );
       expect(err === reason || (err instanceof Error && err.cause === reason)).toBe(true);
       expect(await snapshot(s)).toStrictEqual(before);
     });

@@ -121,7 +121,12 @@ describe('serve (in-process)', () => {
     for (const f of files) {
       const { status, body } = await checkFileInfo(f);
       expect(status).toBe(200);
-      expect(body).toMatchObject({ BaseFileName: path.basename(f.name), UserId: 'user', UserFriendlyName: 'Demo User', UserCanWrite: true });
+      expect(body).toMatchObject({
+        BaseFileName: path.basename(f.name),
+        UserId: 'user',
+        UserFriendlyName: 'Demo User',
+        UserCanWrite: true,
+      });
     }
     const report = files.find((f) => f.name === 'report.docx')!;
     expect((await checkFileInfo(report)).body.Size).toBe('report body'.length);
@@ -272,7 +277,11 @@ describe('serve (in-process)', () => {
 
   describe('Save As (PutRelativeFile) and the host pages', () => {
     const q = (token: string): string => `?access_token=${encodeURIComponent(token)}`;
-    const putRelative = (f: { wopiSrc: string; accessToken: string }, headers: Record<string, string>, body = 'PDF BYTES'): Promise<Response> =>
+    const putRelative = (
+      f: { wopiSrc: string; accessToken: string },
+      headers: Record<string, string>,
+      body = 'PDF BYTES',
+    ): Promise<Response> =>
       fetch(`${f.wopiSrc}${q(f.accessToken)}`, {
         method: 'POST',
         headers: { 'X-WOPI-Override': 'PUT_RELATIVE', 'Content-Type': 'application/octet-stream', ...headers },
@@ -309,7 +318,9 @@ describe('serve (in-process)', () => {
         userFriendlyName: 'Demo User',
         permissions: { write: true, create: false },
       });
-      for (const headers of [{ 'X-WOPI-SuggestedTarget': '.pdf' }, { 'X-WOPI-RelativeTarget': 'copy.docx' }] as Array<Record<string, string>>) {
+      for (const headers of [{ 'X-WOPI-SuggestedTarget': '.pdf' }, { 'X-WOPI-RelativeTarget': 'copy.docx' }] as Array<
+        Record<string, string>
+      >) {
         const res = await putRelative(f, headers);
         expect(res.status).toBe(501);
         await res.arrayBuffer();
@@ -344,7 +355,10 @@ describe('serve (in-process)', () => {
       expect(base).toBe(server.url);
       expect(newId).not.toBe(f.fileId);
       const newFile = { wopiSrc: `${server.url}/files/${newId}`, accessToken: decodeURIComponent(encodedToken!) };
-      expect(await checkFileInfo(newFile)).toEqual({ status: 200, body: expect.objectContaining({ BaseFileName: 'report.pdf', UserId: 'user' }) });
+      expect(await checkFileInfo(newFile)).toEqual({
+        status: 200,
+        body: expect.objectContaining({ BaseFileName: 'report.pdf', UserId: 'user' }),
+      });
 
       const origin = server.url.replace(/\/wopi$/, '');
       expect(body.HostViewUrl).toBe(`${origin}/host/view/${newId}`);
@@ -352,7 +366,10 @@ describe('serve (in-process)', () => {
       // CheckFileInfo reports the same pages.
       expect((await checkFileInfo(newFile)).body).toMatchObject({ HostViewUrl: body.HostViewUrl, HostEditUrl: body.HostEditUrl });
 
-      for (const [action, url] of [['view', body.HostViewUrl], ['edit', body.HostEditUrl]] as const) {
+      for (const [action, url] of [
+        ['view', body.HostViewUrl],
+        ['edit', body.HostEditUrl],
+      ] as const) {
         const page = await fetch(url);
         expect(page.status).toBe(200);
         expect(page.headers.get('content-type')).toMatch(/^text\/html/);
@@ -398,7 +415,16 @@ describe('serve (in-process)', () => {
     test('--public-url is the origin of the Url and of the host pages', async () => {
       // The server is reached locally while everything it prints names the public URL, so pick the port here.
       const port = await freePort();
-      const { server } = await startServe([dir, '--port', String(port), '--json', '--public-url', 'https://wopi.example.com/', '--secret', SECRET]);
+      const { server } = await startServe([
+        dir,
+        '--port',
+        String(port),
+        '--json',
+        '--public-url',
+        'https://wopi.example.com/',
+        '--secret',
+        SECRET,
+      ]);
       expect(server.url).toBe('https://wopi.example.com/wopi');
       const f = server.files.find((x) => x.name === 'report.docx')!;
       const res = await fetch(`http://127.0.0.1:${port}/wopi/files/${f.fileId}${q(f.accessToken)}`, {
@@ -506,16 +532,35 @@ describe('token', () => {
     const auth = new JwtAuth({ secret: SECRET });
     const writer = await run(['--secret', SECRET, '--file-id', 'X', '--no-create']);
     expect(writer.code).toBe(0);
-    await expect(auth.authenticate(writer.out.trim(), 'X')).resolves.toEqual({ userId: 'user', permissions: { write: true, create: false } });
+    await expect(auth.authenticate(writer.out.trim(), 'X')).resolves.toEqual({
+      userId: 'user',
+      permissions: { write: true, create: false },
+    });
     const reader = await run(['--secret', SECRET, '--file-id', 'X', '--no-create', '--read-only']);
-    await expect(auth.authenticate(reader.out.trim(), 'X')).resolves.toEqual({ userId: 'user', permissions: { write: false, create: false } });
+    await expect(auth.authenticate(reader.out.trim(), 'X')).resolves.toEqual({
+      userId: 'user',
+      permissions: { write: false, create: false },
+    });
     // Without the flag, create is left to default (absent, i.e. same as write).
     const plain = await run(['--secret', SECRET, '--file-id', 'X']);
     expect((await auth.authenticate(plain.out.trim(), 'X')).permissions).not.toHaveProperty('create');
   });
 
   test('--read-only gives write: false; --user/--user-name/--ttl are honoured', async () => {
-    const { code, out } = await run(['--secret', SECRET, '--file-id', 'X', '--read-only', '--user', 'bob', '--user-name', 'Bob B.', '--ttl', '60', '--json']);
+    const { code, out } = await run([
+      '--secret',
+      SECRET,
+      '--file-id',
+      'X',
+      '--read-only',
+      '--user',
+      'bob',
+      '--user-name',
+      'Bob B.',
+      '--ttl',
+      '60',
+      '--json',
+    ]);
     expect(code).toBe(0);
     const parsed = JSON.parse(out) as { accessToken: string; accessTokenTtl: number };
     expect(parsed.accessTokenTtl).toBeLessThanOrEqual(Date.now() + 60_000);

@@ -62,7 +62,9 @@ it('checks proof keys against the discovery document: unsigned â†’ 500, signed â
   const file = server.files.find((f) => f.name === 'report.docx')!;
   const url = `${file.wopiSrc}?access_token=${encodeURIComponent(file.accessToken)}`;
   expect((await request(url).get('')).status).toBe(500);
-  const signed = await request(url).get('').set(proofHeaders({ token: file.accessToken, url, proofKey: keys.privateKey }));
+  const signed = await request(url)
+    .get('')
+    .set(proofHeaders({ token: file.accessToken, url, proofKey: keys.privateKey }));
   expect(signed.status).toBe(200);
   expect(signed.body.BaseFileName).toBe('report.docx');
 });

@@ -56,7 +56,8 @@ describe.each(STORAGES)('overlapping requests never lose a save (%s, one process
       },
       ...(root === undefined ? {} : { disk: { dir: root, root, metadataDir: defaultMetadataDir(root) } }),
     };
-    if (root !== undefined && !(fixture.storage instanceof FileSystemStorage)) throw new Error('fixture with a root is not a FileSystemStorage');
+    if (root !== undefined && !(fixture.storage instanceof FileSystemStorage))
+      throw new Error('fixture with a root is not a FileSystemStorage');
   });
 
   afterEach(async () => {

@@ -57,15 +57,24 @@ function label(content: Buffer, known: Record<string, Buffer>): string {
 const fileUrl = (base: string, fileId: string, token: string, contents = false): string =>
   `${base}/files/${encodeURIComponent(fileId)}${contents ? '/contents' : ''}?access_token=${encodeURIComponent(token)}`;
 
-const post = (base: string, fileId: string, token: string, headers: Record<string, string>, contents = false, data?: Buffer): Promise<HttpResult> =>
+const post = (
+  base: string,
+  fileId: string,
+  token: string,
+  headers: Record<string, string>,
+  contents = false,
+  data?: Buffer,
+): Promise<HttpResult> =>
   httpRequest(fileUrl(base, fileId, token, contents), {
     method: 'POST',
     headers: data === undefined ? headers : { 'Content-Type': 'application/octet-stream', ...headers },
     ...(data === undefined ? {} : { body: data }),
   });
 
-const lock = (base: string, id: string, t: string, lockId: string) => post(base, id, t, { 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': lockId });
-const unlock = (base: string, id: string, t: string, lockId: string) => post(base, id, t, { 'X-WOPI-Override': 'UNLOCK', 'X-WOPI-Lock': lockId });
+const lock = (base: string, id: string, t: string, lockId: string) =>
+  post(base, id, t, { 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': lockId });
+const unlock = (base: string, id: string, t: string, lockId: string) =>
+  post(base, id, t, { 'X-WOPI-Override': 'UNLOCK', 'X-WOPI-Lock': lockId });
 const getLock = (base: string, id: string, t: string) => post(base, id, t, { 'X-WOPI-Override': 'GET_LOCK' });
 const putFile = (base: string, id: string, t: string, data: Buffer, headers: Record<string, string>) =>
   post(base, id, t, { 'X-WOPI-Override': 'PUT', ...headers }, true, data);
@@ -194,8 +203,15 @@ export async function saveAsOverTargetLockedMeanwhile(env: ConcurrencyEnv): Prom
   expect({
     status: res.status,
     'X-WOPI-Lock': res.headers['x-wopi-lock'],
-    target: await contentEverywhere(env, targetId, targetToken, { 'S (the Save As body)': S, T, 'old target content': Buffer.from('old target content') }),
-    source: await contentEverywhere(env, sourceId, sourceToken, { 'source content': Buffer.from('source content'), 'S (the Save As body)': S }),
+    target: await contentEverywhere(env, targetId, targetToken, {
+      'S (the Save As body)': S,
+      T,
+      'old target content': Buffer.from('old target content'),
+    }),
+    source: await contentEverywhere(env, sourceId, sourceToken, {
+      'source content': Buffer.from('source content'),
+      'S (the Save As body)': S,
+    }),
     listed: await env.listFiles(),
     disk: await diskState(env),
   }).toEqual({
@@ -330,9 +346,14 @@ export async function coolTimestampSaveOvertaken(env: ConcurrencyEnv): Promise<v
 
   const headers = { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'L', 'X-COOL-WOPI-Timestamp': stamp };
   const upload = await hold(env, fileUrl(env.holderBase, fileId, t, true), headers, first);
-  const saved = must(await putFile(env.otherBase, fileId, t, second, { 'X-WOPI-Lock': 'L', 'X-COOL-WOPI-Timestamp': stamp }), 200, 'second PutFile under L');
+  const saved = must(
+    await putFile(env.otherBase, fileId, t, second, { 'X-WOPI-Lock': 'L', 'X-COOL-WOPI-Timestamp': stamp }),
+    200,
+    'second PutFile under L',
+  );
   const newStamp = (json(saved) as { LastModifiedTime?: unknown }).LastModifiedTime;
-  if (newStamp === stamp) throw new Error(`setup: the second save kept LastModifiedTime ${stamp}, so the timestamp cannot tell the saves apart`);
+  if (newStamp === stamp)
+    throw new Error(`setup: the second save kept LastModifiedTime ${stamp}, so the timestamp cannot tell the saves apart`);
   const res = await upload.release();
 
   expect({

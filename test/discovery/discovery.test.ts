@@ -57,7 +57,12 @@ describe('fetching and caching', () => {
 
   it('concurrent first uses share one request', async () => {
     const d = discovery();
-    const docs = await Promise.all([d.get(), d.get(), d.getProofKeys(), d.actionUrl({ ext: 'docx', action: 'view', wopiSrc: 'https://h/wopi/files/1' })]);
+    const docs = await Promise.all([
+      d.get(),
+      d.get(),
+      d.getProofKeys(),
+      d.actionUrl({ ext: 'docx', action: 'view', wopiSrc: 'https://h/wopi/files/1' }),
+    ]);
     expect(docs[0]).toBe(docs[1]);
     expect(client.hits).toBe(1);
   });
@@ -139,7 +144,7 @@ describe('when the editor is down', () => {
     await sleep(60);
     await d.get(); // stale and past retryAfterMs: background refresh
     await until(() => d.status().lastError === undefined);
-    expect((await d.get())).not.toBe(good);
+    expect(await d.get()).not.toBe(good);
     expect((await d.get()).actions[0]?.app).toBe('writer');
   });
 
@@ -273,14 +278,54 @@ describe('options', () => {
     ['url not a string', { url: new URL('http://e/') }, 'WOPI_OPTION_TYPE', 'WopiDiscovery: `url` must be an http(s) URL, got an object'],
     ['url not http(s)', { url: 'ftp://editor.example/' }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `url` must be an http(s) URL'],
     ['url not a URL', { url: 'editor' }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `url` must be an http(s) URL'],
-    ['ttlMs zero', { url: 'http://e/', ttlMs: 0 }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `ttlMs` must be a positive integer (milliseconds), got 0'],
-    ['ttlMs fractional', { url: 'http://e/', ttlMs: 1.5 }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `ttlMs` must be a positive integer (milliseconds), got 1.5'],
-    ['timeoutMs negative', { url: 'http://e/', timeoutMs: -1 }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `timeoutMs` must be a positive integer (milliseconds), got -1'],
-    ['retryAfterMs NaN', { url: 'http://e/', retryAfterMs: Number.NaN }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `retryAfterMs` must be a non-negative integer (milliseconds), got NaN'],
-    ["proofKeyRefreshIntervalMs '60000'", { url: 'http://e/', proofKeyRefreshIntervalMs: '60000' }, 'WOPI_OPTION_TYPE', 'WopiDiscovery: `proofKeyRefreshIntervalMs` must be a non-negative integer (milliseconds), got a string'],
-    ['language empty', { url: 'http://e/', language: '' }, 'WOPI_OPTION_VALUE', 'WopiDiscovery: `language` must be a non-empty string, got an empty string'],
-    ['netZone not a string', { url: 'http://e/', netZone: 1 }, 'WOPI_OPTION_TYPE', 'WopiDiscovery: `netZone` must be a non-empty string, got 1'],
-    ['fetch not a function', { url: 'http://e/', fetch: 'fetch' }, 'WOPI_OPTION_TYPE', 'WopiDiscovery: `fetch` must be a function, got a string'],
+    [
+      'ttlMs zero',
+      { url: 'http://e/', ttlMs: 0 },
+      'WOPI_OPTION_VALUE',
+      'WopiDiscovery: `ttlMs` must be a positive integer (milliseconds), got 0',
+    ],
+    [
+      'ttlMs fractional',
+      { url: 'http://e/', ttlMs: 1.5 },
+      'WOPI_OPTION_VALUE',
+      'WopiDiscovery: `ttlMs` must be a positive integer (milliseconds), got 1.5',
+    ],
+    [
+      'timeoutMs negative',
+      { url: 'http://e/', timeoutMs: -1 },
+      'WOPI_OPTION_VALUE',
+      'WopiDiscovery: `timeoutMs` must be a positive integer (milliseconds), got -1',
+    ],
+    [
+      'retryAfterMs NaN',
+      { url: 'http://e/', retryAfterMs: Number.NaN },
+      'WOPI_OPTION_VALUE',
+      'WopiDiscovery: `retryAfterMs` must be a non-negative integer (milliseconds), got NaN',
+    ],
+    [
+      "proofKeyRefreshIntervalMs '60000'",
+      { url: 'http://e/', proofKeyRefreshIntervalMs: '60000' },
+      'WOPI_OPTION_TYPE',
+      'WopiDiscovery: `proofKeyRefreshIntervalMs` must be a non-negative integer (milliseconds), got a string',
+    ],
+    [
+      'language empty',
+      { url: 'http://e/', language: '' },
+      'WOPI_OPTION_VALUE',
+      'WopiDiscovery: `language` must be a non-empty string, got an empty string',
+    ],
+    [
+      'netZone not a string',
+      { url: 'http://e/', netZone: 1 },
+      'WOPI_OPTION_TYPE',
+      'WopiDiscovery: `netZone` must be a non-empty string, got 1',
+    ],
+    [
+      'fetch not a function',
+      { url: 'http://e/', fetch: 'fetch' },
+      'WOPI_OPTION_TYPE',
+      'WopiDiscovery: `fetch` must be a function, got a string',
+    ],
   ])('%s → WopiConfigError %s', (_label, options, code, message) => {
     let thrown: unknown;
     try {

@@ -74,9 +74,14 @@ describe('parseDiscoveryXml: the three layouts', () => {
 
   it('reads all six proof-key attributes', () => {
     for (const name of ['onlyoffice', 'collabora', 'microsoft'] as const) {
-      expect(Object.keys(docs[name].proofKey ?? {}).sort()).toEqual(
-        ['exponent', 'modulus', 'oldExponent', 'oldModulus', 'oldValue', 'value'],
-      );
+      expect(Object.keys(docs[name].proofKey ?? {}).sort()).toEqual([
+        'exponent',
+        'modulus',
+        'oldExponent',
+        'oldModulus',
+        'oldValue',
+        'value',
+      ]);
     }
   });
 });
@@ -84,7 +89,12 @@ describe('parseDiscoveryXml: the three layouts', () => {
 describe('proofKeysFromAttributes', () => {
   it.each<FixtureName>(['onlyoffice', 'collabora', 'microsoft'])('%s: modulus/exponent and value give the same keys', (name) => {
     const attrs = docs[name].proofKey!;
-    const fromModulus = proofKeysFromAttributes({ modulus: attrs.modulus!, exponent: attrs.exponent!, oldModulus: attrs.oldModulus!, oldExponent: attrs.oldExponent! })!;
+    const fromModulus = proofKeysFromAttributes({
+      modulus: attrs.modulus!,
+      exponent: attrs.exponent!,
+      oldModulus: attrs.oldModulus!,
+      oldExponent: attrs.oldExponent!,
+    })!;
     const fromBlob = proofKeysFromAttributes({ value: attrs.value!, oldValue: attrs.oldValue! })!;
     expect(fromModulus.current.equals(fromBlob.current)).toBe(true);
     expect(fromModulus.old!.equals(fromBlob.old!)).toBe(true);
@@ -153,7 +163,11 @@ describe('parseDiscoveryXml: what is not a discovery document', () => {
     ['unclosed element', '<wopi-discovery><net-zone name="x">', /not well-formed/],
     ['empty root', '<wopi-discovery/>', /no <wopi-discovery> root|no actions/],
     ['no actions', '<wopi-discovery><net-zone name="x"><app name="Word"/></net-zone></wopi-discovery>', /no actions/],
-    ['actions without urlsrc', '<wopi-discovery><net-zone><app name="W"><action name="edit" ext="docx"/></app></net-zone></wopi-discovery>', /no actions/],
+    [
+      'actions without urlsrc',
+      '<wopi-discovery><net-zone><app name="W"><action name="edit" ext="docx"/></app></net-zone></wopi-discovery>',
+      /no actions/,
+    ],
     ['empty string', '', /no <wopi-discovery> root|not well-formed/],
   ])('%s', (_label, xml, message) => {
     let thrown: unknown;

@@ -10,7 +10,6 @@ import type { WopiStorage, WopiUserInfoStore } from '../../src';
 import { describeWopiStorage, describeWopiUserInfoStore } from '../../src/testing';
 
 // The example is plain JavaScript that loads the built package (dist/), as a user's code would.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { JsonIndexStorage } = require('../../examples/custom-storage/storage') as {
   JsonIndexStorage: new (options: { dir: string }) => WopiStorage & { addFile(name: string, content: Buffer): Promise<string> };
 };
@@ -30,7 +29,6 @@ describeWopiStorage(
 );
 
 // Plain JavaScript with no import from the package.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { JsonUserInfoStore } = require('../../examples/custom-storage/user-info') as {
   JsonUserInfoStore: new (options: { dir: string }) => WopiUserInfoStore;
 };

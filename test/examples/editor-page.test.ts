@@ -51,7 +51,10 @@ async function fileLinks(): Promise<Map<string, string[]>> {
   expect(res.status).toBe(200);
   const files = new Map<string, string[]>();
   for (const m of res.text.matchAll(/<li><strong>([^<]+)<\/strong> (.*)<\/li>/g)) {
-    files.set(m[1]!, [...m[2]!.matchAll(/href="([^"]+)"/g)].map((h) => h[1]!));
+    files.set(
+      m[1]!,
+      [...m[2]!.matchAll(/href="([^"]+)"/g)].map((h) => h[1]!),
+    );
   }
   return files;
 }
@@ -83,7 +86,9 @@ it("the edit page posts the token into an iframe at the editor's action URL for 
   const token = /name="access_token" value="([^"]+)"/.exec(page.text)![1]!;
   const url = `${wopiSrc}?access_token=${encodeURIComponent(token)}`;
   expect((await request(url).get('')).status).toBe(500);
-  const info = await request(url).get('').set(proofHeaders({ token, url, proofKey: keys.privateKey }));
+  const info = await request(url)
+    .get('')
+    .set(proofHeaders({ token, url, proofKey: keys.privateKey }));
   expect(info.status).toBe(200);
   expect(info.body).toMatchObject({ BaseFileName: 'welcome.docx', UserCanWrite: true, PostMessageOrigin: appUrl });
   expect(info.body.HostEditUrl).toBe(editLink);
@@ -97,7 +102,9 @@ it('the view page uses the view action and a read-only token', async () => {
   const token = /name="access_token" value="([^"]+)"/.exec(page.text)![1]!;
   const wopiSrc = decodeURIComponent(/wopisrc=([^&]+)/.exec(action!)![1]!);
   const url = `${wopiSrc}?access_token=${encodeURIComponent(token)}`;
-  const info = await request(url).get('').set(proofHeaders({ token, url, proofKey: keys.privateKey }));
+  const info = await request(url)
+    .get('')
+    .set(proofHeaders({ token, url, proofKey: keys.privateKey }));
   expect(info.body.UserCanWrite).toBe(false);
 });
 

@@ -37,21 +37,25 @@ describe('PutFile aborted by the client', () => {
     ['in the middle', 10 * MB, 5 * MB],
     ['one byte before the end', 10 * MB, 10 * MB - 1],
     ['50 MB in', 60 * MB, 50 * MB],
-  ])('%s: content byte-identical, no temporary file, lock unchanged', async (_label, declared, sent) => {
-    const response = await partialUpload(
-      host.port,
-      `/wopi/files/${fileId}/contents?access_token=${encodeURIComponent(token)}`,
-      { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1' },
-      declared,
-      sent,
-      true,
-    );
-    expect(response).toBeUndefined();
-    await host.settled();
-    expect((await readFile(path.join(root, 'doc.docx'))).equals(ORIGINAL)).toBe(true);
-    expect(await tempFiles(root)).toEqual([]);
-    expect(await host.locks.getLock(fileId)).toBe('LOCK-1');
-  }, 60_000);
+  ])(
+    '%s: content byte-identical, no temporary file, lock unchanged',
+    async (_label, declared, sent) => {
+      const response = await partialUpload(
+        host.port,
+        `/wopi/files/${fileId}/contents?access_token=${encodeURIComponent(token)}`,
+        { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1' },
+        declared,
+        sent,
+        true,
+      );
+      expect(response).toBeUndefined();
+      await host.settled();
+      expect((await readFile(path.join(root, 'doc.docx'))).equals(ORIGINAL)).toBe(true);
+      expect(await tempFiles(root)).toEqual([]);
+      expect(await host.locks.getLock(fileId)).toBe('LOCK-1');
+    },
+    60_000,
+  );
 
   test('is logged as a client that went away, not as a server error', async () => {
     const lines: Array<{ namespace: string; text: string }> = [];
@@ -62,7 +66,14 @@ describe('PutFile aborted by the client', () => {
     };
     createDebug.enable('express-wopi:*');
     try {
-      await partialUpload(host.port, `/wopi/files/${fileId}/contents?access_token=${encodeURIComponent(token)}`, { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1' }, 10 * MB, MB, true);
+      await partialUpload(
+        host.port,
+        `/wopi/files/${fileId}/contents?access_token=${encodeURIComponent(token)}`,
+        { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1' },
+        10 * MB,
+        MB,
+        true,
+      );
       await host.settled();
     } finally {
       createDebug.log = previousLog;
@@ -74,9 +85,23 @@ describe('PutFile aborted by the client', () => {
   });
 
   test('a complete upload after an aborted one still saves', async () => {
-    await partialUpload(host.port, `/wopi/files/${fileId}/contents?access_token=${encodeURIComponent(token)}`, { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1' }, 1000, 500, true);
+    await partialUpload(
+      host.port,
+      `/wopi/files/${fileId}/contents?access_token=${encodeURIComponent(token)}`,
+      { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1' },
+      1000,
+      500,
+      true,
+    );
     await host.settled();
-    const response = await partialUpload(host.port, `/wopi/files/${fileId}/contents?access_token=${encodeURIComponent(token)}`, { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1' }, 1000, 1000, false);
+    const response = await partialUpload(
+      host.port,
+      `/wopi/files/${fileId}/contents?access_token=${encodeURIComponent(token)}`,
+      { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1' },
+      1000,
+      1000,
+      false,
+    );
     expect(response?.status).toBe(200);
     expect((await readFile(path.join(root, 'doc.docx'))).equals(Buffer.alloc(1000, 0x61))).toBe(true);
   });

@@ -38,7 +38,12 @@ test('a save whose body fails closes the temporary file descriptor once', async 
     closes.clear();
 
     const body = new PassThrough();
-    const saving = storage.writeFile(fileId, body, { userId: 'u', editors: [], signal: new AbortController().signal, commit: async () => {} });
+    const saving = storage.writeFile(fileId, body, {
+      userId: 'u',
+      editors: [],
+      signal: new AbortController().signal,
+      commit: async () => {},
+    });
     body.write('partial');
     setTimeout(() => body.destroy(new Error('client went away')), 20);
     await expect(saving).rejects.toThrow('client went away');

@@ -73,4 +73,3 @@ describeWhenMountable('PutFile on a full disk (1 MiB tmpfs)', () => {
     expect(await host.locks.getLock(fileId)).toBe('L');
   });
 });
-

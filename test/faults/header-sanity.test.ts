@@ -35,7 +35,11 @@ describe.each([
   ])('%s → 400, nothing changes', async (_op, route, headers) => {
     const { app, storage, locks, fileId, token } = await setup();
     const url = route === 'contents' ? `/wopi/files/${fileId}/contents` : `/wopi/files/${fileId}`;
-    const res = await request(app).post(url).query({ access_token: token }).set({ ...headers, 'X-WOPI-Lock': lockId }).send('new');
+    const res = await request(app)
+      .post(url)
+      .query({ access_token: token })
+      .set({ ...headers, 'X-WOPI-Lock': lockId })
+      .send('new');
     expect(res.status).toBe(400);
     expect(storage.getContent(fileId).toString()).toBe('content');
     expect(storage.list()).toEqual([{ fileId, name: 'doc.docx' }]);

@@ -25,7 +25,7 @@ export async function startHost(root: string, options: Partial<WopiRouterOptions
   const app = express();
   let inFlight = 0;
   let waiters: Array<() => void> = [];
-  app.use((req, res, next) => {
+  app.use((_req, res, next) => {
     inFlight++;
     res.on('close', () => {
       inFlight--;
@@ -79,7 +79,13 @@ export function partialUpload(
   abort: boolean,
 ): Promise<RawResponse | undefined> {
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: 'POST', headers: { ...headers, 'Content-Length': String(declaredLength) } });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path: urlPath,
+      method: 'POST',
+      headers: { ...headers, 'Content-Length': String(declaredLength) },
+    });
     req.on('response', (res) => {
       let body = '';
       res.setEncoding('utf8');

@@ -86,7 +86,12 @@ describe('uploadIdleTimeoutMs', () => {
 
   test.each([0, -1, 1.5, Number.NaN])('is validated at creation: %p is refused', (value) => {
     expect(() =>
-      createWopiRouter({ storage: new MemoryStorage(), locks: new MemoryLockStore(), auth: new JwtAuth({ secret: 'x'.repeat(32) }), uploadIdleTimeoutMs: value }),
+      createWopiRouter({
+        storage: new MemoryStorage(),
+        locks: new MemoryLockStore(),
+        auth: new JwtAuth({ secret: 'x'.repeat(32) }),
+        uploadIdleTimeoutMs: value,
+      }),
     ).toThrow(WopiConfigError);
   });
 });

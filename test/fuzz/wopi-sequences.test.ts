@@ -49,19 +49,10 @@ type TokenKind = 'valid' | 'bearer' | 'readonly' | 'other' | 'garbage' | 'none';
 type LockChoice = { kind: 'absent' } | { kind: 'current' } | { kind: 'pool'; value: string };
 
 /** Lock IDs: plain, case variants, JSON-looking ones (compared exactly, never parsed), edge lengths. */
-const LOCK_POOL = [
-  'L1',
-  'l1',
-  'L2',
-  '{"S":"1","F":4}',
-  '{"S":"1", "F":4}',
-  '',
-  'a'.repeat(1024),
-  'b'.repeat(1025),
-  'L\tTAB',
-] as const;
+const LOCK_POOL = ['L1', 'l1', 'L2', '{"S":"1","F":4}', '{"S":"1", "F":4}', '', 'a'.repeat(1024), 'b'.repeat(1025), 'L\tTAB'] as const;
 
 /** Whether a lock ID may be set (Lock, RefreshLock, …): non-empty, ≤ 1024 characters, no control character. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a lock ID with a control character is invalid
 const validLockId = (id: string): boolean => id.length > 0 && id.length <= 1024 && !/[\u0000-\u001f\u007f-\u009f]/.test(id);
 
 interface NameCase {
@@ -181,7 +172,10 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     }),
     weight: 6,
   },
-  { arbitrary: fc.record({ op: fc.constant('Lock' as const), file: fileArb, token: tokenArb, lock: lockArb, lower: fc.boolean() }), weight: 6 },
+  {
+    arbitrary: fc.record({ op: fc.constant('Lock' as const), file: fileArb, token: tokenArb, lock: lockArb, lower: fc.boolean() }),
+    weight: 6,
+  },
   { arbitrary: fc.record({ op: fc.constant('GetLock' as const), file: fileArb, token: tokenArb, lower: fc.boolean() }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant('RefreshLock' as const), file: fileArb, token: tokenArb, lock: lockArb }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant('Unlock' as const), file: fileArb, token: tokenArb, lock: lockArb }), weight: 4 },
@@ -436,21 +430,28 @@ async function perform(w: World, action: Action): Promise<{ res: Sent; expected:
   switch (action.op) {
     case 'CheckFileInfo': {
       const res = await send(w, { method: 'GET', route: 'file', file, token: action.token });
-      const expected = auth(false) ?? gone() ?? {
-        status: 200,
-        apply: (r: Sent) => {
-          const info = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
-          expect(info.BaseFileName).toBe(file.name);
-          expect(info.Size).toBe(file.content.length);
-          expect(info.UserCanWrite).toBe(action.token !== 'readonly');
-        },
-      };
+      const expected = auth(false) ??
+        gone() ?? {
+          status: 200,
+          apply: (r: Sent) => {
+            const info = JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
+            expect(info.BaseFileName).toBe(file.name);
+            expect(info.Size).toBe(file.content.length);
+            expect(info.UserCanWrite).toBe(action.token !== 'readonly');
+          },
+        };
       return { res, expected, file };
     }
 
     case 'GetFile': {
       const maxExpected = { absent: undefined, huge: '1000000', zero: '0', bad: '-1' }[action.maxExpected];
-      const res = await send(w, { method: 'GET', route: 'contents', file, token: action.token, headers: { 'X-WOPI-MaxExpectedSize': maxExpected } });
+      const res = await send(w, {
+        method: 'GET',
+        route: 'contents',
+        file,
+        token: action.token,
+        headers: { 'X-WOPI-MaxExpectedSize': maxExpected },
+      });
       let expected = auth(false) ?? (action.maxExpected === 'bad' ? { status: 400 } : undefined) ?? gone();
       if (expected === undefined) {
         expected =
@@ -492,7 +493,13 @@ async function perform(w: World, action: Action): Promise<{ res: Sent; expected:
 
     case 'Lock': {
       const lock = lockValue(action.lock, file);
-      const res = await send(w, { method: 'POST', route: 'file', file, token: action.token, headers: { 'X-WOPI-Override': lower('LOCK', action.lower), 'X-WOPI-Lock': lock } });
+      const res = await send(w, {
+        method: 'POST',
+        route: 'file',
+        file,
+        token: action.token,
+        headers: { 'X-WOPI-Override': lower('LOCK', action.lower), 'X-WOPI-Lock': lock },
+      });
       let expected = auth(true) ?? (lock === undefined || !validLockId(lock) ? { status: 400 } : undefined) ?? gone();
       if (expected === undefined) {
         expected =
@@ -509,7 +516,13 @@ async function perform(w: World, action: Action): Promise<{ res: Sent; expected:
     }
 
     case 'GetLock': {
-      const res = await send(w, { method: 'POST', route: 'file', file, token: action.token, headers: { 'X-WOPI-Override': lower('GET_LOCK', action.lower) } });
+      const res = await send(w, {
+        method: 'POST',
+        route: 'file',
+        file,
+        token: action.token,
+        headers: { 'X-WOPI-Override': lower('GET_LOCK', action.lower) },
+      });
       const expected = auth(false) ?? gone() ?? { status: 200, apply: (r: Sent) => expect(r.headers['x-wopi-lock']).toBe(file.lock ?? '') };
       return { res, expected, file };
     }
@@ -518,7 +531,13 @@ async function perform(w: World, action: Action): Promise<{ res: Sent; expected:
     case 'Unlock': {
       const lock = lockValue(action.lock, file);
       const override = action.op === 'RefreshLock' ? 'REFRESH_LOCK' : 'UNLOCK';
-      const res = await send(w, { method: 'POST', route: 'file', file, token: action.token, headers: { 'X-WOPI-Override': override, 'X-WOPI-Lock': lock } });
+      const res = await send(w, {
+        method: 'POST',
+        route: 'file',
+        file,
+        token: action.token,
+        headers: { 'X-WOPI-Override': override, 'X-WOPI-Lock': lock },
+      });
       let expected = auth(true) ?? (lock === undefined || !validLockId(lock) ? { status: 400 } : undefined) ?? gone();
       if (expected === undefined) {
         expected =
@@ -568,7 +587,13 @@ async function perform(w: World, action: Action): Promise<{ res: Sent; expected:
 
     case 'DeleteFile': {
       const lock = lockValue(action.lock, file);
-      const res = await send(w, { method: 'POST', route: 'file', file, token: action.token, headers: { 'X-WOPI-Override': 'DELETE', 'X-WOPI-Lock': lock } });
+      const res = await send(w, {
+        method: 'POST',
+        route: 'file',
+        file,
+        token: action.token,
+        headers: { 'X-WOPI-Override': 'DELETE', 'X-WOPI-Lock': lock },
+      });
       let expected = auth(true) ?? gone();
       if (expected === undefined) {
         expected =
@@ -586,7 +611,14 @@ async function perform(w: World, action: Action): Promise<{ res: Sent; expected:
 
     case 'OtherOverride': {
       const override = action.override === 'absent' ? undefined : action.override;
-      const res = await send(w, { method: 'POST', route: 'file', file, token: action.token, headers: { 'X-WOPI-Override': override }, body: new Uint8Array() });
+      const res = await send(w, {
+        method: 'POST',
+        route: 'file',
+        file,
+        token: action.token,
+        headers: { 'X-WOPI-Override': override },
+        body: new Uint8Array(),
+      });
       // Anything the dispatch table does not know is 501 before the token is even looked at;
       // PutUserInfo is supported (a FileSystemUserInfoStore) and takes any token that authenticates.
       const expected = override === 'PUT_USER_INFO' ? (auth(false) ?? gone() ?? { status: 200 }) : { status: 501 };
@@ -624,7 +656,7 @@ async function putRelative(
 
   const before = takenNames(w);
   let expected: Expected | undefined = authFailure(action.token, false) === undefined ? undefined : { status: 401 };
-  // A read-only principal may not create files: 501 (CheckFileInfo says UserCanNotWriteRelative).
+  // A read-only user may not create files: 501 (CheckFileInfo says UserCanNotWriteRelative).
   if (expected === undefined && action.token === 'readonly') expected = { status: 501 };
   if (expected === undefined && action.mode !== 'neither' && name.decoded === null) expected = { status: 400 };
   if (expected === undefined && action.mode === 'both') expected = { status: 501 };
@@ -644,6 +676,7 @@ async function putRelative(
         const json = JSON.parse(r.body.toString('utf8')) as { Name: string; Url: string };
         expect(typeof json.Name).toBe('string');
         expect(before.has(fileNameKey(json.Name))).toBe(false);
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: a returned name must hold no control character
         expect(json.Name).not.toMatch(/[/\\\u0000-\u001f]/);
         expect(['', '.', '..']).not.toContain(json.Name);
         const { id, token } = parseRelativeUrl(json.Url);
@@ -739,7 +772,7 @@ function checkResponse(res: Sent, expected: Expected, action: Action): void {
   // only accepted where the model predicts it.
   if (res.status >= 500) expect({ status: res.status, expected: expected.status }).toStrictEqual({ status: 501, expected: 501 });
   expect(res.status).toBe(expected.status);
-  const hasLockHeader = Object.prototype.hasOwnProperty.call(res.headers, 'x-wopi-lock');
+  const hasLockHeader = Object.hasOwn(res.headers, 'x-wopi-lock');
   if (res.status === 409) {
     expect(hasLockHeader).toBe(true);
     expect(res.headers['x-wopi-lock']).toBe(expected.lockHeader);
@@ -811,14 +844,20 @@ async function checkDisk(w: World, deep = false): Promise<void> {
 
 function describeAction(action: Action): string {
   return JSON.stringify(action, (_key, value: unknown) =>
-    value instanceof Uint8Array ? `<${value.length} bytes>` : typeof value === 'string' && value.length > 40 ? `<${value.length} chars>` : value,
+    value instanceof Uint8Array
+      ? `<${value.length} bytes>`
+      : typeof value === 'string' && value.length > 40
+        ? `<${value.length} chars>`
+        : value,
   );
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 describe('random WOPI request sequences (FileSystemStorage + MemoryLockStore + JwtAuth)', () => {
@@ -839,7 +878,9 @@ describe('random WOPI request sequences (FileSystemStorage + MemoryLockStore + J
         try {
           for (const action of actions) {
             const { res, expected, file } = await perform(w, action);
-            trace.push(`${describeAction(action)} → ${res.status} (model: ${expected.status}${expected.lockHeader === undefined ? '' : `, lock ${JSON.stringify(expected.lockHeader).slice(0, 40)}`})`);
+            trace.push(
+              `${describeAction(action)} → ${res.status} (model: ${expected.status}${expected.lockHeader === undefined ? '' : `, lock ${JSON.stringify(expected.lockHeader).slice(0, 40)}`})`,
+            );
             checkResponse(res, expected, action);
             if (res.status === expected.status) await expected.apply?.(res);
             await checkThroughRouter(w, file);

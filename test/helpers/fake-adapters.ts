@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type {
-  LockOutcome,
+  WopiLockOutcome,
   WopiAuth,
   WopiCreatedFile,
   WopiFileInfo,
@@ -64,15 +64,18 @@ export function recordingStorage(inner: WopiStorage): { storage: WopiStorage; co
 
 /** A lock store every method of which fails: rejects (`async`) or throws synchronously (`sync`). */
 export function failingLockStore(mode: 'async' | 'sync', message = 'lock store unreachable'): WopiLockStore {
-  const fail = mode === 'async' ? () => Promise.reject(new Error(message)) : () => {
-    throw new Error(message);
-  };
+  const fail =
+    mode === 'async'
+      ? () => Promise.reject(new Error(message))
+      : () => {
+          throw new Error(message);
+        };
   return {
     getLock: fail as () => Promise<string | null>,
-    lock: fail as () => Promise<LockOutcome>,
-    refreshLock: fail as () => Promise<LockOutcome>,
-    unlock: fail as () => Promise<LockOutcome>,
-    unlockAndRelock: fail as () => Promise<LockOutcome>,
+    lock: fail as () => Promise<WopiLockOutcome>,
+    refreshLock: fail as () => Promise<WopiLockOutcome>,
+    unlock: fail as () => Promise<WopiLockOutcome>,
+    unlockAndRelock: fail as () => Promise<WopiLockOutcome>,
   };
 }
 
@@ -112,7 +115,12 @@ export function recordingRelativeStorage(inner: WopiStorage): {
       readFile: need('readFile'),
       writeFile: need('writeFile'),
       findRelativeFile: need('findRelativeFile'),
-      createRelativeFile: (fileId: string, content: Readable, target: WopiRelativeTarget, context: WopiWriteContext): Promise<WopiCreatedFile> => {
+      createRelativeFile: (
+        fileId: string,
+        content: Readable,
+        target: WopiRelativeTarget,
+        context: WopiWriteContext,
+      ): Promise<WopiCreatedFile> => {
         const candidates = [...target.candidates];
         calls.push({ fileId, candidates, overwrite: target.overwrite, context });
         return create(fileId, content, { candidates, overwrite: target.overwrite }, context);

@@ -79,7 +79,9 @@ export async function startFakeWopiClient(body: string): Promise<FakeWopiClient>
     if (respond === 'hang') return;
     if (typeof respond === 'number') res.writeHead(respond, { 'Content-Type': 'text/plain' }).end('editor trouble');
     else res.writeHead(200, { 'Content-Type': 'text/xml; charset=utf-8' }).end(respond);
-    res.on('finish', () => waiters.splice(0).forEach((w) => w()));
+    res.on('finish', () => {
+      for (const w of waiters.splice(0)) w();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -29,7 +29,12 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 }
 
 /** Polls `check` every `intervalMs` until it returns true; rejects naming `what` after `timeoutMs`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = STEP_TIMEOUT_MS, intervalMs = 10): Promise<void> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = STEP_TIMEOUT_MS,
+  intervalMs = 10,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -48,12 +53,16 @@ export function httpRequest(
   const what = `${method} ${redact(url)} (${options.headers?.['X-WOPI-Override'] ?? 'no override'})`;
   return within(
     new Promise<HttpResult>((resolve, reject) => {
-      const req = http.request(url, { method, agent: false, headers: { ...options.headers, 'Content-Length': String(body.length) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
+      const req = http.request(
+        url,
+        { method, agent: false, headers: { ...options.headers, 'Content-Length': String(body.length) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     }),
@@ -90,7 +99,12 @@ export function destroyHeldUploads(): void {
  * (default: half). Resolves once those bytes have been handed to the socket; the request then
  * stays open until `release()`.
  */
-export async function holdUpload(url: string, headers: Record<string, string>, body: Buffer, holdAt = Math.floor(body.length / 2)): Promise<HeldUpload> {
+export async function holdUpload(
+  url: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  holdAt = Math.floor(body.length / 2),
+): Promise<HeldUpload> {
   if (holdAt <= 0 || holdAt >= body.length) throw new Error('holdUpload: holdAt must be inside the body');
   let answer: HttpResult | Error | undefined;
   let released = false;
@@ -189,7 +203,11 @@ export function observeWrites<S extends WopiStorage>(
     storage,
     writes: () => [...counts],
     waitForBytes: (n, timeoutMs = STEP_TIMEOUT_MS) =>
-      waitUntil(() => counts.some((c) => c >= n), `a storage write to read ${n} bytes of the held upload (writes so far read ${JSON.stringify(counts)})`, timeoutMs),
+      waitUntil(
+        () => counts.some((c) => c >= n),
+        `a storage write to read ${n} bytes of the held upload (writes so far read ${JSON.stringify(counts)})`,
+        timeoutMs,
+      ),
   };
 }
 

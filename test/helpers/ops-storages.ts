@@ -6,7 +6,14 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FileSystemStorage, FileSystemUserInfoStore, MemoryStorage, MemoryUserInfoStore, type WopiStorage, type WopiUserInfoStore } from '../../src';
+import {
+  FileSystemStorage,
+  FileSystemUserInfoStore,
+  MemoryStorage,
+  MemoryUserInfoStore,
+  type WopiStorage,
+  type WopiUserInfoStore,
+} from '../../src';
 
 export interface StorageFixture {
   storage: WopiStorage;
@@ -40,7 +47,11 @@ export type StorageFactory = () => Promise<StorageFixture>;
 
 async function memoryFixture(): Promise<StorageFixture> {
   const storage = new MemoryStorage();
-  const names = async (): Promise<string[]> => storage.list().map((f) => f.name).sort();
+  const names = async (): Promise<string[]> =>
+    storage
+      .list()
+      .map((f) => f.name)
+      .sort();
   return {
     storage,
     userInfo: new MemoryUserInfoStore(),

@@ -48,7 +48,13 @@ export async function chunkedRequest(
         }
       };
       const req = http.request(
-        { host: '127.0.0.1', port, method: options.method, path: options.path, headers: { ...options.headers, 'Transfer-Encoding': 'chunked' } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: options.method,
+          path: options.path,
+          headers: { ...options.headers, 'Transfer-Encoding': 'chunked' },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

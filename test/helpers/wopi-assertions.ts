@@ -18,12 +18,12 @@ export function expectNoToken(res: ResponseLike, token: string): void {
 
 /** Asserts `X-WOPI-Lock` is present with exactly `value` (possibly ''). */
 export function expectLockHeader(res: ResponseLike, value: string): void {
-  expect(Object.prototype.hasOwnProperty.call(res.headers, 'x-wopi-lock')).toBe(true);
+  expect(Object.hasOwn(res.headers, 'x-wopi-lock')).toBe(true);
   expect(res.headers['x-wopi-lock']).toBe(value);
 }
 
 export function expectNoLockHeader(res: ResponseLike): void {
-  expect(Object.prototype.hasOwnProperty.call(res.headers, 'x-wopi-lock')).toBe(false);
+  expect(Object.hasOwn(res.headers, 'x-wopi-lock')).toBe(false);
 }
 
 /** A 409 lock conflict as WOPI prescribes: `X-WOPI-Lock` = current lock, a failure reason. */

@@ -35,13 +35,7 @@ export function getFile(app: App, fileId: string, token: string | undefined, hea
 }
 
 /** `POST /files/:id/contents` with `X-WOPI-Override: PUT` unless `headers` says otherwise. */
-export function putFile(
-  app: App,
-  fileId: string,
-  token: string | undefined,
-  body: Buffer | string,
-  headers: Record<string, string> = {},
-) {
+export function putFile(app: App, fileId: string, token: string | undefined, body: Buffer | string, headers: Record<string, string> = {}) {
   let req = request(app).post(contentsUrl(fileId));
   if (token !== undefined) req = req.query({ access_token: token });
   return req
@@ -95,8 +89,13 @@ export function putRelativeReq(
 }
 
 /** RenameFile; `requestedName` is sent as given (already UTF-7), omitted when undefined. */
-export const renameReq = (app: App, fileId: string, token: string | undefined, requestedName?: string, extra: Record<string, string> = {}) =>
-  override(app, fileId, token, 'RENAME_FILE', requestedName === undefined ? extra : { 'X-WOPI-RequestedName': requestedName, ...extra });
+export const renameReq = (
+  app: App,
+  fileId: string,
+  token: string | undefined,
+  requestedName?: string,
+  extra: Record<string, string> = {},
+) => override(app, fileId, token, 'RENAME_FILE', requestedName === undefined ? extra : { 'X-WOPI-RequestedName': requestedName, ...extra });
 
 export const deleteReq = (app: App, fileId: string, token: string | undefined, extra: Record<string, string> = {}) =>
   override(app, fileId, token, 'DELETE', extra);

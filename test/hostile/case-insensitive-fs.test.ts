@@ -205,7 +205,12 @@ describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE
     await writeFile(path.join(root, 'a.docx'), 'a');
     await writeFile(path.join(root, 'copy.docx'), 'taken');
     const s = storage();
-    const attempt = s.createRelativeFile(await s.fileIdFor('a.docx'), Readable.from([Buffer.from('x')]), { candidates: ['COPY.DOCX'], overwrite: false }, writeContext());
+    const attempt = s.createRelativeFile(
+      await s.fileIdFor('a.docx'),
+      Readable.from([Buffer.from('x')]),
+      { candidates: ['COPY.DOCX'], overwrite: false },
+      writeContext(),
+    );
     await expect(attempt).rejects.toMatchObject({ status: 409, code: 'WOPI_FILE_EXISTS' });
     expect(await readdir(root)).toEqual(expect.not.arrayContaining([expect.stringMatching(/wopi-tmp$/)]));
     expect(await names()).toEqual(['a.docx', 'copy.docx']);

@@ -45,15 +45,30 @@ interface RawResponse {
 }
 
 /** One request with `rawPath` sent exactly as given (no normalisation, no re-encoding). */
-function raw(target: http.Server, method: string, rawPath: string, headers: Record<string, string> = {}, body?: Buffer): Promise<RawResponse> {
+function raw(
+  target: http.Server,
+  method: string,
+  rawPath: string,
+  headers: Record<string, string> = {},
+  body?: Buffer,
+): Promise<RawResponse> {
   const { port } = target.address() as AddressInfo;
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: rawPath, headers: { ...headers, ...(body ? { 'Content-Length': String(body.length) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: rawPath,
+        headers: { ...headers, ...(body ? { 'Content-Length': String(body.length) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -72,7 +87,9 @@ async function snapshot(dir: string, rel = ''): Promise<Record<string, string>> 
     } else if (st.isSymbolicLink()) {
       out[relPath] = `link ${st.mtimeMs}`;
     } else {
-      out[relPath] = `file ${st.size} ${st.mtimeMs} ${createHash('sha256').update(await readFile(abs)).digest('hex')}`;
+      out[relPath] = `file ${st.size} ${st.mtimeMs} ${createHash('sha256')
+        .update(await readFile(abs))
+        .digest('hex')}`;
     }
   }
   return out;
@@ -142,7 +159,7 @@ const HOSTILE_IDS: Array<[string, string, string]> = [
   ['%2e%2e%2fetc%2fpasswd', '%2e%2e%2fetc%2fpasswd', '../etc/passwd'],
   ['/etc/passwd encoded', '%2fetc%2fpasswd', '/etc/passwd'],
   ['../outside/canary.txt encoded', '%2e%2e%2foutside%2fcanary.txt', '../outside/canary.txt'],
-  ['the canary\'s absolute path encoded', '__CANARY_ABS__', '__CANARY__'],
+  ["the canary's absolute path encoded", '__CANARY_ABS__', '__CANARY__'],
   ['NUL', '%00', '\0'],
   ['a real ID followed by NUL', '__LEGIT__%00', '__LEGIT__\0'],
   ['a real ID followed by NUL and ../', '__LEGIT__%00%2f..%2f..', '__LEGIT__\0/../..'],
@@ -173,7 +190,13 @@ const OPERATIONS: Array<[string, string, string, Record<string, string>, Buffer 
   ['PutFile', 'POST', '/contents', { 'X-WOPI-Override': 'PUT', 'Content-Type': 'application/octet-stream' }, Buffer.from('pwned')],
   ['Lock', 'POST', '', { 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'L' }, undefined],
   ['GetLock', 'POST', '', { 'X-WOPI-Override': 'GET_LOCK' }, undefined],
-  ['PutRelativeFile (suggested)', 'POST', '', { 'X-WOPI-Override': 'PUT_RELATIVE', 'X-WOPI-SuggestedTarget': 'pwned.docx' }, Buffer.from('pwned')],
+  [
+    'PutRelativeFile (suggested)',
+    'POST',
+    '',
+    { 'X-WOPI-Override': 'PUT_RELATIVE', 'X-WOPI-SuggestedTarget': 'pwned.docx' },
+    Buffer.from('pwned'),
+  ],
   [
     'PutRelativeFile (relative, overwrite)',
     'POST',

@@ -70,7 +70,10 @@ describe('with a save through the link held open mid-upload', () => {
       const body = Buffer.alloc(256 * 1024, 'L');
       const held = await holdUpload(`${base}/${linkId}/contents?access_token=${linkToken}`, { 'X-WOPI-Override': 'PUT' }, body);
       await whileHeld(held, () => waitForTemporaryWrite(path.join(sandbox.root, 'docs'), held.sentBytes));
-      const lock = await httpRequest(`${base}/${realId}?access_token=${realToken}`, { method: 'POST', headers: { 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'EDITOR-A' } });
+      const lock = await httpRequest(`${base}/${realId}?access_token=${realToken}`, {
+        method: 'POST',
+        headers: { 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'EDITOR-A' },
+      });
       expect(lock.status).toBe(200);
       const save = await httpRequest(`${base}/${realId}/contents?access_token=${realToken}`, {
         method: 'POST',

@@ -51,7 +51,7 @@ beforeAll(() => {
   createDebug.log = function capture(this: unknown, ...args: unknown[]): void {
     const namespace = (this as { namespace?: string } | undefined)?.namespace ?? '?';
     // Colours, if debug chose them, would only wrap the namespace: strip them.
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ESC of terminal colour codes
     lines.push({ namespace, text: format(...args).replace(/\u001b\[[0-9;]*m/g, '') });
   };
   createDebug.enable('express-wopi:*');
@@ -73,7 +73,12 @@ let relativeToken: string;
 /** Sends a request and records its status, headers and body (as text, whatever its type). */
 async function record(label: string, req: request.Test): Promise<Captured> {
   const res = await req.buffer(true).parse(binaryParser);
-  const captured = { label, status: res.status, headers: res.headers as Record<string, unknown>, body: (res.body as Buffer).toString('latin1') };
+  const captured = {
+    label,
+    status: res.status,
+    headers: res.headers as Record<string, unknown>,
+    body: (res.body as Buffer).toString('latin1'),
+  };
   responses.push(captured);
   return captured;
 }
@@ -115,7 +120,9 @@ beforeAll(async () => {
   const forUnknown = await issue('UnknownFileId0000000000');
   const [header, payload, signature] = t.split('.') as [string, string, string];
   const tampered = `${header}.${payload}.${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
-  const expired = jwt.sign({ sub: 'alice', fid: fileId, perm: { w: true }, iat: 1_000_000, exp: 1_000_060 }, SECRET, { algorithm: 'HS256' });
+  const expired = jwt.sign({ sub: 'alice', fid: fileId, perm: { w: true }, iat: 1_000_000, exp: 1_000_060 }, SECRET, {
+    algorithm: 'HS256',
+  });
   tokens.add(tampered);
   tokens.add(expired);
 
@@ -128,7 +135,10 @@ beforeAll(async () => {
   expect((await record('CheckFileInfo read-only', r().get(file).query(q(readOnly)))).status).toBe(200);
   expect((await record('GetFile', r().get(`${file}/contents`).query(q(t)))).status).toBe(200);
   expect((await record('Lock', r().post(file).query(q(t)).set({ 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'LOCK-1' }))).status).toBe(200);
-  const put = r().post(`${file}/contents`).query(q(t)).set({ 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1', 'Content-Type': 'application/octet-stream' });
+  const put = r()
+    .post(`${file}/contents`)
+    .query(q(t))
+    .set({ 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'LOCK-1', 'Content-Type': 'application/octet-stream' });
   expect((await record('PutFile', put.send(Buffer.from('second version')))).status).toBe(200);
   expect((await record('GetLock', r().post(file).query(q(t)).set('X-WOPI-Override', 'GET_LOCK'))).status).toBe(200);
 
@@ -137,7 +147,10 @@ beforeAll(async () => {
   expect((await record('tampered token as Bearer', r().get(file).set('Authorization', `Bearer ${tampered}`))).status).toBe(401);
   expect((await record('expired token', r().get(file).query(q(expired)))).status).toBe(401);
   expect((await record('token for another file', r().get(file).query(q(forOther)))).status).toBe(401);
-  expect((await record('read-only token on Lock', r().post(file).query(q(readOnly)).set({ 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'X' }))).status).toBe(401);
+  expect(
+    (await record('read-only token on Lock', r().post(file).query(q(readOnly)).set({ 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'X' })))
+      .status,
+  ).toBe(401);
   expect((await record('unknown file', r().get('/wopi/files/UnknownFileId0000000000').query(q(forUnknown)))).status).toBe(404);
   const conflict = await record('lock conflict', r().post(file).query(q(t)).set({ 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'LOCK-2' }));
   expect(conflict.status).toBe(409);
@@ -149,17 +162,21 @@ beforeAll(async () => {
   expect((await record('lock store fault', lockFault)).status).toBe(500);
 
   // Save As, then open what it created through the Url it answered.
-  const saveAs = r()
-    .post(file)
-    .query(q(t))
-    .set({ 'X-WOPI-Override': 'PUT_RELATIVE', 'X-WOPI-SuggestedTarget': '.pdf', 'X-WOPI-Lock': 'LOCK-1', 'Content-Type': 'application/octet-stream' });
+  const saveAs = r().post(file).query(q(t)).set({
+    'X-WOPI-Override': 'PUT_RELATIVE',
+    'X-WOPI-SuggestedTarget': '.pdf',
+    'X-WOPI-Lock': 'LOCK-1',
+    'Content-Type': 'application/octet-stream',
+  });
   const created = await record('PutRelativeFile', saveAs.send(Buffer.from('%PDF-1.7')));
   expect(created.status).toBe(200);
   relativeUrl = (JSON.parse(created.body) as { Url: string }).Url;
   const url = new URL(relativeUrl);
   relativeToken = url.searchParams.get('access_token') ?? '';
   expect((await record('CheckFileInfo of the new file', r().get(url.pathname).query(q(relativeToken)))).status).toBe(200);
-  expect((await record('Unlock', r().post(file).query(q(t)).set({ 'X-WOPI-Override': 'UNLOCK', 'X-WOPI-Lock': 'LOCK-1' }))).status).toBe(200);
+  expect((await record('Unlock', r().post(file).query(q(t)).set({ 'X-WOPI-Override': 'UNLOCK', 'X-WOPI-Lock': 'LOCK-1' }))).status).toBe(
+    200,
+  );
 });
 
 afterAll(async () => {
@@ -242,6 +259,10 @@ describe('a whole session with DEBUG=express-wopi:*', () => {
     expect(trace.some((l) => l.text.includes(LOCKS_FAULT))).toBe(true);
     // …and nowhere else: client mistakes are not server errors.
     expect(serverError).toHaveLength(2);
-    expect(lines.filter((l) => !l.namespace.startsWith('express-wopi:server_error') && (l.text.includes(STORAGE_FAULT) || l.text.includes(LOCKS_FAULT)))).toStrictEqual([]);
+    expect(
+      lines.filter(
+        (l) => !l.namespace.startsWith('express-wopi:server_error') && (l.text.includes(STORAGE_FAULT) || l.text.includes(LOCKS_FAULT)),
+      ),
+    ).toStrictEqual([]);
   });
 });

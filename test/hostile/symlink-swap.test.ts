@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { FileSystemStorage } from '../../src';
 import { useFsSandbox, writeContext } from '../helpers/fs-sandbox';
 
@@ -29,7 +29,13 @@ async function tree(dir: string): Promise<Record<string, string>> {
   for (const name of await readdir(dir, { recursive: true })) {
     const abs = path.join(dir, name);
     const st = await lstat(abs);
-    out[name] = st.isFile() ? createHash('sha256').update(await readFile(abs)).digest('hex') : st.isDirectory() ? 'dir' : 'link';
+    out[name] = st.isFile()
+      ? createHash('sha256')
+          .update(await readFile(abs))
+          .digest('hex')
+      : st.isDirectory()
+        ? 'dir'
+        : 'link';
   }
   return out;
 }

@@ -80,31 +80,55 @@ describe('forged and unusable tokens → 401, nothing changes', () => {
   const cases: Array<[string, () => string]> = [
     ['tampered signature', () => tamperSignature(valid)],
     ['tampered payload (fid → another file) with the original signature', () => swapPayload(valid, (p) => ({ ...p, fid: otherId }))],
-    ['tampered payload (read-only → writable) with the original signature', () => swapPayload(readOnly, (p) => ({ ...p, perm: { w: true } }))],
+    [
+      'tampered payload (read-only → writable) with the original signature',
+      () => swapPayload(readOnly, (p) => ({ ...p, perm: { w: true } })),
+    ],
     ['alg none, no signature', () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims(fileId))}.`],
     ['alg None, no signature', () => `${b64url({ alg: 'None', typ: 'JWT' })}.${b64url(claims(fileId))}.`],
-    ['alg none with the valid token\'s signature', () => `${b64url({ alg: 'none' })}.${b64url(claims(fileId))}.${valid.split('.')[2]}`],
+    ["alg none with the valid token's signature", () => `${b64url({ alg: 'none' })}.${b64url(claims(fileId))}.${valid.split('.')[2]}`],
     ['HS512 with the right secret while HS256 is pinned', () => jwt.sign(claims(fileId), TEST_SECRET, { algorithm: 'HS512' })],
     ['HS384 with the right secret while HS256 is pinned', () => jwt.sign(claims(fileId), TEST_SECRET, { algorithm: 'HS384' })],
     [
       'RS256 header, HMAC-SHA256 signature with the secret (the secret used as if it were the public key)',
       () => forge({ alg: 'RS256', typ: 'JWT' }, claims(fileId), (input) => hmac('sha256', input, TEST_SECRET)),
     ],
-    ['RS256 signed with an attacker\'s RSA key', () => jwt.sign(claims(fileId), rsa.privateKey, { algorithm: 'RS256' })],
-    ['HS256 with the attacker\'s RSA public key (PEM) as the HMAC secret', () => forge({ alg: 'HS256', typ: 'JWT' }, claims(fileId), (input) => hmac('sha256', input, rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string))],
-    ['HS256 signed with another secret', () => jwt.sign(claims(fileId), 'another-secret-another-secret-0123456789', { algorithm: 'HS256' })],
-    ['expired (exp an hour ago)', () => jwt.sign(claims(fileId, { iat: now() - 7200, exp: now() - 3600 }), TEST_SECRET, { algorithm: 'HS256' })],
-    ['expired (exp one second ago)', () => jwt.sign(claims(fileId, { iat: now() - 60, exp: now() - 1 }), TEST_SECRET, { algorithm: 'HS256' })],
+    ["RS256 signed with an attacker's RSA key", () => jwt.sign(claims(fileId), rsa.privateKey, { algorithm: 'RS256' })],
+    [
+      "HS256 with the attacker's RSA public key (PEM) as the HMAC secret",
+      () =>
+        forge({ alg: 'HS256', typ: 'JWT' }, claims(fileId), (input) =>
+          hmac('sha256', input, rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string),
+        ),
+    ],
+    [
+      'HS256 signed with another secret',
+      () => jwt.sign(claims(fileId), 'another-secret-another-secret-0123456789', { algorithm: 'HS256' }),
+    ],
+    [
+      'expired (exp an hour ago)',
+      () => jwt.sign(claims(fileId, { iat: now() - 7200, exp: now() - 3600 }), TEST_SECRET, { algorithm: 'HS256' }),
+    ],
+    [
+      'expired (exp one second ago)',
+      () => jwt.sign(claims(fileId, { iat: now() - 60, exp: now() - 1 }), TEST_SECRET, { algorithm: 'HS256' }),
+    ],
     ['not yet valid (nbf in an hour)', () => jwt.sign(claims(fileId, { nbf: now() + 3600 }), TEST_SECRET, { algorithm: 'HS256' })],
     ['issued for another file', () => jwt.sign(claims(otherId), TEST_SECRET, { algorithm: 'HS256' })],
-    ['validly signed, no fid claim', () => jwt.sign({ sub: 'u1', perm: { w: true } }, TEST_SECRET, { algorithm: 'HS256', expiresIn: 3600 })],
+    [
+      'validly signed, no fid claim',
+      () => jwt.sign({ sub: 'u1', perm: { w: true } }, TEST_SECRET, { algorithm: 'HS256', expiresIn: 3600 }),
+    ],
     ['validly signed, fid as a one-element array', () => jwt.sign(claims(fileId, { fid: [fileId] }), TEST_SECRET, { algorithm: 'HS256' })],
     ['validly signed, perm null', () => jwt.sign(claims(fileId, { perm: null }), TEST_SECRET, { algorithm: 'HS256' })],
     ['garbage', () => 'garbage'],
     ['three dots', () => '...'],
     ['a JSON object', () => '{"fid":"x"}'],
     ['10 kB of base64url garbage', () => crypto.randomBytes(7_500).toString('base64url')],
-    ['10 kB JWT signed with another secret', () => jwt.sign(claims(fileId, { pad: 'x'.repeat(7_400) }), 'wrong-secret-wrong-secret-wrong-secret!', { algorithm: 'HS256' })],
+    [
+      '10 kB JWT signed with another secret',
+      () => jwt.sign(claims(fileId, { pad: 'x'.repeat(7_400) }), 'wrong-secret-wrong-secret-wrong-secret!', { algorithm: 'HS256' }),
+    ],
   ];
 
   test.each(cases)('%s', async (_label, make) => {
@@ -134,14 +158,14 @@ describe('forged and unusable tokens → 401, nothing changes', () => {
     expect((await getFile(app, fileId, valid)).status).toBe(200);
   });
 
-  test('note: a validly signed 10 kB token is accepted (JwtAuth has no size cap; Node\'s 16 KiB header limit is the bound)', async () => {
+  test("note: a validly signed 10 kB token is accepted (JwtAuth has no size cap; Node's 16 KiB header limit is the bound)", async () => {
     const big = jwt.sign(claims(fileId, { pad: 'x'.repeat(7_400) }), TEST_SECRET, { algorithm: 'HS256' });
     expect(big.length).toBeGreaterThanOrEqual(10_000);
     expect((await checkFileInfo(app, fileId, big)).status).toBe(200);
   });
 });
 
-describe('a read-only user replaying a writer\'s lock ID', () => {
+describe("a read-only user replaying a writer's lock ID", () => {
   beforeEach(async () => {
     expect((await lockReq(app, fileId, valid, 'LOCK-OF-WRITER')).status).toBe(200);
   });
@@ -165,13 +189,22 @@ describe('a read-only user replaying a writer\'s lock ID', () => {
   });
 
   test('PutRelativeFile → 501 (a read-only token may not create files: UserCanNotWriteRelative); nothing created', async () => {
-    const res = await putRelativeReq(app, fileId, readOnly, 'pwned', { 'X-WOPI-RelativeTarget': 'doc.docx', 'X-WOPI-OverwriteRelativeTarget': 'true', 'X-WOPI-Lock': 'LOCK-OF-WRITER' });
+    const res = await putRelativeReq(app, fileId, readOnly, 'pwned', {
+      'X-WOPI-RelativeTarget': 'doc.docx',
+      'X-WOPI-OverwriteRelativeTarget': 'true',
+      'X-WOPI-Lock': 'LOCK-OF-WRITER',
+    });
     expect(res.status).toBe(501);
-    expect(memory.list().map((f) => f.name).sort()).toStrictEqual(['doc.docx', 'other.docx']);
+    expect(
+      memory
+        .list()
+        .map((f) => f.name)
+        .sort(),
+    ).toStrictEqual(['doc.docx', 'other.docx']);
     await expectUnchanged();
   });
 
-  test('GetLock is allowed read-only and reveals the lock ID (WOPI: any principal of the file may ask)', async () => {
+  test('GetLock is allowed read-only and reveals the lock ID (WOPI: any user of the file may ask)', async () => {
     const res = await getLockReq(app, fileId, readOnly);
     expect(res.status).toBe(200);
     expect(res.headers['x-wopi-lock']).toBe('LOCK-OF-WRITER');

@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import { createWopiRouter, JwtAuth, type CheckFileInfoHookContext, type WopiPermissions, type WopiUserInfoStore } from '../../src';
+import { createWopiRouter, JwtAuth, type WopiCheckFileInfoContext, type WopiPermissions, type WopiUserInfoStore } from '../../src';
 import { createApp, TEST_SECRET } from '../helpers/create-app';
 import { STORAGES, useStorage } from '../helpers/ops-storages';
 import { binaryParser, checkFileInfo, fileUrl, putUserInfoReq } from '../helpers/wopi-requests';
@@ -40,7 +40,9 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
       const { app, token } = createApp({ storage: fx().storage });
       const t = await token(fileId);
       const info = await checkFileInfo(app, fileId, t);
-      const contents = await request(app).get(`${fileUrl(fileId)}/contents`).query({ access_token: t });
+      const contents = await request(app)
+        .get(`${fileUrl(fileId)}/contents`)
+        .query({ access_token: t });
       expect(contents.status).toBe(200);
       expect(contents.headers['x-wopi-itemversion']).toBe(info.body.Version);
     });
@@ -77,13 +79,33 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
 
     test.each([
       ['writer', { write: true }, { UserCanWrite: true, UserCanRename: true, UserCanNotWriteRelative: false }],
-      ['writer that may not rename', { write: true, rename: false }, { UserCanWrite: true, UserCanRename: false, UserCanNotWriteRelative: false }],
-      ['writer that may not create', { write: true, create: false }, { UserCanWrite: true, UserCanRename: true, UserCanNotWriteRelative: true }],
-      ['writer with explicit rename and create', { write: true, rename: true, create: true }, { UserCanWrite: true, UserCanRename: true, UserCanNotWriteRelative: false }],
+      [
+        'writer that may not rename',
+        { write: true, rename: false },
+        { UserCanWrite: true, UserCanRename: false, UserCanNotWriteRelative: false },
+      ],
+      [
+        'writer that may not create',
+        { write: true, create: false },
+        { UserCanWrite: true, UserCanRename: true, UserCanNotWriteRelative: true },
+      ],
+      [
+        'writer with explicit rename and create',
+        { write: true, rename: true, create: true },
+        { UserCanWrite: true, UserCanRename: true, UserCanNotWriteRelative: false },
+      ],
       ['read-only', { write: false }, { UserCanWrite: false, UserCanRename: false, UserCanNotWriteRelative: true }],
       // rename needs write access whatever the rename flag says; create stands on its own.
-      ['read-only with rename: true', { write: false, rename: true }, { UserCanWrite: false, UserCanRename: false, UserCanNotWriteRelative: true }],
-      ['read-only with create: true', { write: false, create: true }, { UserCanWrite: false, UserCanRename: false, UserCanNotWriteRelative: false }],
+      [
+        'read-only with rename: true',
+        { write: false, rename: true },
+        { UserCanWrite: false, UserCanRename: false, UserCanNotWriteRelative: true },
+      ],
+      [
+        'read-only with create: true',
+        { write: false, create: true },
+        { UserCanWrite: false, UserCanRename: false, UserCanNotWriteRelative: false },
+      ],
     ] as Array<[string, WopiPermissions, Record<string, boolean>]>)('permission flags for a %s', async (_label, permissions, expected) => {
       const fileId = await fx().addFile('report.docx', 'hello');
       const { app, token } = createApp({ storage: fx().storage, userInfo: fx().userInfo });
@@ -111,7 +133,9 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
     test('the access token may come in an Authorization: Bearer header', async () => {
       const fileId = await fx().addFile('report.docx', 'hello');
       const { app, token } = createApp({ storage: fx().storage });
-      const res = await request(app).get(fileUrl(fileId)).set('Authorization', `Bearer ${await token(fileId)}`);
+      const res = await request(app)
+        .get(fileUrl(fileId))
+        .set('Authorization', `Bearer ${await token(fileId)}`);
       expect(res.status).toBe(200);
       expect(res.body.BaseFileName).toBe('report.docx');
     });
@@ -120,12 +144,17 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
   describe('checkFileInfo hook', () => {
     test('adds and overrides properties and receives fileId, file and user', async () => {
       const fileId = await fx().addFile('report.docx', 'hello');
-      const calls: CheckFileInfoHookContext[] = [];
+      const calls: WopiCheckFileInfoContext[] = [];
       const { app, token } = createApp({
         storage: fx().storage,
         checkFileInfo: (ctx) => {
           calls.push(ctx);
-          return { PostMessageOrigin: 'https://host.example', BreadcrumbBrandName: 'Acme', BaseFileName: 'shown.docx', UserCanNotWriteRelative: false };
+          return {
+            PostMessageOrigin: 'https://host.example',
+            BreadcrumbBrandName: 'Acme',
+            BaseFileName: 'shown.docx',
+            UserCanNotWriteRelative: false,
+          };
         },
       });
       const res = await checkFileInfo(app, fileId, await token(fileId, { write: true }, 'u7'));
@@ -159,7 +188,11 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
       });
       const res = await checkFileInfo(app, fileId, await token(fileId));
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ UserFriendlyName: 'u1 (async)', HostEditUrl: 'https://host.example/edit', BaseFileName: 'report.docx' });
+      expect(res.body).toMatchObject({
+        UserFriendlyName: 'u1 (async)',
+        HostEditUrl: 'https://host.example/edit',
+        BaseFileName: 'report.docx',
+      });
     });
 
     test('a hook returning undefined changes nothing', async () => {
@@ -218,7 +251,10 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
       });
       const res = await checkFileInfo(app, fileId, await token(fileId, { write: true }, 'u9'));
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ HostViewUrl: `https://host.example/view/${fileId}`, HostEditUrl: `https://host.example/edit/${fileId}` });
+      expect(res.body).toMatchObject({
+        HostViewUrl: `https://host.example/view/${fileId}`,
+        HostEditUrl: `https://host.example/edit/${fileId}`,
+      });
       expect(calls).toEqual([{ fileId, name: 'report.docx', userId: 'u9', method: 'GET' }]);
     });
 
@@ -283,10 +319,18 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
     test('works under a different mount path', async () => {
       const fileId = await fx().addFile('report.docx', 'hello');
       const { app, token } = createApp({ storage: fx().storage, mountPath: '/some/where/wopi' });
-      const res = await request(app).get(fileUrl(fileId, '/some/where/wopi')).query({ access_token: await token(fileId) });
+      const res = await request(app)
+        .get(fileUrl(fileId, '/some/where/wopi'))
+        .query({ access_token: await token(fileId) });
       expect(res.status).toBe(200);
       expect(res.body.BaseFileName).toBe('report.docx');
-      expect((await request(app).get(fileUrl(fileId)).query({ access_token: await token(fileId) })).status).toBe(404);
+      expect(
+        (
+          await request(app)
+            .get(fileUrl(fileId))
+            .query({ access_token: await token(fileId) })
+        ).status,
+      ).toBe(404);
     });
 
     test('works below a parent router mounted with app.use', async () => {

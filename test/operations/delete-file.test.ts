@@ -54,16 +54,19 @@ describe.each(STORAGES)('DeleteFile on %s', (name, makeStorage) => {
       ['a mismatching', { 'X-WOPI-Lock': 'OTHER' }],
       // WOPI: a locked file is not deleted, whoever holds the lock.
       ['the matching', { 'X-WOPI-Lock': 'LOCK-A' }],
-    ] as Array<[string, Record<string, string>]>)('locked, %s X-WOPI-Lock → 409 with the current lock, file still there', async (_label, headers) => {
-      const { app, fileId, t } = await setup();
-      expect((await lockReq(app, fileId, t, 'LOCK-A')).status).toBe(200);
-      const res = await deleteReq(app, fileId, t, headers);
-      expectConflict(res, 'LOCK-A');
-      expectNoToken(res, t);
-      expect((await checkFileInfo(app, fileId, t)).status).toBe(200);
-      expect((await fx().content(fileId)).toString()).toBe('content');
-      expect(await currentLock(app, fileId, t)).toBe('LOCK-A');
-    });
+    ] as Array<[string, Record<string, string>]>)(
+      'locked, %s X-WOPI-Lock → 409 with the current lock, file still there',
+      async (_label, headers) => {
+        const { app, fileId, t } = await setup();
+        expect((await lockReq(app, fileId, t, 'LOCK-A')).status).toBe(200);
+        const res = await deleteReq(app, fileId, t, headers);
+        expectConflict(res, 'LOCK-A');
+        expectNoToken(res, t);
+        expect((await checkFileInfo(app, fileId, t)).status).toBe(200);
+        expect((await fx().content(fileId)).toString()).toBe('content');
+        expect(await currentLock(app, fileId, t)).toBe('LOCK-A');
+      },
+    );
 
     test('once unlocked it can be deleted', async () => {
       const { app, fileId, t } = await setup();
@@ -75,15 +78,16 @@ describe.each(STORAGES)('DeleteFile on %s', (name, makeStorage) => {
   });
 
   describe('401', () => {
-    test.each([
-      ['read-only with create and rename', { write: false, create: true, rename: true }],
-    ] as Array<[string, WopiPermissions]>)('a %s principal → 401, file still there', async (_label, permissions) => {
-      const { app, fileId, t } = await setup(permissions);
-      const res = await deleteReq(app, fileId, t);
-      expect(res.status).toBe(401);
-      expectNoToken(res, t);
-      expect(await fx().names()).toEqual(['report.docx']);
-    });
+    test.each([['read-only with create and rename', { write: false, create: true, rename: true }]] as Array<[string, WopiPermissions]>)(
+      'a %s user → 401, file still there',
+      async (_label, permissions) => {
+        const { app, fileId, t } = await setup(permissions);
+        const res = await deleteReq(app, fileId, t);
+        expect(res.status).toBe(401);
+        expectNoToken(res, t);
+        expect(await fx().names()).toEqual(['report.docx']);
+      },
+    );
   });
 
   test('a new file later added under the same name gets another ID; the old token does not open it', async () => {

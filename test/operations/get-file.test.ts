@@ -87,7 +87,6 @@ describe.each(STORAGES)('GetFile on %s', (_name, makeStorage) => {
       expect(res.status).toBe(200);
       expect((res.body as Buffer).toString()).toBe('bearer');
     });
-
   });
 
   describe('HEAD', () => {
@@ -148,7 +147,12 @@ describe.each(STORAGES)('GetFile on %s', (_name, makeStorage) => {
       const t = await token(fileId);
       const before = await headFile(app, fileId, t);
       // 0-byte file, unlocked: PutFile may write it without a lock.
-      const saved = await request(app).post(contentsUrl(fileId)).query({ access_token: t }).set('X-WOPI-Override', 'PUT').set('Content-Type', 'application/octet-stream').send(Buffer.from('new content'));
+      const saved = await request(app)
+        .post(contentsUrl(fileId))
+        .query({ access_token: t })
+        .set('X-WOPI-Override', 'PUT')
+        .set('Content-Type', 'application/octet-stream')
+        .send(Buffer.from('new content'));
       expect(saved.status).toBe(200);
       const after = await headFile(app, fileId, t);
       expect(after.status).toBe(200);
@@ -170,7 +174,10 @@ describe.each(STORAGES)('GetFile on %s', (_name, makeStorage) => {
     test.each<[string, (fileId: string) => string | undefined]>([
       ['no token', () => undefined],
       ['a garbage token', () => 'GARBAGE-TOKEN-for-head'],
-      ['an expired token', (fileId) => signToken({ fileId, iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 1 })],
+      [
+        'an expired token',
+        (fileId) => signToken({ fileId, iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 1 }),
+      ],
     ])('%s → 401, the storage is never asked', async (_label, makeToken) => {
       const fileId = await fx().addFile('report.docx', 'CONTENT-MARKER');
       const { storage, calls } = countingStorage(fx().storage, { readFile: 'throws' });

@@ -85,7 +85,7 @@ describe.each(STORAGES)('Lock on %s', (_name, makeStorage) => {
 
     test('lock ID of exactly 1024 characters works and is reported back unchanged', async () => {
       const { app, fileId, t } = await setup();
-      const long = 'L'.repeat(1000) + '0123456789abcdefghijklmn';
+      const long = `${'L'.repeat(1000)}0123456789abcdefghijklmn`;
       expect(long).toHaveLength(1024);
       expect((await lockReq(app, fileId, t, long)).status).toBe(200);
       expect(await currentLock(app, fileId, t)).toBe(long);
@@ -105,7 +105,10 @@ describe.each(STORAGES)('Lock on %s', (_name, makeStorage) => {
 
     test('override spelled in lower case is accepted', async () => {
       const { app, fileId, t } = await setup();
-      const res = await request(app).post(fileUrl(fileId)).query({ access_token: t }).set({ 'X-WOPI-Override': 'lock', 'X-WOPI-Lock': 'LOCK-A' });
+      const res = await request(app)
+        .post(fileUrl(fileId))
+        .query({ access_token: t })
+        .set({ 'X-WOPI-Override': 'lock', 'X-WOPI-Lock': 'LOCK-A' });
       expect(res.status).toBe(200);
       expect(await currentLock(app, fileId, t)).toBe('LOCK-A');
     });

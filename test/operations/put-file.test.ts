@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import request from 'supertest';
-import type { PutFileEvent, WopiRouterOptions } from '../../src';
+import type { WopiPutFileContext, WopiRouterOptions } from '../../src';
 import { createApp } from '../helpers/create-app';
 import { allBytes, STORAGES, useStorage } from '../helpers/ops-storages';
 import { checkFileInfo, contentsUrl, getFile, lockReq, putFile, unlockReq } from '../helpers/wopi-requests';
@@ -324,9 +324,17 @@ describe.each(STORAGES)('PutFile on %s', (_name, makeStorage) => {
       const info = await checkFileInfo(app, fileId, t);
       const good = info.body.LastModifiedTime as string;
       const bad = '2001-01-01T00:00:00.000Z';
-      const refused = await putFile(app, fileId, t, 'x', { 'X-WOPI-Lock': 'LOCK-A', 'X-COOL-WOPI-Timestamp': bad, 'X-LOOL-WOPI-Timestamp': good });
+      const refused = await putFile(app, fileId, t, 'x', {
+        'X-WOPI-Lock': 'LOCK-A',
+        'X-COOL-WOPI-Timestamp': bad,
+        'X-LOOL-WOPI-Timestamp': good,
+      });
       expect(refused.status).toBe(409);
-      const accepted = await putFile(app, fileId, t, 'y', { 'X-WOPI-Lock': 'LOCK-A', 'X-COOL-WOPI-Timestamp': good, 'X-LOOL-WOPI-Timestamp': bad });
+      const accepted = await putFile(app, fileId, t, 'y', {
+        'X-WOPI-Lock': 'LOCK-A',
+        'X-COOL-WOPI-Timestamp': good,
+        'X-LOOL-WOPI-Timestamp': bad,
+      });
       expect(accepted.status).toBe(200);
       await expectContent(app, fileId, t, 'y');
     });
@@ -335,7 +343,7 @@ describe.each(STORAGES)('PutFile on %s', (_name, makeStorage) => {
   describe('save context', () => {
     async function saveWith(headers: Record<string, string>, hookOptions: { throws?: boolean } = {}) {
       const recorder = recordingStorage(fx().storage);
-      const events: PutFileEvent[] = [];
+      const events: WopiPutFileContext[] = [];
       const { app, fileId, t } = await setup({
         storage: recorder.storage,
         onPutFile: async (event) => {
@@ -408,7 +416,11 @@ describe.each(STORAGES)('PutFile on %s', (_name, makeStorage) => {
     });
 
     test('flag values other than true/false are left out; empty editors entries dropped', async () => {
-      const { res, events } = await saveWith({ 'X-WOPI-Editors': ' u3 ,, u4,', 'X-COOL-WOPI-IsAutosave': 'yes', 'X-LOOL-WOPI-IsExitSave': 'TRUE' });
+      const { res, events } = await saveWith({
+        'X-WOPI-Editors': ' u3 ,, u4,',
+        'X-COOL-WOPI-IsAutosave': 'yes',
+        'X-LOOL-WOPI-IsExitSave': 'TRUE',
+      });
       expect(res.status).toBe(200);
       expect(events[0]!.save).toEqual({ userId: 'u1', lockId: 'LOCK-A', editors: ['u3', 'u4'], isExitSave: true });
     });
@@ -437,7 +449,7 @@ describe.each(STORAGES)('PutFile on %s', (_name, makeStorage) => {
     });
 
     test('the hook is not called for a refused save', async () => {
-      const events: PutFileEvent[] = [];
+      const events: WopiPutFileContext[] = [];
       const { app, fileId, t } = await setup({ onPutFile: (e) => void events.push(e) });
       expect((await putFile(app, fileId, t, 'x', { 'X-WOPI-Lock': 'WRONG' })).status).toBe(409);
       expect(events).toEqual([]);

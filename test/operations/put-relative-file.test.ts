@@ -34,7 +34,11 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
   }
 
   /** Asserts a 200 that created (or overwrote) `name` holding `body`; returns the new file's ID and token. */
-  async function expectCreated(res: { status: number; body: Record<string, unknown>; headers: Record<string, unknown>; text?: string }, name: string, body: Buffer | string) {
+  async function expectCreated(
+    res: { status: number; body: Record<string, unknown>; headers: Record<string, unknown>; text?: string },
+    name: string,
+    body: Buffer | string,
+  ) {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expectNoLockHeader(res);
@@ -220,7 +224,10 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
 
     test('X-WOPI-OverwriteRelativeTarget: true with a free name simply creates it', async () => {
       const { app, fileId, t } = await setup();
-      const res = await putRelativeReq(app, fileId, t, 'new', { 'X-WOPI-RelativeTarget': 'fresh.docx', 'X-WOPI-OverwriteRelativeTarget': 'true' });
+      const res = await putRelativeReq(app, fileId, t, 'new', {
+        'X-WOPI-RelativeTarget': 'fresh.docx',
+        'X-WOPI-OverwriteRelativeTarget': 'true',
+      });
       const created = await expectCreated(res, 'fresh.docx', 'new');
       expect(created.fileId).not.toBe(fileId);
     });
@@ -283,12 +290,15 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
     test.each(['false', 'False', 'yes', '1', ''])('X-WOPI-OverwriteRelativeTarget: "%s" does not overwrite → 409', async (value) => {
       const { app, fileId, t } = await setup();
       const takenId = await fx().addFile('taken.docx', 'TAKEN');
-      const res = await putRelativeReq(app, fileId, t, 'new', { 'X-WOPI-RelativeTarget': 'taken.docx', 'X-WOPI-OverwriteRelativeTarget': value });
+      const res = await putRelativeReq(app, fileId, t, 'new', {
+        'X-WOPI-RelativeTarget': 'taken.docx',
+        'X-WOPI-OverwriteRelativeTarget': value,
+      });
       expectConflict(res, '');
       expect((await fx().content(takenId)).toString()).toBe('TAKEN');
     });
 
-    test('taken and locked, no overwrite → 409 with the target\'s lock', async () => {
+    test("taken and locked, no overwrite → 409 with the target's lock", async () => {
       const { app, fileId, t, token } = await setup();
       const takenId = await fx().addFile('taken.docx', 'TAKEN');
       expect((await lockReq(app, takenId, await token(takenId), 'TARGET-LOCK')).status).toBe(200);
@@ -304,7 +314,10 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
         const takenId = await fx().addFile('taken.docx', 'TAKEN');
         const takenToken = await token(takenId);
         const before = await checkFileInfo(app, takenId, takenToken);
-        const res = await putRelativeReq(app, fileId, t, 'REPLACED', { 'X-WOPI-RelativeTarget': 'taken.docx', 'X-WOPI-OverwriteRelativeTarget': value });
+        const res = await putRelativeReq(app, fileId, t, 'REPLACED', {
+          'X-WOPI-RelativeTarget': 'taken.docx',
+          'X-WOPI-OverwriteRelativeTarget': value,
+        });
         const created = await expectCreated(res, 'taken.docx', 'REPLACED');
         expect(created.fileId).toBe(takenId);
         expect(await fx().names()).toEqual(['report.docx', 'taken.docx']);
@@ -316,7 +329,7 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
       },
     );
 
-    test('taken + overwrite + target locked → 409 with the target\'s lock, its content unchanged', async () => {
+    test("taken + overwrite + target locked → 409 with the target's lock, its content unchanged", async () => {
       const { app, fileId, t, token } = await setup();
       const takenId = await fx().addFile('taken.docx', 'TAKEN');
       expect((await lockReq(app, takenId, await token(takenId), 'TARGET-LOCK')).status).toBe(200);
@@ -342,11 +355,14 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
       expect(await fx().names()).toEqual(['TAKEN (1).docx', 'Taken.docx', 'report.docx']);
     });
 
-    test('overwrite by a case variant of a locked file → 409 with that file\'s lock, its content unchanged', async () => {
+    test("overwrite by a case variant of a locked file → 409 with that file's lock, its content unchanged", async () => {
       const { app, fileId, t, token } = await setup();
       const takenId = await fx().addFile('Budget.docx', 'TAKEN');
       expect((await lockReq(app, takenId, await token(takenId), 'VARIANT-LOCK')).status).toBe(200);
-      const res = await putRelativeReq(app, fileId, t, 'REPLACED', { 'X-WOPI-RelativeTarget': 'BUDGET.DOCX', 'X-WOPI-OverwriteRelativeTarget': 'true' });
+      const res = await putRelativeReq(app, fileId, t, 'REPLACED', {
+        'X-WOPI-RelativeTarget': 'BUDGET.DOCX',
+        'X-WOPI-OverwriteRelativeTarget': 'true',
+      });
       expectConflict(res, 'VARIANT-LOCK');
       expect((await fx().content(takenId)).toString()).toBe('TAKEN');
       expect(await fx().names()).toEqual(['Budget.docx', 'report.docx']);
@@ -355,7 +371,10 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
     test('overwrite by a case variant of an unlocked file → 200, that file replaced in place (same ID, stored name)', async () => {
       const { app, fileId, t } = await setup();
       const takenId = await fx().addFile('Budget.docx', 'TAKEN');
-      const res = await putRelativeReq(app, fileId, t, 'REPLACED', { 'X-WOPI-RelativeTarget': 'budget.docx', 'X-WOPI-OverwriteRelativeTarget': 'true' });
+      const res = await putRelativeReq(app, fileId, t, 'REPLACED', {
+        'X-WOPI-RelativeTarget': 'budget.docx',
+        'X-WOPI-OverwriteRelativeTarget': 'true',
+      });
       const created = await expectCreated(res, 'Budget.docx', 'REPLACED');
       expect(created.fileId).toBe(takenId);
       expect(await fx().names()).toEqual(['Budget.docx', 'report.docx']);
@@ -497,7 +516,11 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
       expect(chunked.status).toBe(413);
       expect(await fx().rawNames()).toEqual(['report.docx']);
       // Exactly maxFileSize is fine.
-      await expectCreated(await putRelativeReq(app, fileId, t, '1234567890', { 'X-WOPI-SuggestedTarget': '.txt' }), 'report.txt', '1234567890');
+      await expectCreated(
+        await putRelativeReq(app, fileId, t, '1234567890', { 'X-WOPI-SuggestedTarget': '.txt' }),
+        'report.txt',
+        '1234567890',
+      );
     });
 
     test.each([
@@ -563,7 +586,13 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
       const { fileId: newId, token } = parseUrl(res.body.Url);
       const info = await checkFileInfo(app, newId, token);
       expect(info.status).toBe(200);
-      expect(info.body).toMatchObject({ BaseFileName: 'report.pdf', UserId: 'u1', UserFriendlyName: 'Ada', UserCanWrite: true, UserCanRename: false });
+      expect(info.body).toMatchObject({
+        BaseFileName: 'report.pdf',
+        UserId: 'u1',
+        UserFriendlyName: 'Ada',
+        UserCanWrite: true,
+        UserCanRename: false,
+      });
       expect((await checkFileInfo(app, fileId, token)).status).toBe(401);
       expect((await getFile(app, fileId, token)).status).toBe(401);
       // …and the original token does not open the new file.
@@ -606,7 +635,11 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
       const res = await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-SuggestedTarget': '.pdf' });
       expect(res.status).toBe(200);
       const { fileId: newId } = parseUrl(res.body.Url);
-      expect(res.body).toMatchObject({ Name: 'report.pdf', HostViewUrl: `https://host.example/view/${newId}`, HostEditUrl: `https://host.example/edit/${newId}` });
+      expect(res.body).toMatchObject({
+        Name: 'report.pdf',
+        HostViewUrl: `https://host.example/view/${newId}`,
+        HostEditUrl: `https://host.example/edit/${newId}`,
+      });
       expect(seen).toEqual([{ fileId: newId, name: 'report.pdf', userId: 'u1' }]);
     });
   });
@@ -640,12 +673,18 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
       expect((await checkFileInfo(app, fileId, t)).body.UserCanNotWriteRelative).toBe(false);
       const res = await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-SuggestedTarget': '.pdf' });
       const created = await expectCreated(res, 'report.pdf', 'x');
-      expect((await checkFileInfo(app, created.fileId, created.token)).body).toMatchObject({ UserCanWrite: false, UserCanNotWriteRelative: false });
+      expect((await checkFileInfo(app, created.fileId, created.token)).body).toMatchObject({
+        UserCanWrite: false,
+        UserCanNotWriteRelative: false,
+      });
     });
     test('read-only with create: true may not overwrite an existing file → 501, its content unchanged', async () => {
       const { app, fileId, t } = await setup({}, { write: false, create: true });
       const takenId = await fx().addFile('taken.docx', 'TAKEN');
-      const res = await putRelativeReq(app, fileId, t, 'REPLACED', { 'X-WOPI-RelativeTarget': 'taken.docx', 'X-WOPI-OverwriteRelativeTarget': 'true' });
+      const res = await putRelativeReq(app, fileId, t, 'REPLACED', {
+        'X-WOPI-RelativeTarget': 'taken.docx',
+        'X-WOPI-OverwriteRelativeTarget': 'true',
+      });
       expect(res.status).toBe(501);
       expect((await fx().content(takenId)).toString()).toBe('TAKEN');
     });
@@ -660,7 +699,9 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
 
     test('locked and a mismatching X-WOPI-Lock → 409 with the current lock, nothing created', async () => {
       const { app, fileId, t } = await locked();
-      for (const headers of [{ 'X-WOPI-SuggestedTarget': '.pdf' }, { 'X-WOPI-RelativeTarget': 'copy.docx' }] as Array<Record<string, string>>) {
+      for (const headers of [{ 'X-WOPI-SuggestedTarget': '.pdf' }, { 'X-WOPI-RelativeTarget': 'copy.docx' }] as Array<
+        Record<string, string>
+      >) {
         const res = await putRelativeReq(app, fileId, t, 'x', { ...headers, 'X-WOPI-Lock': 'OTHER' });
         expectConflict(res, 'ORIG-LOCK');
       }
@@ -671,24 +712,40 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
       const { app, fileId, t } = await locked();
       await expectCreated(await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-SuggestedTarget': '.pdf' }), 'report.pdf', 'x');
       // An empty X-WOPI-Lock counts as none.
-      await expectCreated(await putRelativeReq(app, fileId, t, 'y', { 'X-WOPI-SuggestedTarget': '.pdf', 'X-WOPI-Lock': '' }), 'report (1).pdf', 'y');
+      await expectCreated(
+        await putRelativeReq(app, fileId, t, 'y', { 'X-WOPI-SuggestedTarget': '.pdf', 'X-WOPI-Lock': '' }),
+        'report (1).pdf',
+        'y',
+      );
       expectConflict(await lockReq(app, fileId, t, 'OTHER'), 'ORIG-LOCK');
       await expectOriginalUntouched(fileId);
     });
 
     test('locked and the matching X-WOPI-Lock → 200', async () => {
       const { app, fileId, t } = await locked();
-      await expectCreated(await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-SuggestedTarget': '.pdf', 'X-WOPI-Lock': 'ORIG-LOCK' }), 'report.pdf', 'x');
+      await expectCreated(
+        await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-SuggestedTarget': '.pdf', 'X-WOPI-Lock': 'ORIG-LOCK' }),
+        'report.pdf',
+        'x',
+      );
     });
 
     test('unlocked and any X-WOPI-Lock → 200 (there is no lock to mismatch)', async () => {
       const { app, fileId, t } = await setup();
-      await expectCreated(await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-SuggestedTarget': '.pdf', 'X-WOPI-Lock': 'WHATEVER' }), 'report.pdf', 'x');
+      await expectCreated(
+        await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-SuggestedTarget': '.pdf', 'X-WOPI-Lock': 'WHATEVER' }),
+        'report.pdf',
+        'x',
+      );
     });
 
     test('the new file starts unlocked', async () => {
       const { app, fileId, t } = await locked();
-      const created = await expectCreated(await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-SuggestedTarget': '.pdf' }), 'report.pdf', 'x');
+      const created = await expectCreated(
+        await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-SuggestedTarget': '.pdf' }),
+        'report.pdf',
+        'x',
+      );
       const got = await lockReq(app, created.fileId, created.token, 'NEW-LOCK');
       expect(got.status).toBe(200);
     });

@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { FileSystemStorage, FileSystemUserInfoStore, MemoryStorage, MemoryUserInfoStore, WopiConfigError, type WopiPermissions, type WopiStorage, type WopiUserInfoStore } from '../../src';
+import {
+  FileSystemStorage,
+  FileSystemUserInfoStore,
+  MemoryStorage,
+  MemoryUserInfoStore,
+  WopiConfigError,
+  type WopiPermissions,
+  type WopiStorage,
+  type WopiUserInfoStore,
+} from '../../src';
 import { createApp } from '../helpers/create-app';
 import { STORAGES, testOnlyOn, useStorage } from '../helpers/ops-storages';
 import { checkFileInfo, fileUrl, lockReq, putUserInfoReq } from '../helpers/wopi-requests';
@@ -20,7 +29,7 @@ describe.each(STORAGES)('PutUserInfo on %s', (name, makeStorage) => {
   async function userInfo(app: Parameters<typeof checkFileInfo>[0], fileId: string, t: string): Promise<unknown> {
     const res = await checkFileInfo(app, fileId, t);
     expect(res.status).toBe(200);
-    return Object.prototype.hasOwnProperty.call(res.body, 'UserInfo') ? res.body.UserInfo : '<absent>';
+    return Object.hasOwn(res.body, 'UserInfo') ? res.body.UserInfo : '<absent>';
   }
 
   test('stores the body; CheckFileInfo returns it as UserInfo to that user and not to another', async () => {
@@ -91,7 +100,7 @@ describe.each(STORAGES)('PutUserInfo on %s', (name, makeStorage) => {
   test('a body over 4096 bytes → 400 without reading it all; the earlier value is kept', async () => {
     const { app, fileId, t } = await setup();
     expect((await putUserInfoReq(app, fileId, t, 'kept')).status).toBe(200);
-    for (const body of ['a'.repeat(4097), '😀'.repeat(1024) + 'x', 'a'.repeat(65_536)]) {
+    for (const body of ['a'.repeat(4097), `${'😀'.repeat(1024)}x`, 'a'.repeat(65_536)]) {
       const res = await putUserInfoReq(app, fileId, t, body);
       expect(res.status).toBe(400);
       expect(res.text).toBe('The body is larger than 4096 bytes');

@@ -55,7 +55,12 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
 
       const after = await checkFileInfo(app, fileId, t);
       expect(after.status).toBe(200);
-      expect(after.body).toMatchObject({ BaseFileName: 'renamed.docx', FileExtension: '.docx', Size: CONTENT.length, Version: before.body.Version });
+      expect(after.body).toMatchObject({
+        BaseFileName: 'renamed.docx',
+        FileExtension: '.docx',
+        Size: CONTENT.length,
+        Version: before.body.Version,
+      });
       const got = await getFile(app, fileId, t);
       expect(got.status).toBe(200);
       expect((got.body as Buffer).toString()).toBe(CONTENT);
@@ -268,14 +273,17 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       ['a differently-cased', { 'X-WOPI-Lock': 'lock-a' }],
       ['an empty', { 'X-WOPI-Lock': '' }],
       ['no', {}],
-    ] as Array<[string, Record<string, string>]>)('locked + %s X-WOPI-Lock → 409 with the current lock, name unchanged', async (_label, headers) => {
-      const { app, fileId, t } = await locked();
-      const res = await renameReq(app, fileId, t, 'renamed', headers);
-      expectConflict(res, 'LOCK-A');
-      expectNoToken(res, t);
-      await expectUnchanged(app, fileId, t);
-      expect(await currentLock(app, fileId, t)).toBe('LOCK-A');
-    });
+    ] as Array<[string, Record<string, string>]>)(
+      'locked + %s X-WOPI-Lock → 409 with the current lock, name unchanged',
+      async (_label, headers) => {
+        const { app, fileId, t } = await locked();
+        const res = await renameReq(app, fileId, t, 'renamed', headers);
+        expectConflict(res, 'LOCK-A');
+        expectNoToken(res, t);
+        await expectUnchanged(app, fileId, t);
+        expect(await currentLock(app, fileId, t)).toBe('LOCK-A');
+      },
+    );
 
     test('unlocked + any X-WOPI-Lock → 200', async () => {
       const { app, fileId, t } = await setup();
@@ -289,7 +297,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
     test.each([
       ['{write: true, rename: false}', { write: true, rename: false }],
       ['{write: false, rename: true}', { write: false, rename: true }],
-    ] as Array<[string, WopiPermissions]>)('a principal with %s → 401, name unchanged', async (_label, permissions) => {
+    ] as Array<[string, WopiPermissions]>)('a user with %s → 401, name unchanged', async (_label, permissions) => {
       const { app, fileId, t } = await setup('report.docx', permissions);
       const res = await renameReq(app, fileId, t, 'renamed');
       expect(res.status).toBe(401);

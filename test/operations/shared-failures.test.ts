@@ -43,8 +43,26 @@ interface Operation {
 }
 
 const OPERATIONS: Operation[] = [
-  { name: 'CheckFileInfo', method: 'GET', route: 'file', headers: {}, locked: false, needsWrite: false, storageCalls: ['getFileInfo'], usesLocks: false },
-  { name: 'GetFile', method: 'GET', route: 'contents', headers: {}, locked: false, needsWrite: false, storageCalls: ['readFile'], usesLocks: false },
+  {
+    name: 'CheckFileInfo',
+    method: 'GET',
+    route: 'file',
+    headers: {},
+    locked: false,
+    needsWrite: false,
+    storageCalls: ['getFileInfo'],
+    usesLocks: false,
+  },
+  {
+    name: 'GetFile',
+    method: 'GET',
+    route: 'contents',
+    headers: {},
+    locked: false,
+    needsWrite: false,
+    storageCalls: ['readFile'],
+    usesLocks: false,
+  },
   {
     name: 'PutFile',
     method: 'POST',
@@ -57,10 +75,50 @@ const OPERATIONS: Operation[] = [
     storageCalls: ['getFileInfo', 'writeFile'],
     usesLocks: true,
   },
-  { name: 'Lock', method: 'POST', route: 'file', override: 'LOCK', headers: { 'X-WOPI-Lock': 'NEW-LOCK' }, locked: false, needsWrite: true, storageCalls: ['getFileInfo'], usesLocks: true },
-  { name: 'GetLock', method: 'POST', route: 'file', override: 'GET_LOCK', headers: {}, locked: true, needsWrite: false, storageCalls: ['getFileInfo'], usesLocks: true },
-  { name: 'RefreshLock', method: 'POST', route: 'file', override: 'REFRESH_LOCK', headers: { 'X-WOPI-Lock': HELD }, locked: true, needsWrite: true, storageCalls: ['getFileInfo'], usesLocks: true },
-  { name: 'Unlock', method: 'POST', route: 'file', override: 'UNLOCK', headers: { 'X-WOPI-Lock': HELD }, locked: true, needsWrite: true, storageCalls: ['getFileInfo'], usesLocks: true },
+  {
+    name: 'Lock',
+    method: 'POST',
+    route: 'file',
+    override: 'LOCK',
+    headers: { 'X-WOPI-Lock': 'NEW-LOCK' },
+    locked: false,
+    needsWrite: true,
+    storageCalls: ['getFileInfo'],
+    usesLocks: true,
+  },
+  {
+    name: 'GetLock',
+    method: 'POST',
+    route: 'file',
+    override: 'GET_LOCK',
+    headers: {},
+    locked: true,
+    needsWrite: false,
+    storageCalls: ['getFileInfo'],
+    usesLocks: true,
+  },
+  {
+    name: 'RefreshLock',
+    method: 'POST',
+    route: 'file',
+    override: 'REFRESH_LOCK',
+    headers: { 'X-WOPI-Lock': HELD },
+    locked: true,
+    needsWrite: true,
+    storageCalls: ['getFileInfo'],
+    usesLocks: true,
+  },
+  {
+    name: 'Unlock',
+    method: 'POST',
+    route: 'file',
+    override: 'UNLOCK',
+    headers: { 'X-WOPI-Lock': HELD },
+    locked: true,
+    needsWrite: true,
+    storageCalls: ['getFileInfo'],
+    usesLocks: true,
+  },
   {
     name: 'UnlockAndRelock',
     method: 'POST',
@@ -98,7 +156,18 @@ const OPERATIONS: Operation[] = [
     storageCalls: ['getFileInfo', 'renameFile'],
     usesLocks: true,
   },
-  { name: 'DeleteFile', method: 'POST', route: 'file', override: 'DELETE', headers: {}, locked: false, needsWrite: true, capability: 'deleteFile', storageCalls: ['getFileInfo', 'deleteFile'], usesLocks: true },
+  {
+    name: 'DeleteFile',
+    method: 'POST',
+    route: 'file',
+    override: 'DELETE',
+    headers: {},
+    locked: false,
+    needsWrite: true,
+    capability: 'deleteFile',
+    storageCalls: ['getFileInfo', 'deleteFile'],
+    usesLocks: true,
+  },
   {
     name: 'PutUserInfo',
     method: 'POST',
@@ -166,7 +235,12 @@ describe.each(STORAGES)('shared failure modes on %s', (_name, makeStorage) => {
   }
 
   /** What a request may not change: the files, their content, version and lock, u1's user info. */
-  async function snapshot(fixture: StorageFixture, locks: { getLock(id: string): Promise<string | null> }, ids: string[], locksFail = false) {
+  async function snapshot(
+    fixture: StorageFixture,
+    locks: { getLock(id: string): Promise<string | null> },
+    ids: string[],
+    locksFail = false,
+  ) {
     const files = [];
     for (const id of ids) {
       const info = await fixture.storage.getFileInfo(id);
@@ -186,7 +260,12 @@ describe.each(STORAGES)('shared failure modes on %s', (_name, makeStorage) => {
     res: WopiResponse,
     status: number,
     secrets: Array<string | undefined>,
-    state: { before: Awaited<ReturnType<typeof snapshot>>; locks: { getLock(id: string): Promise<string | null> }; ids: string[]; locksFail?: boolean },
+    state: {
+      before: Awaited<ReturnType<typeof snapshot>>;
+      locks: { getLock(id: string): Promise<string | null> };
+      ids: string[];
+      locksFail?: boolean;
+    },
   ) {
     expect(res.status).toBe(status);
     // A plain-text message (or the bare 500 body), never JSON or file bytes.
@@ -199,7 +278,9 @@ describe.each(STORAGES)('shared failure modes on %s', (_name, makeStorage) => {
   }
 
   describe('401: a missing or unusable token, nothing changed', () => {
-    const TOKENS: Array<[string, (s: { fileId: string; otherId: string; token: (id: string) => Promise<string> }) => Promise<Credentials>]> = [
+    const TOKENS: Array<
+      [string, (s: { fileId: string; otherId: string; token: (id: string) => Promise<string> }) => Promise<Credentials>]
+    > = [
       ['no token', async () => ({})],
       ['an empty access_token', async () => ({ query: '' })],
       ['an empty Bearer header', async () => ({ bearer: '' })],
@@ -212,8 +293,14 @@ describe.each(STORAGES)('shared failure modes on %s', (_name, makeStorage) => {
           return { query: (await other.issueToken({ fileId, userId: 'u1', permissions: { write: true } })).accessToken };
         },
       ],
-      ['a token that expired an hour ago', async ({ fileId }) => ({ query: signToken({ fileId, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }) })],
-      ['a token that expired a second ago', async ({ fileId }) => ({ query: signToken({ fileId, iat: nowSeconds() - 60, exp: nowSeconds() - 1 }) })],
+      [
+        'a token that expired an hour ago',
+        async ({ fileId }) => ({ query: signToken({ fileId, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }) }),
+      ],
+      [
+        'a token that expired a second ago',
+        async ({ fileId }) => ({ query: signToken({ fileId, iat: nowSeconds() - 60, exp: nowSeconds() - 1 }) }),
+      ],
       ['a token issued for another file', async ({ otherId, token }) => ({ query: await token(otherId) })],
     ];
 
@@ -221,7 +308,11 @@ describe.each(STORAGES)('shared failure modes on %s', (_name, makeStorage) => {
       const s = await setup(op);
       const credentials = await make({ fileId: s.fileId, otherId: s.otherId, token: (id) => s.token(id) });
       const res = await send(s.app, op, s.fileId, credentials);
-      await expectRefused(res, 401, [credentials.query, credentials.bearer], { before: s.before, locks: s.locks, ids: [s.fileId, s.otherId] });
+      await expectRefused(res, 401, [credentials.query, credentials.bearer], {
+        before: s.before,
+        locks: s.locks,
+        ids: [s.fileId, s.otherId],
+      });
     });
   });
 
@@ -252,13 +343,16 @@ describe.each(STORAGES)('shared failure modes on %s', (_name, makeStorage) => {
       await expectRefused(res, 404, [t, s.t], { before: s.before, locks: s.locks, ids: [s.fileId, s.otherId] });
     });
 
-    test.each(OPERATIONS.map((op) => [op.name, op] as const))('%s on a deleted file → 404 with the token that opened it', async (_op, op) => {
-      const s = await setup({ ...op, locked: false });
-      expect((await deleteReq(s.app, s.fileId, s.t)).status).toBe(200);
-      const before = await snapshot(fx(), s.locks, [s.otherId]);
-      const res = await send(s.app, op, s.fileId, { query: s.t });
-      await expectRefused(res, 404, [s.t], { before, locks: s.locks, ids: [s.otherId] });
-    });
+    test.each(OPERATIONS.map((op) => [op.name, op] as const))(
+      '%s on a deleted file → 404 with the token that opened it',
+      async (_op, op) => {
+        const s = await setup({ ...op, locked: false });
+        expect((await deleteReq(s.app, s.fileId, s.t)).status).toBe(200);
+        const before = await snapshot(fx(), s.locks, [s.otherId]);
+        const res = await send(s.app, op, s.fileId, { query: s.t });
+        await expectRefused(res, 404, [s.t], { before, locks: s.locks, ids: [s.otherId] });
+      },
+    );
   });
 
   describe('500: a storage method that throws, a bare 500 and nothing changed', () => {
@@ -269,7 +363,11 @@ describe.each(STORAGES)('shared failure modes on %s', (_name, makeStorage) => {
       const s = await setup(op, { storage });
       const res = await send(s.app, op, s.fileId, { query: s.t });
       expect((res.body as Buffer).toString()).toBe('Internal Server Error');
-      await expectRefused(res, 500, [s.t, SERVER_PATH, 'SECRET-DETAIL', '/srv/wopi', fx().root], { before: s.before, locks: s.locks, ids: [s.fileId, s.otherId] });
+      await expectRefused(res, 500, [s.t, SERVER_PATH, 'SECRET-DETAIL', '/srv/wopi', fx().root], {
+        before: s.before,
+        locks: s.locks,
+        ids: [s.fileId, s.otherId],
+      });
     });
   });
 
@@ -279,24 +377,52 @@ describe.each(STORAGES)('shared failure modes on %s', (_name, makeStorage) => {
       ['throws synchronously', 'sync'],
     ];
 
-    test.each(cross(OPERATIONS.filter((op) => op.usesLocks), MODES))('%s when the lock store %s', async (_op, _label, mode, op) => {
+    test.each(
+      cross(
+        OPERATIONS.filter((op) => op.usesLocks),
+        MODES,
+      ),
+    )('%s when the lock store %s', async (_op, _label, mode, op) => {
       const locks = failingLockStore(mode, `redis at ${SERVER_PATH} unreachable`);
       const s = await setup(op, { locks });
       const res = await send(s.app, op, s.fileId, { query: s.t });
       expect((res.body as Buffer).toString()).toBe('Internal Server Error');
-      await expectRefused(res, 500, [s.t, SERVER_PATH, 'SECRET-DETAIL', 'redis at'], { before: s.before, locks: s.locks, ids: [s.fileId, s.otherId], locksFail: true });
+      await expectRefused(res, 500, [s.t, SERVER_PATH, 'SECRET-DETAIL', 'redis at'], {
+        before: s.before,
+        locks: s.locks,
+        ids: [s.fileId, s.otherId],
+        locksFail: true,
+      });
     });
   });
 
   describe('control: the same requests succeed with a usable token (so the failures above are about the token or the file)', () => {
-    const CREDENTIALS: Array<[string, (s: { fileId: string; otherId: string; token: (id: string) => Promise<string> }) => Promise<{ target: 'file' | 'other'; credentials: Credentials }>]> = [
+    const CREDENTIALS: Array<
+      [
+        string,
+        (s: {
+          fileId: string;
+          otherId: string;
+          token: (id: string) => Promise<string>;
+        }) => Promise<{ target: 'file' | 'other'; credentials: Credentials }>,
+      ]
+    > = [
       ['a writable token in access_token', async ({ fileId, token }) => ({ target: 'file', credentials: { query: await token(fileId) } })],
-      ['a writable token in Authorization: Bearer', async ({ fileId, token }) => ({ target: 'file', credentials: { bearer: await token(fileId) } })],
+      [
+        'a writable token in Authorization: Bearer',
+        async ({ fileId, token }) => ({ target: 'file', credentials: { bearer: await token(fileId) } }),
+      ],
       [
         'a directly signed token that expires in an hour (as the expired ones, but valid)',
-        async ({ fileId }) => ({ target: 'file', credentials: { query: signToken({ fileId, iat: nowSeconds() - 60, exp: nowSeconds() + 3600 }) } }),
+        async ({ fileId }) => ({
+          target: 'file',
+          credentials: { query: signToken({ fileId, iat: nowSeconds() - 60, exp: nowSeconds() + 3600 }) },
+        }),
       ],
-      ['the token for the other file, on the other file', async ({ otherId, token }) => ({ target: 'other', credentials: { query: await token(otherId) } })],
+      [
+        'the token for the other file, on the other file',
+        async ({ otherId, token }) => ({ target: 'other', credentials: { query: await token(otherId) } }),
+      ],
     ];
 
     test.each(cross(OPERATIONS, CREDENTIALS))('%s with %s → 200, the token not echoed', async (_op, _label, make, op) => {

@@ -14,7 +14,18 @@
  * preferred). Takes a few seconds with a warm cache. arethetypeswrong runs offline, on the tarball.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -39,15 +50,33 @@ const ENTRIES = [
 
 /** The values (not types) of express-wopi/discovery and express-wopi/proof-keys, exactly. */
 const DISCOVERY_VALUES = [
-  'DEFAULT_DISCOVERY_TTL_MS', 'DEFAULT_HOST_PAGE_ALLOW', 'DEFAULT_HOST_PAGE_SANDBOX', 'DiscoveryActionNotFoundError', 'DiscoveryError',
-  'HOST_PAGE_SCRIPT_HASH', 'HOST_PAGE_STYLE_HASH', 'PLACEHOLDER', 'WopiDiscovery', 'findAction', 'hostPageContentSecurityPolicy',
-  'hostPageHandler', 'parseDiscoveryXml', 'renderHostPage', 'resolveActionUrl',
+  'DEFAULT_DISCOVERY_TTL_MS',
+  'DEFAULT_HOST_PAGE_ALLOW',
+  'DEFAULT_HOST_PAGE_SANDBOX',
+  'DiscoveryActionNotFoundError',
+  'DiscoveryError',
+  'HOST_PAGE_SCRIPT_HASH',
+  'HOST_PAGE_STYLE_HASH',
+  'PLACEHOLDER',
+  'WopiDiscovery',
+  'findAction',
+  'hostPageContentSecurityPolicy',
+  'hostPageHandler',
+  'parseDiscoveryXml',
+  'renderHostPage',
+  'resolveActionUrl',
 ];
 const PROOF_KEYS_VALUES = ['PROOF_MAX_AGE_MS', 'ProofKeyError', 'buildProofBytes', 'verifyProof'];
 /** Internal helpers that no entry point exports. */
 const INTERNAL = [
-  'escapeHtml', 'extensionOf', 'unixMsToTicks', 'ticksToUnixMs',
-  'publicKeyFromModulusExponent', 'publicKeyFromCspBlob', 'publicKeyToCspBlob', 'publicKeyToModulusExponent',
+  'escapeHtml',
+  'extensionOf',
+  'unixMsToTicks',
+  'ticksToUnixMs',
+  'publicKeyFromModulusExponent',
+  'publicKeyFromCspBlob',
+  'publicKeyToCspBlob',
+  'publicKeyToModulusExponent',
 ];
 /** What links in README, docs/ and the .d.ts files may point at outside the package: repository-only folders. */
 const REPOSITORY_ONLY = ['examples/', 'bench/'];
@@ -76,7 +105,9 @@ async function run(cmd: string, args: string[], cwd: string, timeout = 60_000): 
     });
   } catch (err) {
     const e = err as Error & { stdout?: string; stderr?: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}: ${e.message}\n--- stdout\n${e.stdout ?? ''}\n--- stderr\n${e.stderr ?? ''}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed in ${cwd}: ${e.message}\n--- stdout\n${e.stdout ?? ''}\n--- stderr\n${e.stderr ?? ''}`,
+    );
   }
 }
 
@@ -170,7 +201,9 @@ const subpathScript = (w: string, d: string, p: string): string => `
 
 /** What {@link subpathScript} must find, from CommonJS and from ESM alike. */
 function expectSubpathResult(result: Record<string, unknown>): void {
-  expect(result.actionUrl).toBe('https://office.example.com/we/edit.aspx?ui=de-DE&WOPISrc=https%3A%2F%2Ffiles.example.com%2Fwopi%2Ffiles%2Fa');
+  expect(result.actionUrl).toBe(
+    'https://office.example.com/we/edit.aspx?ui=de-DE&WOPISrc=https%3A%2F%2Ffiles.example.com%2Fwopi%2Ffiles%2Fa',
+  );
   expect(result.pageHasEscapedToken).toBe(true);
   expect(result.pageCsp).toContain('frame-src https://office.example.com');
   expect(result.notFoundIsWopiError).toBe(true);
@@ -183,9 +216,7 @@ function expectSubpathResult(result: Record<string, unknown>): void {
 
 /** Relative links of a Markdown file (`[text](target)`), without anchors and external URLs. */
 function markdownLinks(text: string): string[] {
-  return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
-    .map((m) => m[1]!.split('#')[0]!)
-    .filter((t) => t !== '' && !/^[a-z][a-z+.-]*:/i.test(t));
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!.split('#')[0]!).filter((t) => t !== '' && !/^[a-z][a-z+.-]*:/i.test(t));
 }
 
 /** The body of a consumer that mounts the router, issues a token and runs CheckFileInfo. */
@@ -216,7 +247,18 @@ describe('the packed tarball', () => {
   });
 
   test('contains the build, the types, the ESM face, the CLI, LICENSE, README, CHANGELOG and package.json', () => {
-    for (const f of ['package.json', 'LICENSE', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/esm/index.mjs', 'dist/cli/main.js', 'dist/cli/serve.js', 'dist/router.d.ts']) {
+    for (const f of [
+      'package.json',
+      'LICENSE',
+      'README.md',
+      'CHANGELOG.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/esm/index.mjs',
+      'dist/cli/main.js',
+      'dist/cli/serve.js',
+      'dist/router.d.ts',
+    ]) {
       expect(tarballEntries).toContain(f);
     }
   });
@@ -237,7 +279,8 @@ describe('the packed tarball', () => {
   test('ships docs/, and every link in README, docs/ and the .d.ts files resolves inside the package', () => {
     for (const f of readdirSync(path.join(REPO, 'docs'))) expect(tarballEntries).toContain(`docs/${f}`);
     const packed = new Set(tarballEntries);
-    const exists = (rel: string): boolean => packed.has(rel) || tarballEntries.some((p) => p.startsWith(rel.endsWith('/') ? rel : `${rel}/`));
+    const exists = (rel: string): boolean =>
+      packed.has(rel) || tarballEntries.some((p) => p.startsWith(rel.endsWith('/') ? rel : `${rel}/`));
     const unresolved: string[] = [];
     const check = (from: string, target: string, base: string): void => {
       const rel = path.posix.normalize(path.posix.join(base, target));
@@ -260,7 +303,12 @@ describe('the packed tarball', () => {
 
   test('contains no tests, node_modules, tsconfig or scripts', () => {
     const unwanted = tarballEntries.filter(
-      (p) => /^(test|node_modules|coverage|\.git|\.ci)\//.test(p) || p.includes('/node_modules/') || /^tsconfig.*\.json$/.test(p) || p.endsWith('.test.ts') || p.endsWith('.tgz'),
+      (p) =>
+        /^(test|node_modules|coverage|\.git|\.ci)\//.test(p) ||
+        p.includes('/node_modules/') ||
+        /^tsconfig.*\.json$/.test(p) ||
+        p.endsWith('.test.ts') ||
+        p.endsWith('.tgz'),
     );
     expect(unwanted).toEqual([]);
   });
@@ -273,13 +321,20 @@ describe('the packed tarball', () => {
     // Offline: the tarball has its own types, so no @types package is looked up.
     let stdout: string;
     try {
-      ({ stdout } = await execFileAsync(process.execPath, [ATTW, tarball, '--format', 'json', '--no-definitely-typed'], { cwd: work, maxBuffer: 64 * 1024 * 1024 }));
+      ({ stdout } = await execFileAsync(process.execPath, [ATTW, tarball, '--format', 'json', '--no-definitely-typed'], {
+        cwd: work,
+        maxBuffer: 64 * 1024 * 1024,
+      }));
     } catch (err) {
       stdout = (err as { stdout?: string }).stdout ?? ''; // exits 1 when it finds problems; the report is on stdout
       if (!stdout.startsWith('{')) throw err;
     }
     const report = JSON.parse(stdout) as {
-      analysis: { types: { kind: string }; problems: Array<{ kind: string; entrypoint?: string; resolutionKind?: string }>; entrypoints: Record<string, unknown> };
+      analysis: {
+        types: { kind: string };
+        problems: Array<{ kind: string; entrypoint?: string; resolutionKind?: string }>;
+        entrypoints: Record<string, unknown>;
+      };
     };
     expect(report.analysis.types.kind).toBe('included');
     expect(Object.keys(report.analysis.entrypoints)).toEqual([...ENTRIES.map((e) => e.subpath), './package.json']);
@@ -339,12 +394,28 @@ describe('installed into a consumer project', () => {
     expect(keys['express-wopi/testing']).toEqual(expect.arrayContaining(['describeWopiLockStore', 'describeWopiStorage']));
     // The main entry is what a host app mounts and implements; opening an editor and checking
     // proofs by hand moved to the subpaths.
-    expect(keys['express-wopi']).toEqual(expect.arrayContaining(['createWopiRouter', 'FileSystemStorage', 'MemoryStorage', 'MemoryLockStore', 'RedisLockStore', 'JwtAuth', 'WopiError', 'WopiConfigError', 'fileNameKey', 'checkFileName', 'MAX_FILE_NAME_BYTES']));
+    expect(keys['express-wopi']).toEqual(
+      expect.arrayContaining([
+        'createWopiRouter',
+        'FileSystemStorage',
+        'MemoryStorage',
+        'MemoryLockStore',
+        'RedisLockStore',
+        'JwtAuth',
+        'WopiError',
+        'WopiConfigError',
+        'fileNameKey',
+        'checkFileName',
+        'MAX_FILE_NAME_BYTES',
+      ]),
+    );
     expect(keys['express-wopi']!.filter((k) => DISCOVERY_VALUES.includes(k) || PROOF_KEYS_VALUES.includes(k))).toEqual([]);
     expect(keys['express-wopi']!.length).toBeLessThanOrEqual(40); // values only; types come on top
     for (const names of Object.values(keys)) expect(names.filter((k) => INTERNAL.includes(k))).toEqual([]);
     for (const { spec, cjs } of ENTRIES) {
-      expect((result.resolved as Record<string, string>)[spec]).toBe(path.join(consumer, 'node_modules', 'express-wopi', ...cjs.split('/')));
+      expect((result.resolved as Record<string, string>)[spec]).toBe(
+        path.join(consumer, 'node_modules', 'express-wopi', ...cjs.split('/')),
+      );
     }
     expect(result.deepImport).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
   });
@@ -400,7 +471,9 @@ describe('installed into a consumer project', () => {
     );
     expectSubpathResult(result);
     expect(result.suites).toEqual(['function', 'function']);
-    expect(result.resolved).toEqual(ENTRIES.map((e) => expect.stringMatching(new RegExp(`/node_modules/express-wopi/dist/esm/${e.face}\\.mjs$`))));
+    expect(result.resolved).toEqual(
+      ENTRIES.map((e) => expect.stringMatching(new RegExp(`/node_modules/express-wopi/dist/esm/${e.face}\\.mjs$`))),
+    );
   });
 
   test('(c) the ESM and CJS faces export the very same objects', async () => {
@@ -429,7 +502,18 @@ describe('installed into a consumer project', () => {
     expect(result.sameWopiError).toBe(true);
     expect(result.defaultIsCjs).toBe(true);
     expect(result.esmKeys).toEqual(result.cjsKeys);
-    expect(result.cjsKeys).toEqual(expect.arrayContaining(['createWopiRouter', 'MemoryStorage', 'FileSystemStorage', 'JwtAuth', 'MemoryLockStore', 'WopiError', 'FileNotFoundError', 'WopiConfigError']));
+    expect(result.cjsKeys).toEqual(
+      expect.arrayContaining([
+        'createWopiRouter',
+        'MemoryStorage',
+        'FileSystemStorage',
+        'JwtAuth',
+        'MemoryLockStore',
+        'WopiError',
+        'FileNotFoundError',
+        'WopiConfigError',
+      ]),
+    );
     expect(result.differing).toEqual([]);
     expect(result.esmErrorIsCjsInstance).toBe(true);
     expect(result.cjsErrorIsEsmInstance).toBe(true);
@@ -453,7 +537,8 @@ describe('installed into a consumer project', () => {
       process.stdout.write(JSON.stringify(out));
       `,
     );
-    for (const { spec } of ENTRIES) expect({ spec, ...(result[spec] as object) }).toEqual({ spec, defaultIsCjs: true, sameKeys: true, differing: [] });
+    for (const { spec } of ENTRIES)
+      expect({ spec, ...(result[spec] as object) }).toEqual({ spec, defaultIsCjs: true, sameKeys: true, differing: [] });
   });
 
   test('(d) a TypeScript consumer type-checks against the packed .d.ts (ESM and CJS, skipLibCheck off)', async () => {
@@ -485,7 +570,7 @@ describe('installed into a consumer project', () => {
         maxFileSize: 1024,
         lockTtlMs: 60_000,
         checkFileInfo: ({ user, file }) => ({ UserFriendlyName: user.userFriendlyName ?? file.name }),
-        onPutFile: (event: PutFileEvent) => { const editors: string[] = event.save.editors; void editors; },
+        onPutFile: (event: WopiPutFileContext) => { const editors: string[] = event.save.editors; void editors; },
       };
       const router: express.Router = createWopiRouter(options);
       router.use((req: express.Request, res: express.Response, next: express.NextFunction) => { res.setHeader('X-App', '1'); next(); });
@@ -493,12 +578,12 @@ describe('installed into a consumer project', () => {
       void handler;
       const app = express();
       app.use('/wopi', router);
-      const issued: Promise<IssuedToken> = auth.issueToken({ fileId: 'a', userId: 'u', permissions: { write: true } });
-      const principal: Promise<WopiPrincipal> = auth.authenticate('t', 'a');
+      const issued: Promise<WopiIssuedToken> = auth.issueToken({ fileId: 'a', userId: 'u', permissions: { write: true } });
+      const user: Promise<WopiUser> = auth.authenticate('t', 'a');
       const err: unknown = new FileNotFoundError();
       if (WopiError.is(err)) { const status: number = err.status; void status; }
       const maxSize: number = DEFAULT_MAX_FILE_SIZE;
-      void issued; void principal; void maxSize;
+      void issued; void user; void maxSize;
       // The declarations are real types, not \`any\`: each of these must be an error.
       // @ts-expect-error storage is required
       createWopiRouter({ auth });
@@ -567,7 +652,7 @@ describe('installed into a consumer project', () => {
       import wopi, {
         createWopiRouter, JwtAuth, MemoryLockStore, FileNotFoundError, WopiError, DEFAULT_MAX_FILE_SIZE,
         type WopiStorage, type WopiFileInfo, type WopiFileContent, type WopiWriteContext, type WopiRouterOptions,
-        type PutFileEvent, type IssuedToken, type WopiPrincipal,
+        type WopiPutFileContext, type WopiIssuedToken, type WopiUser,
       } from 'express-wopi';
       import discoveryDefault from 'express-wopi/discovery';
       ${subpathImports}
@@ -584,7 +669,7 @@ describe('installed into a consumer project', () => {
       import {
         createWopiRouter, JwtAuth, MemoryLockStore, FileNotFoundError, WopiError, DEFAULT_MAX_FILE_SIZE,
         type WopiStorage, type WopiFileInfo, type WopiFileContent, type WopiWriteContext, type WopiRouterOptions,
-        type PutFileEvent, type IssuedToken, type WopiPrincipal,
+        type WopiPutFileContext, type WopiIssuedToken, type WopiUser,
       } from 'express-wopi';
       ${subpathImports}
       ${common}
@@ -626,7 +711,15 @@ describe('installed into a consumer project', () => {
     expect(existsSync(path.join(untyped, 'node_modules', '@types', 'express'))).toBe(false);
     const tsconfig = (files: string[]): string =>
       JSON.stringify({
-        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
         files,
       });
 

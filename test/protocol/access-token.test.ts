@@ -24,7 +24,7 @@ describe('accessTokenParameter', () => {
   });
 
   it('agrees with node:querystring wherever querystring finds exactly one well-formed value', () => {
-    const values = ['eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln', 'a%20b', 'x+y', '%E6%97%A5', 'a=b', '~!*()\'', ''];
+    const values = ['eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln', 'a%20b', 'x+y', '%E6%97%A5', 'a=b', "~!*()'", ''];
     for (const value of values) {
       for (const url of [`/f?access_token=${value}`, `/f?a=1&access_token=${value}&b=2`]) {
         const expected = parse(url.slice(url.indexOf('?') + 1)).access_token;

@@ -10,8 +10,18 @@ describe('fillPlaceholders', () => {
   it.each<[string, string, Record<string, PlaceholderValue>, string]>([
     ['known placeholder filled, & kept', 'https://e/x?<ui=UI_LLCC&>', { UI_LLCC: 'en-US' }, 'https://e/x?ui=en-US&'],
     ['unknown placeholder removed with its brackets', 'https://e/x?<showpagestats=PERFSTATS&>', { UI_LLCC: 'en-US' }, 'https://e/x?'],
-    ['placeholder without & keeps none', 'https://e/x?<testcategory=VALIDATOR_TEST_CATEGORY>', { VALIDATOR_TEST_CATEGORY: 'All' }, 'https://e/x?testcategory=All'],
-    ['known but undefined → removed', 'https://e/x?<ui=UI_LLCC&><rs=DC_LLCC&>', { UI_LLCC: 'de', DC_LLCC: undefined }, 'https://e/x?ui=de&'],
+    [
+      'placeholder without & keeps none',
+      'https://e/x?<testcategory=VALIDATOR_TEST_CATEGORY>',
+      { VALIDATOR_TEST_CATEGORY: 'All' },
+      'https://e/x?testcategory=All',
+    ],
+    [
+      'known but undefined → removed',
+      'https://e/x?<ui=UI_LLCC&><rs=DC_LLCC&>',
+      { UI_LLCC: 'de', DC_LLCC: undefined },
+      'https://e/x?ui=de&',
+    ],
     ['known but empty → removed', 'https://e/x?<ui=UI_LLCC&>', { UI_LLCC: '' }, 'https://e/x?'],
     ['false → removed', 'https://e/x?<dchat=DISABLE_CHAT&>', { DISABLE_CHAT: false }, 'https://e/x?'],
     ['true → 1 for DISABLE_CHAT', 'https://e/x?<dchat=DISABLE_CHAT&>', { DISABLE_CHAT: true }, 'https://e/x?dchat=1&'],
@@ -21,7 +31,12 @@ describe('fillPlaceholders', () => {
     ['values URL-encoded', 'https://e/x?<sc=SESSION_CONTEXT&>', { SESSION_CONTEXT: 'a b&c=d/é' }, 'https://e/x?sc=a%20b%26c%3Dd%2F%C3%A9&'],
     ['placeholder names are case-sensitive', 'https://e/x?<ui=UI_LLCC&>', { ui_llcc: 'en' }, 'https://e/x?'],
     ['only own properties count', 'https://e/x?<c=constructor&><t=toString&>', {}, 'https://e/x?'],
-    ['several, in template order', 'https://e/x?a=1&<ui=UI_LLCC&><rs=DC_LLCC&><x=UNKNOWN&>', { DC_LLCC: 'fr', UI_LLCC: 'de' }, 'https://e/x?a=1&ui=de&rs=fr&'],
+    [
+      'several, in template order',
+      'https://e/x?a=1&<ui=UI_LLCC&><rs=DC_LLCC&><x=UNKNOWN&>',
+      { DC_LLCC: 'fr', UI_LLCC: 'de' },
+      'https://e/x?a=1&ui=de&rs=fr&',
+    ],
     ['no placeholders: unchanged', 'https://e/browser/abc/cool.html?', { UI_LLCC: 'en' }, 'https://e/browser/abc/cool.html?'],
     ['a parameter without a name is removed', 'https://e/x?<=UI_LLCC&>', { UI_LLCC: 'en' }, 'https://e/x?'],
   ])('%s', (_label, urlsrc, values, expected) => {
@@ -87,7 +102,7 @@ describe('resolveActionUrl', () => {
     [
       'extra query parameters encoded and appended last',
       'https://cool.example/cool.html?',
-      { wopiSrc, query: { lang: 'de', 'closebutton': '1', 'we ird': 'a&b' } },
+      { wopiSrc, query: { lang: 'de', closebutton: '1', 'we ird': 'a&b' } },
       `https://cool.example/cool.html?WOPISrc=${encoded}&lang=de&closebutton=1&we%20ird=a%26b`,
     ],
     [

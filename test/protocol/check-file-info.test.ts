@@ -1,4 +1,4 @@
-import type { WopiPrincipal } from '../../src/adapters/auth';
+import type { WopiUser } from '../../src/adapters/auth';
 import type { WopiFileInfo } from '../../src/adapters/storage';
 import { buildCheckFileInfo, fileExtension, type HostCapabilities } from '../../src/protocol/check-file-info';
 
@@ -30,7 +30,7 @@ describe('buildCheckFileInfo', () => {
   const ALL: HostCapabilities = { rename: true, deleteFile: true, putRelative: true, userInfo: true };
 
   it('builds the full property set for a writer (exact object)', () => {
-    const user: WopiPrincipal = { userId: 'u1', permissions: { write: true } };
+    const user: WopiUser = { userId: 'u1', permissions: { write: true } };
     expect(buildCheckFileInfo(file, user, NONE)).toStrictEqual({
       BaseFileName: 'report.docx',
       OwnerId: 'owner-1',
@@ -55,23 +55,78 @@ describe('buildCheckFileInfo', () => {
 
   type Row = [
     string,
-    WopiPrincipal['permissions'],
+    WopiUser['permissions'],
     HostCapabilities,
     { UserCanWrite: boolean; ReadOnly: boolean; UserCanRename: boolean; UserCanNotWriteRelative: boolean },
   ];
   it.each<Row>([
-    ['writer, no capabilities', { write: true }, NONE, { UserCanWrite: true, ReadOnly: false, UserCanRename: false, UserCanNotWriteRelative: true }],
-    ['writer, all capabilities', { write: true }, ALL, { UserCanWrite: true, ReadOnly: false, UserCanRename: true, UserCanNotWriteRelative: false }],
-    ['read-only, all capabilities', { write: false }, ALL, { UserCanWrite: false, ReadOnly: true, UserCanRename: false, UserCanNotWriteRelative: true }],
-    ['read-only, no capabilities', { write: false }, NONE, { UserCanWrite: false, ReadOnly: true, UserCanRename: false, UserCanNotWriteRelative: true }],
-    ['writer with create:false, all capabilities', { write: true, create: false }, ALL, { UserCanWrite: true, ReadOnly: false, UserCanRename: true, UserCanNotWriteRelative: true }],
-    ['writer with rename:false, all capabilities', { write: true, rename: false }, ALL, { UserCanWrite: true, ReadOnly: false, UserCanRename: false, UserCanNotWriteRelative: false }],
-    ['writer with create:false and rename:false', { write: true, create: false, rename: false }, ALL, { UserCanWrite: true, ReadOnly: false, UserCanRename: false, UserCanNotWriteRelative: true }],
-    ['read-only with rename:true cannot rename (rename needs write)', { write: false, rename: true }, ALL, { UserCanWrite: false, ReadOnly: true, UserCanRename: false, UserCanNotWriteRelative: true }],
+    [
+      'writer, no capabilities',
+      { write: true },
+      NONE,
+      { UserCanWrite: true, ReadOnly: false, UserCanRename: false, UserCanNotWriteRelative: true },
+    ],
+    [
+      'writer, all capabilities',
+      { write: true },
+      ALL,
+      { UserCanWrite: true, ReadOnly: false, UserCanRename: true, UserCanNotWriteRelative: false },
+    ],
+    [
+      'read-only, all capabilities',
+      { write: false },
+      ALL,
+      { UserCanWrite: false, ReadOnly: true, UserCanRename: false, UserCanNotWriteRelative: true },
+    ],
+    [
+      'read-only, no capabilities',
+      { write: false },
+      NONE,
+      { UserCanWrite: false, ReadOnly: true, UserCanRename: false, UserCanNotWriteRelative: true },
+    ],
+    [
+      'writer with create:false, all capabilities',
+      { write: true, create: false },
+      ALL,
+      { UserCanWrite: true, ReadOnly: false, UserCanRename: true, UserCanNotWriteRelative: true },
+    ],
+    [
+      'writer with rename:false, all capabilities',
+      { write: true, rename: false },
+      ALL,
+      { UserCanWrite: true, ReadOnly: false, UserCanRename: false, UserCanNotWriteRelative: false },
+    ],
+    [
+      'writer with create:false and rename:false',
+      { write: true, create: false, rename: false },
+      ALL,
+      { UserCanWrite: true, ReadOnly: false, UserCanRename: false, UserCanNotWriteRelative: true },
+    ],
+    [
+      'read-only with rename:true cannot rename (rename needs write)',
+      { write: false, rename: true },
+      ALL,
+      { UserCanWrite: false, ReadOnly: true, UserCanRename: false, UserCanNotWriteRelative: true },
+    ],
     // create is independent of write: a viewer allowed to create may "Save As" a copy.
-    ['read-only with create:true may write relative', { write: false, create: true }, ALL, { UserCanWrite: false, ReadOnly: true, UserCanRename: false, UserCanNotWriteRelative: false }],
-    ['writer, only rename capability', { write: true }, { ...NONE, rename: true }, { UserCanWrite: true, ReadOnly: false, UserCanRename: true, UserCanNotWriteRelative: true }],
-    ['writer, only putRelative capability', { write: true }, { ...NONE, putRelative: true }, { UserCanWrite: true, ReadOnly: false, UserCanRename: false, UserCanNotWriteRelative: false }],
+    [
+      'read-only with create:true may write relative',
+      { write: false, create: true },
+      ALL,
+      { UserCanWrite: false, ReadOnly: true, UserCanRename: false, UserCanNotWriteRelative: false },
+    ],
+    [
+      'writer, only rename capability',
+      { write: true },
+      { ...NONE, rename: true },
+      { UserCanWrite: true, ReadOnly: false, UserCanRename: true, UserCanNotWriteRelative: true },
+    ],
+    [
+      'writer, only putRelative capability',
+      { write: true },
+      { ...NONE, putRelative: true },
+      { UserCanWrite: true, ReadOnly: false, UserCanRename: false, UserCanNotWriteRelative: false },
+    ],
   ])('%s', (_label, permissions, capabilities, expected) => {
     const info = buildCheckFileInfo(file, { userId: 'u', permissions }, capabilities);
     expect({
@@ -107,7 +162,7 @@ describe('buildCheckFileInfo', () => {
     expect(info.ReadOnly).toBe(true);
   });
 
-  it.each<[string, Partial<WopiFileInfo>, Partial<WopiPrincipal>, { SHA256?: string; UserFriendlyName?: string }]>([
+  it.each<[string, Partial<WopiFileInfo>, Partial<WopiUser>, { SHA256?: string; UserFriendlyName?: string }]>([
     ['neither given', {}, {}, {}],
     ['SHA256 given', { sha256: 'abc=' }, {}, { SHA256: 'abc=' }],
     ['UserFriendlyName given', {}, { userFriendlyName: 'Ada' }, { UserFriendlyName: 'Ada' }],

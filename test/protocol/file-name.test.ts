@@ -37,9 +37,27 @@ function nastyStrings(seed: number, count: number): string[] {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
   const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
   const fragments: Array<() => string> = [
-    () => pick(['CON', 'con', 'PRN', 'aux', 'NUL', 'nul', 'Com1', 'COM9', 'lpt1', 'LPT9', 'CONSOLE', 'com10', 'COM0', 'lpt0', 'COM\u00b9', 'lpt\u00b3']),
+    () =>
+      pick([
+        'CON',
+        'con',
+        'PRN',
+        'aux',
+        'NUL',
+        'nul',
+        'Com1',
+        'COM9',
+        'lpt1',
+        'LPT9',
+        'CONSOLE',
+        'com10',
+        'COM0',
+        'lpt0',
+        'COM\u00b9',
+        'lpt\u00b3',
+      ]),
     () => pick(['report', 'a', 'x', 'Отчёт', '报告', '📄', 'e\u0301', '漢字']),
-    () => pick(['.docx', '.xlsx', '.tar.gz', '.', '..', '...', '. ', ' .', '.d o', '.' + 'x'.repeat(40)]),
+    () => pick(['.docx', '.xlsx', '.tar.gz', '.', '..', '...', '. ', ' .', '.d o', `.${'x'.repeat(40)}`]),
     () => pick(['<', '>', ':', '"', '/', '\\', '|', '?', '*']),
     () => String.fromCharCode(pick([0, 1, 9, 10, 13, 27, 31, 127])),
     () => ' '.repeat(int(1, 3)),
@@ -87,9 +105,9 @@ describe('checkFileName', () => {
     ['LPT with a subscript 1 (not a device)', 'LPT\u2081.docx'],
     ['COM with a superscript 1 and another digit', 'COM\u00b91'],
     ['a superscript-digit device name later in the name', 'my COM\u00b9.txt'],
-    ['exactly 255 ASCII bytes', 'a'.repeat(250) + '.docx'],
+    ['exactly 255 ASCII bytes', `${'a'.repeat(250)}.docx`],
     ['exactly 255 bytes of 3-byte characters (85 × 漢)', '漢'.repeat(85)],
-    ['252 bytes of 4-byte characters plus 3 ASCII', '📄'.repeat(63) + '.md'],
+    ['252 bytes of 4-byte characters plus 3 ASCII', `${'📄'.repeat(63)}.md`],
   ])('accepts %s', (_label, name) => {
     expect(checkFileName(name)).toStrictEqual({ ok: true });
   });
@@ -149,8 +167,8 @@ describe('checkFileName', () => {
     ['LPT0 with a trailing dot', 'LPT0.', /ends with a dot or a space/],
     ['COM³ with trailing dots and spaces', 'COM\u00b3. .', /ends with a dot or a space/],
     ['lpt² with an extension and a trailing space', 'lpt\u00b2.txt ', /ends with a dot or a space/],
-    ['256 ASCII bytes', 'a'.repeat(251) + '.docx', /longer than 255 bytes/],
-    ['256 bytes with one 2-byte character', 'é' + 'a'.repeat(254), /longer than 255 bytes/],
+    ['256 ASCII bytes', `${'a'.repeat(251)}.docx`, /longer than 255 bytes/],
+    ['256 bytes with one 2-byte character', `é${'a'.repeat(254)}`, /longer than 255 bytes/],
     ['86 × 漢 (258 bytes, 86 characters)', '漢'.repeat(86), /longer than 255 bytes/],
     ['64 emoji (256 bytes, 128 UTF-16 units)', '📄'.repeat(64), /longer than 255 bytes/],
   ])('refuses %s', (_label, name, reason) => {
@@ -231,7 +249,7 @@ describe('repairFileName', () => {
     ['"..." → fallback', '...', 'document'],
     ['a dot-file is kept (a leading dot starts no extension)', '.profile', '.profile'],
     ['an extension with a space is not an extension', 'report.do cx', 'report.do cx'],
-    ['an over-long (> 32 bytes) extension is not kept as an extension', 'a.' + 'x'.repeat(40), 'a.' + 'x'.repeat(40)],
+    ['an over-long (> 32 bytes) extension is not kept as an extension', `a.${'x'.repeat(40)}`, `a.${'x'.repeat(40)}`],
   ])('%s: %j → %j', (_label, input, expected) => {
     const repaired = repairFileName(input);
     expect(repaired).toBe(expected);
@@ -244,15 +262,15 @@ describe('repairFileName', () => {
   });
 
   it('shortens an over-long ASCII base to exactly 255 bytes, keeping the extension', () => {
-    const repaired = repairFileName('a'.repeat(300) + '.docx');
-    expect(repaired).toBe('a'.repeat(250) + '.docx');
+    const repaired = repairFileName(`${'a'.repeat(300)}.docx`);
+    expect(repaired).toBe(`${'a'.repeat(250)}.docx`);
     expect(bytes(repaired)).toBe(255);
   });
 
   it.each<[string, string, string, number]>([
-    ['3-byte characters', '漢'.repeat(100) + '.docx', '漢'.repeat(83) + '.docx', 254],
-    ['4-byte characters (surrogate pairs)', '📄'.repeat(70) + '.docx', '📄'.repeat(62) + '.docx', 253],
-    ['2-byte characters after one ASCII byte', 'x' + 'é'.repeat(200) + '.docx', 'x' + 'é'.repeat(124) + '.docx', 254],
+    ['3-byte characters', `${'漢'.repeat(100)}.docx`, `${'漢'.repeat(83)}.docx`, 254],
+    ['4-byte characters (surrogate pairs)', `${'📄'.repeat(70)}.docx`, `${'📄'.repeat(62)}.docx`, 253],
+    ['2-byte characters after one ASCII byte', `x${'é'.repeat(200)}.docx`, `x${'é'.repeat(124)}.docx`, 254],
   ])('shortens a base of %s on a character boundary', (_label, input, expected, expectedBytes) => {
     const repaired = repairFileName(input);
     expect(repaired).toBe(expected);
@@ -262,8 +280,8 @@ describe('repairFileName', () => {
   });
 
   it('strips dots and spaces the shortening leaves at the end of the base', () => {
-    const repaired = repairFileName('a'.repeat(249) + ' .b' + 'c'.repeat(10) + '.docx');
-    expect(repaired).toBe('a'.repeat(249) + '.docx');
+    const repaired = repairFileName(`${'a'.repeat(249)} .b${'c'.repeat(10)}.docx`);
+    expect(repaired).toBe(`${'a'.repeat(249)}.docx`);
     expect(checkFileName(repaired)).toStrictEqual({ ok: true });
   });
 
@@ -272,7 +290,7 @@ describe('repairFileName', () => {
     (device) => {
       // The base "<device>   …   x" is not reserved; cut to 250 bytes and stripped of its
       // trailing spaces it becomes the device name, so the result must not be "<device>.docx".
-      const input = device + ' '.repeat(300) + 'x.docx';
+      const input = `${device + ' '.repeat(300)}x.docx`;
       const repaired = repairFileName(input);
       expect(checkFileName(repaired)).toStrictEqual({ ok: true });
       expect(repaired).toBe(`_${device}.docx`);
@@ -282,13 +300,13 @@ describe('repairFileName', () => {
   it('never returns an empty name when shortening leaves only dots (no extension)', () => {
     // ".d o" is no extension, so the whole name is the base; cut to 255 bytes it is all dots,
     // and stripping them must not leave an empty name.
-    const repaired = repairFileName('.'.repeat(300) + 'd o');
+    const repaired = repairFileName(`${'.'.repeat(300)}d o`);
     expect(repaired).not.toBe('');
     expect(checkFileName(repaired)).toStrictEqual({ ok: true });
   });
 
   it('falls back to "document" + extension when shortening leaves only dots in the base', () => {
-    const repaired = repairFileName('.'.repeat(300) + 'abc.docx');
+    const repaired = repairFileName(`${'.'.repeat(300)}abc.docx`);
     expect(checkFileName(repaired)).toStrictEqual({ ok: true });
     // ".docx" alone would be a dot-file without extension, not a name that keeps ".docx".
     expect(splitExtension(repaired).extension).toBe('.docx');
@@ -316,12 +334,7 @@ describe('repairFileName', () => {
 
 describe('candidateNames', () => {
   it('yields the name first, then "base (n).ext"', () => {
-    expect(take(candidateNames('report.docx'), 4)).toStrictEqual([
-      'report.docx',
-      'report (1).docx',
-      'report (2).docx',
-      'report (3).docx',
-    ]);
+    expect(take(candidateNames('report.docx'), 4)).toStrictEqual(['report.docx', 'report (1).docx', 'report (2).docx', 'report (3).docx']);
   });
 
   it.each<[string, string[]]>([
@@ -342,9 +355,9 @@ describe('candidateNames', () => {
   });
 
   it.each<[string, string]>([
-    ['255 ASCII bytes', 'a'.repeat(250) + '.docx'],
-    ['255 bytes of 3-byte characters', '漢'.repeat(83) + '.docx'],
-    ['4-byte characters', '📄'.repeat(62) + '.docx'],
+    ['255 ASCII bytes', `${'a'.repeat(250)}.docx`],
+    ['255 bytes of 3-byte characters', `${'漢'.repeat(83)}.docx`],
+    ['4-byte characters', `${'📄'.repeat(62)}.docx`],
     ['255 bytes without extension', 'b'.repeat(255)],
   ])('keeps long names (%s) within 255 bytes, legal, distinct and on character boundaries', (_label, name) => {
     expect(checkFileName(name)).toStrictEqual({ ok: true });
@@ -361,14 +374,14 @@ describe('candidateNames', () => {
   });
 
   it('shortens the base of a 255-byte name to fit the suffix', () => {
-    const [, first] = take(candidateNames('a'.repeat(250) + '.docx'), 2);
-    expect(first).toBe('a'.repeat(246) + ' (1).docx');
+    const [, first] = take(candidateNames(`${'a'.repeat(250)}.docx`), 2);
+    expect(first).toBe(`${'a'.repeat(246)} (1).docx`);
   });
 
   it('keeps candidates legal when the last dot comes early in a long name (a long "extension")', () => {
     // Legal, 255 bytes; splitExtension sees base "a" and a 254-byte "extension", so a suffix
     // inserted before it cannot fit.
-    const name = 'a.' + 'x'.repeat(253);
+    const name = `a.${'x'.repeat(253)}`;
     expect(checkFileName(name)).toStrictEqual({ ok: true });
     for (const candidate of take(candidateNames(name), 5)) {
       expect({ candidate, bytes: bytes(candidate), check: checkFileName(candidate) }).toStrictEqual({

@@ -1,11 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  HEADER,
-  parseBooleanHeader,
-  parseEditorsHeader,
-  readEitherHeader,
-  readHeader,
-} from '../../src/protocol/headers';
+import { HEADER, parseBooleanHeader, parseEditorsHeader, readEitherHeader, readHeader } from '../../src/protocol/headers';
 
 describe('readHeader', () => {
   // Node lower-cases incoming header names; readHeader takes the WOPI spelling.
@@ -31,7 +25,11 @@ describe('readEitherHeader', () => {
     ['only preferred', { 'x-cool-wopi-timestamp': 'cool' }, 'cool'],
     ['only fallback', { 'x-lool-wopi-timestamp': 'lool' }, 'lool'],
     ['neither', {}, undefined],
-    ['an empty preferred header does not hide the fallback value', { 'x-cool-wopi-timestamp': '', 'x-lool-wopi-timestamp': 'lool' }, 'lool'],
+    [
+      'an empty preferred header does not hide the fallback value',
+      { 'x-cool-wopi-timestamp': '', 'x-lool-wopi-timestamp': 'lool' },
+      'lool',
+    ],
     ['both empty gives the empty preferred value', { 'x-cool-wopi-timestamp': '', 'x-lool-wopi-timestamp': '' }, ''],
     ['preferred empty and no fallback gives the empty value', { 'x-cool-wopi-timestamp': '' }, ''],
   ])('%s', (_label, headers, expected) => {

@@ -1,7 +1,7 @@
-import type { WopiPermissions, WopiPrincipal } from '../../src/adapters/auth';
+import type { WopiPermissions, WopiUser } from '../../src/adapters/auth';
 import { canCreate, canRename, canWrite } from '../../src/protocol/permissions';
 
-function principal(permissions: WopiPermissions): WopiPrincipal {
+function userWith(permissions: WopiPermissions): WopiUser {
   return { userId: 'u1', permissions };
 }
 
@@ -44,7 +44,7 @@ describe('permissions', () => {
       const permissions: WopiPermissions = { write };
       if (create !== undefined) permissions.create = create;
       if (rename !== undefined) permissions.rename = rename;
-      const user = principal(permissions);
+      const user = userWith(permissions);
       expect(canWrite(user)).toBe(expectWrite);
       expect(canCreate(user)).toBe(expectCreate);
       expect(canRename(user)).toBe(expectRename);
@@ -52,9 +52,9 @@ describe('permissions', () => {
   );
 
   it('treats an explicitly undefined create/rename like an unset one', () => {
-    const user = principal({ write: true, create: undefined, rename: undefined });
+    const user = userWith({ write: true, create: undefined, rename: undefined });
     expect([canWrite(user), canCreate(user), canRename(user)]).toStrictEqual([true, true, true]);
-    const reader = principal({ write: false, create: undefined, rename: undefined });
+    const reader = userWith({ write: false, create: undefined, rename: undefined });
     expect([canWrite(reader), canCreate(reader), canRename(reader)]).toStrictEqual([false, false, false]);
   });
 
@@ -64,7 +64,7 @@ describe('permissions', () => {
     ['an object', {}],
     ['undefined', undefined],
   ])('grants write only for the boolean true, not for %s', (_label, write) => {
-    const user = principal({ write } as unknown as WopiPermissions);
+    const user = userWith({ write } as unknown as WopiPermissions);
     expect(canWrite(user)).toBe(false);
     expect(canRename(user)).toBe(false);
     expect(canCreate(user)).toBe(false);
@@ -75,13 +75,13 @@ describe('permissions', () => {
       const permissions: WopiPermissions = { write };
       if (create !== undefined) permissions.create = create;
       if (rename !== undefined) permissions.rename = rename;
-      const user = principal(permissions);
+      const user = userWith(permissions);
       for (const result of [canWrite(user), canCreate(user), canRename(user)]) expect(typeof result).toBe('boolean');
     }
   });
 
-  it('does not modify the principal', () => {
-    const user = principal({ write: true });
+  it('does not modify the user', () => {
+    const user = userWith({ write: true });
     const snapshot = JSON.stringify(user);
     canWrite(user);
     canCreate(user);

@@ -76,7 +76,7 @@ describe('buildProofBytes', () => {
     ['ASCII', 'abc', 'https://files.example/wopi/files/x?access_token=abc'],
     ['UTF-8 token: length in bytes, not characters', 'tökén✓', 'https://files.example/wopi/files/x?access_token=t%C3%B6k'],
     ['percent-encoding upper-cased with the rest', 'a', 'http://h/wopi/files/%c3%a9?access_token=a%2fb'],
-    ['long token', 'x'.repeat(5000), 'http://h/wopi/files/1?access_token=' + 'x'.repeat(5000)],
+    ['long token', 'x'.repeat(5000), `http://h/wopi/files/1?access_token=${'x'.repeat(5000)}`],
   ])('matches what an editor signs: %s', (_label, token, url) => {
     const timestamp = ticks(Date.UTC(2025, 4, 6, 7, 8, 9));
     expect(buildProofBytes({ accessToken: token, url, timestamp }).equals(proofBytes(token, url, timestamp))).toBe(true);
@@ -132,7 +132,7 @@ describe('public key import', () => {
 describe('verifyProof', () => {
   const now = Date.UTC(2025, 0, 15, 12, 0, 0);
   const token = 'eyJhbGciOi.tok-"en\'<';
-  const url = 'https://files.example/wopi/files/abc?access_token=eyJhbGciOi.tok-%22en\'%3C';
+  const url = "https://files.example/wopi/files/abc?access_token=eyJhbGciOi.tok-%22en'%3C";
   const ts = ticks(now);
   const good = (key: KeyObject, at: bigint = ts, signedUrl = url, signedToken = token): string => sign(key, signedToken, signedUrl, at);
   const garbage = Buffer.alloc(256, 1).toString('base64');
@@ -141,28 +141,81 @@ describe('verifyProof', () => {
   type Case = [string, Partial<ProofHeaders>, ProofVerdict, { current: KeyObject; old?: KeyObject }?];
   it.each<Case>([
     // Microsoft's validator cases, by name.
-    ['ProofKeyCurrentValid: Proof with current, ProofOld with old', { proof: good(current.privateKey), proofOld: good(old.privateKey) }, { ok: true, match: 'proof-current' }],
+    [
+      'ProofKeyCurrentValid: Proof with current, ProofOld with old',
+      { proof: good(current.privateKey), proofOld: good(old.privateKey) },
+      { ok: true, match: 'proof-current' },
+    ],
     ['ProofKeyCurrentValidOldGarbage', { proof: good(current.privateKey), proofOld: garbage }, { ok: true, match: 'proof-current' }],
     ['ProofKeyCurrentOldGarbage: both garbage', { proof: garbage, proofOld: garbage }, { ok: false, reason: 'bad-signature' }],
-    ['ProofKeyCurrentGarbageValidOldFromOldKey: ProofOld signed with the old key only', { proof: garbage, proofOld: good(old.privateKey) }, { ok: false, reason: 'bad-signature' }],
-    ['ProofKeyWacAheadOfHost: ProofOld verifies with the current key', { proof: good(stranger.privateKey), proofOld: good(current.privateKey) }, { ok: true, match: 'proof-old-current' }],
-    ['ProofKeyWacBehindHost: Proof verifies with the old key', { proof: good(old.privateKey), proofOld: garbage }, { ok: true, match: 'proof-old-key' }],
-    ['Proof with the old key, but no old key known', { proof: good(old.privateKey) }, { ok: false, reason: 'bad-signature' }, { current: current.publicKey }],
+    [
+      'ProofKeyCurrentGarbageValidOldFromOldKey: ProofOld signed with the old key only',
+      { proof: garbage, proofOld: good(old.privateKey) },
+      { ok: false, reason: 'bad-signature' },
+    ],
+    [
+      'ProofKeyWacAheadOfHost: ProofOld verifies with the current key',
+      { proof: good(stranger.privateKey), proofOld: good(current.privateKey) },
+      { ok: true, match: 'proof-old-current' },
+    ],
+    [
+      'ProofKeyWacBehindHost: Proof verifies with the old key',
+      { proof: good(old.privateKey), proofOld: garbage },
+      { ok: true, match: 'proof-old-key' },
+    ],
+    [
+      'Proof with the old key, but no old key known',
+      { proof: good(old.privateKey) },
+      { ok: false, reason: 'bad-signature' },
+      { current: current.publicKey },
+    ],
     ['no ProofOld header at all', { proof: good(current.privateKey), proofOld: undefined }, { ok: true, match: 'proof-current' }],
-    ['signed by a stranger', { proof: good(stranger.privateKey), proofOld: good(stranger.privateKey) }, { ok: false, reason: 'bad-signature' }],
+    [
+      'signed by a stranger',
+      { proof: good(stranger.privateKey), proofOld: good(stranger.privateKey) },
+      { ok: false, reason: 'bad-signature' },
+    ],
     ['signature not base64', { proof: '%%%not base64%%%' }, { ok: false, reason: 'bad-signature' }],
     ['signature truncated', { proof: good(current.privateKey).slice(0, 40) }, { ok: false, reason: 'bad-signature' }],
     // What was signed must be this request.
-    ['signed for another URL', { proof: good(current.privateKey, ts, 'https://files.example/wopi/files/other?access_token=x') }, { ok: false, reason: 'bad-signature' }],
+    [
+      'signed for another URL',
+      { proof: good(current.privateKey, ts, 'https://files.example/wopi/files/other?access_token=x') },
+      { ok: false, reason: 'bad-signature' },
+    ],
     ['signed for another token', { proof: good(current.privateKey, ts, url, 'another') }, { ok: false, reason: 'bad-signature' }],
     ['signed for another timestamp', { proof: good(current.privateKey, ts + 1n) }, { ok: false, reason: 'bad-signature' }],
-    ['URL signed in lower case (case does not matter)', { proof: good(current.privateKey, ts, url.toLowerCase()) }, { ok: true, match: 'proof-current' }],
+    [
+      'URL signed in lower case (case does not matter)',
+      { proof: good(current.privateKey, ts, url.toLowerCase()) },
+      { ok: true, match: 'proof-current' },
+    ],
     // Timestamps.
-    ['WopiTimestampOlderThan20Min: 20 min 1 s old', { timestamp: ticks(now - PROOF_MAX_AGE_MS - 1000).toString(), proof: good(current.privateKey, ticks(now - PROOF_MAX_AGE_MS - 1000)) }, { ok: false, reason: 'stale-timestamp' }],
-    ['19 minutes old is fine', { timestamp: ticks(now - 19 * 60_000).toString(), proof: good(current.privateKey, ticks(now - 19 * 60_000)) }, { ok: true, match: 'proof-current' }],
-    ['exactly 20 minutes old is fine', { timestamp: ticks(now - PROOF_MAX_AGE_MS).toString(), proof: good(current.privateKey, ticks(now - PROOF_MAX_AGE_MS)) }, { ok: true, match: 'proof-current' }],
-    ['more than 20 minutes in the future', { timestamp: ticks(now + 21 * 60_000).toString(), proof: good(current.privateKey, ticks(now + 21 * 60_000)) }, { ok: false, reason: 'stale-timestamp' }],
-    ['a minute in the future (clock skew)', { timestamp: ticks(now + 60_000).toString(), proof: good(current.privateKey, ticks(now + 60_000)) }, { ok: true, match: 'proof-current' }],
+    [
+      'WopiTimestampOlderThan20Min: 20 min 1 s old',
+      { timestamp: ticks(now - PROOF_MAX_AGE_MS - 1000).toString(), proof: good(current.privateKey, ticks(now - PROOF_MAX_AGE_MS - 1000)) },
+      { ok: false, reason: 'stale-timestamp' },
+    ],
+    [
+      '19 minutes old is fine',
+      { timestamp: ticks(now - 19 * 60_000).toString(), proof: good(current.privateKey, ticks(now - 19 * 60_000)) },
+      { ok: true, match: 'proof-current' },
+    ],
+    [
+      'exactly 20 minutes old is fine',
+      { timestamp: ticks(now - PROOF_MAX_AGE_MS).toString(), proof: good(current.privateKey, ticks(now - PROOF_MAX_AGE_MS)) },
+      { ok: true, match: 'proof-current' },
+    ],
+    [
+      'more than 20 minutes in the future',
+      { timestamp: ticks(now + 21 * 60_000).toString(), proof: good(current.privateKey, ticks(now + 21 * 60_000)) },
+      { ok: false, reason: 'stale-timestamp' },
+    ],
+    [
+      'a minute in the future (clock skew)',
+      { timestamp: ticks(now + 60_000).toString(), proof: good(current.privateKey, ticks(now + 60_000)) },
+      { ok: true, match: 'proof-current' },
+    ],
     ['timestamp not a number', { timestamp: 'yesterday', proof: good(current.privateKey) }, { ok: false, reason: 'bad-timestamp' }],
     // Missing headers.
     ['no X-WOPI-TimeStamp', { timestamp: undefined, proof: good(current.privateKey) }, { ok: false, reason: 'missing-headers' }],

@@ -23,9 +23,13 @@ interface Instance {
 }
 
 function startInstance(dir: string, prefix: string): Promise<Instance> {
-  const child = spawn(process.execPath, [CLI, 'serve', dir, '--port', '0', '--json', '--secret', SECRET, '--redis', redisUrl, '--redis-prefix', prefix], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', dir, '--port', '0', '--json', '--secret', SECRET, '--redis', redisUrl, '--redis-prefix', prefix],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     const files = new Map<string, { fileId: string; accessToken: string }>();
     let url = '';
@@ -48,10 +52,14 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 function lock(instance: Instance, fileId: string, token: string, lockId: string): Promise<{ status: number; lock: string | undefined }> {
   const target = new URL(`${instance.url}/files/${fileId}?access_token=${encodeURIComponent(token)}`);
   return new Promise((resolve, reject) => {
-    const req = http.request(target, { method: 'POST', agent, headers: { 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': lockId, 'Content-Length': '0' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, lock: res.headers['x-wopi-lock'] as string | undefined }));
-    });
+    const req = http.request(
+      target,
+      { method: 'POST', agent, headers: { 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': lockId, 'Content-Length': '0' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, lock: res.headers['x-wopi-lock'] as string | undefined }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -108,12 +116,18 @@ describeWithRedis('two processes sharing RedisLockStore', () => {
 
       // Release it through the other process, so the next round starts unlocked.
       const releaseVia = results.indexOf(winners[0]!) % 2 === 0 ? b : a;
-      const target = new URL(`${releaseVia.url}/files/${fileId}?access_token=${encodeURIComponent(releaseVia.files.get('shared.docx')!.accessToken)}`);
+      const target = new URL(
+        `${releaseVia.url}/files/${fileId}?access_token=${encodeURIComponent(releaseVia.files.get('shared.docx')!.accessToken)}`,
+      );
       const status = await new Promise<number>((resolve, reject) => {
-        const req = http.request(target, { method: 'POST', agent, headers: { 'X-WOPI-Override': 'UNLOCK', 'X-WOPI-Lock': winners[0]!.lockId, 'Content-Length': '0' } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const req = http.request(
+          target,
+          { method: 'POST', agent, headers: { 'X-WOPI-Override': 'UNLOCK', 'X-WOPI-Lock': winners[0]!.lockId, 'Content-Length': '0' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on('error', reject);
         req.end();
       });

@@ -20,14 +20,7 @@ import {
 import { describeWopiLockStore } from '../../src/testing';
 import { serve } from '../../src/cli/serve';
 import { TEST_SECRET } from '../helpers/create-app';
-import {
-  connectIoredis,
-  connectNodeRedis,
-  deleteKeys,
-  describeWithRedis,
-  type NodeRedisClient,
-  uniquePrefix,
-} from '../helpers/redis';
+import { connectIoredis, connectNodeRedis, deleteKeys, describeWithRedis, type NodeRedisClient, uniquePrefix } from '../helpers/redis';
 
 describeWithRedis('RedisLockStore on a real Redis', () => {
   let admin: NodeRedisClient;
@@ -62,7 +55,10 @@ describeWithRedis('RedisLockStore on a real Redis', () => {
   });
 
   describe('with a sendCommand function', () => {
-    describeWopiLockStore('RedisLockStore (sendCommand)', () => new RedisLockStore({ sendCommand: (args) => admin.sendCommand(args), prefix: `${prefix}fn:` }));
+    describeWopiLockStore(
+      'RedisLockStore (sendCommand)',
+      () => new RedisLockStore({ sendCommand: (args) => admin.sendCommand(args), prefix: `${prefix}fn:` }),
+    );
   });
 
   test('keeps its keys under the prefix, with Redis expiry set', async () => {
@@ -168,15 +164,50 @@ describe('RedisLockStore when Redis cannot answer', () => {
 
   const noReply = async (): Promise<unknown> => null;
   test.each<[string, unknown, WopiConfigErrorCode, string]>([
-    ['no options', undefined, 'WOPI_OPTION_TYPE', 'RedisLockStore: options must be an object with `client` or `sendCommand`, got undefined'],
+    [
+      'no options',
+      undefined,
+      'WOPI_OPTION_TYPE',
+      'RedisLockStore: options must be an object with `client` or `sendCommand`, got undefined',
+    ],
     ['neither client nor sendCommand', {}, 'WOPI_OPTION_MISSING', 'RedisLockStore: `client` or `sendCommand` is required'],
-    ['both', { client: {}, sendCommand: noReply }, 'WOPI_OPTION_CONFLICT', 'RedisLockStore: `client` and `sendCommand` exclude each other: give exactly one of them'],
-    ['a client without sendCommand or call', { client: {} }, 'WOPI_ADAPTER_SHAPE', 'RedisLockStore: `client` has neither `sendCommand` nor `call`: it must be a node-redis or ioredis client'],
-    ['a client that is a URL', { client: 'redis://localhost' }, 'WOPI_OPTION_TYPE', 'RedisLockStore: `client` must be a node-redis or ioredis client (an object with `sendCommand` or `call`), got a string'],
-    ['a client that is null', { client: null }, 'WOPI_OPTION_TYPE', 'RedisLockStore: `client` must be a node-redis or ioredis client (an object with `sendCommand` or `call`), got null'],
-    ['sendCommand not a function', { sendCommand: 'GET' }, 'WOPI_OPTION_TYPE', 'RedisLockStore: `sendCommand` must be a function, got a string'],
+    [
+      'both',
+      { client: {}, sendCommand: noReply },
+      'WOPI_OPTION_CONFLICT',
+      'RedisLockStore: `client` and `sendCommand` exclude each other: give exactly one of them',
+    ],
+    [
+      'a client without sendCommand or call',
+      { client: {} },
+      'WOPI_ADAPTER_SHAPE',
+      'RedisLockStore: `client` has neither `sendCommand` nor `call`: it must be a node-redis or ioredis client',
+    ],
+    [
+      'a client that is a URL',
+      { client: 'redis://localhost' },
+      'WOPI_OPTION_TYPE',
+      'RedisLockStore: `client` must be a node-redis or ioredis client (an object with `sendCommand` or `call`), got a string',
+    ],
+    [
+      'a client that is null',
+      { client: null },
+      'WOPI_OPTION_TYPE',
+      'RedisLockStore: `client` must be a node-redis or ioredis client (an object with `sendCommand` or `call`), got null',
+    ],
+    [
+      'sendCommand not a function',
+      { sendCommand: 'GET' },
+      'WOPI_OPTION_TYPE',
+      'RedisLockStore: `sendCommand` must be a function, got a string',
+    ],
     ['prefix not a string', { sendCommand: noReply, prefix: 1 }, 'WOPI_OPTION_TYPE', 'RedisLockStore: `prefix` must be a string, got 1'],
-    ['commandTimeoutMs 0', { sendCommand: noReply, commandTimeoutMs: 0 }, 'WOPI_OPTION_VALUE', 'RedisLockStore: `commandTimeoutMs` must be a positive integer (milliseconds), got 0'],
+    [
+      'commandTimeoutMs 0',
+      { sendCommand: noReply, commandTimeoutMs: 0 },
+      'WOPI_OPTION_VALUE',
+      'RedisLockStore: `commandTimeoutMs` must be a positive integer (milliseconds), got 0',
+    ],
   ])('%s is refused with a WopiConfigError (%s)', (_label, options, code, message) => {
     let thrown: unknown;
     try {

@@ -45,7 +45,11 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
     test.each(UNIMPLEMENTED)('X-WOPI-Override: %s with a valid token → 501, nothing changed', async (value) => {
       const { app, fileId, t } = await setupLockApp(fx(), { content: 'KEEP' });
       const before = await checkFileInfo(app, fileId, t);
-      const res = await override(app, fileId, t, value, { 'X-WOPI-Lock': 'L', 'X-WOPI-SuggestedTarget': '.pdf', 'X-WOPI-RequestedName': 'renamed' })
+      const res = await override(app, fileId, t, value, {
+        'X-WOPI-Lock': 'L',
+        'X-WOPI-SuggestedTarget': '.pdf',
+        'X-WOPI-RequestedName': 'renamed',
+      })
         .set('Content-Type', 'application/octet-stream')
         .send(Buffer.from('BODY'));
       expect(res.status).toBe(501);
@@ -99,24 +103,29 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
     test('X-WOPI-Override: PUT on /files/:id (not /contents) → 501, content unchanged', async () => {
       const { app, fileId, t } = await setupLockApp(fx(), { content: 'KEEP' });
       expect((await lockReq(app, fileId, t, 'L')).status).toBe(200);
-      const res = await override(app, fileId, t, 'PUT', { 'X-WOPI-Lock': 'L' }).set('Content-Type', 'application/octet-stream').send(Buffer.from('NEW'));
+      const res = await override(app, fileId, t, 'PUT', { 'X-WOPI-Lock': 'L' })
+        .set('Content-Type', 'application/octet-stream')
+        .send(Buffer.from('NEW'));
       expect(res.status).toBe(501);
       expect((await fx().content(fileId)).toString()).toBe('KEEP');
     });
   });
 
   describe('501 on POST /files/:id/contents', () => {
-    test.each(['LOCK', 'GET_LOCK', 'UNLOCK', 'REFRESH_LOCK', 'PUT_RELATIVE', 'RENAME_FILE', 'DELETE', 'PUT_USER_INFO', 'NONSENSE'])('X-WOPI-Override: %s → 501', async (value) => {
-      const { app, fileId, t } = await setupLockApp(fx(), { content: 'KEEP' });
-      const res = await putFile(app, fileId, t, 'NEW', { 'X-WOPI-Override': value, 'X-WOPI-Lock': 'L' });
-      expect(res.status).toBe(501);
-      expect(res.text).toBe('Unsupported X-WOPI-Override');
-      expectNoToken(res, t);
-      expect(await currentLock(app, fileId, t)).toBe('');
-      expect((await fx().content(fileId)).toString()).toBe('KEEP');
-      // Nothing was created, renamed or deleted.
-      expect(await fx().names()).toEqual(['report.docx']);
-    });
+    test.each(['LOCK', 'GET_LOCK', 'UNLOCK', 'REFRESH_LOCK', 'PUT_RELATIVE', 'RENAME_FILE', 'DELETE', 'PUT_USER_INFO', 'NONSENSE'])(
+      'X-WOPI-Override: %s → 501',
+      async (value) => {
+        const { app, fileId, t } = await setupLockApp(fx(), { content: 'KEEP' });
+        const res = await putFile(app, fileId, t, 'NEW', { 'X-WOPI-Override': value, 'X-WOPI-Lock': 'L' });
+        expect(res.status).toBe(501);
+        expect(res.text).toBe('Unsupported X-WOPI-Override');
+        expectNoToken(res, t);
+        expect(await currentLock(app, fileId, t)).toBe('');
+        expect((await fx().content(fileId)).toString()).toBe('KEEP');
+        // Nothing was created, renamed or deleted.
+        expect(await fx().names()).toEqual(['report.docx']);
+      },
+    );
 
     test('without a token, an unsupported override on /contents is still 501', async () => {
       const fileId = await fx().addFile('report.docx', 'x');
@@ -230,7 +239,9 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
         const { app, token, auth } = createApp({ storage: fx().storage });
         const limited = createApp({ storage: fx().storage, auth: authenticateOnly(auth) });
         const t = await token(fileId);
-        for (const headers of [{ 'X-WOPI-SuggestedTarget': '.pdf' }, { 'X-WOPI-RelativeTarget': 'copy.docx' }] as Array<Record<string, string>>) {
+        for (const headers of [{ 'X-WOPI-SuggestedTarget': '.pdf' }, { 'X-WOPI-RelativeTarget': 'copy.docx' }] as Array<
+          Record<string, string>
+        >) {
           const res = await putRelativeReq(limited.app, fileId, t, 'COPY', headers);
           expect(res.status).toBe(501);
           expect(res.text).toBe('PutRelativeFile is not supported by this host');
@@ -239,7 +250,12 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
         expect(await fx().names()).toEqual(['report.docx']);
         const info = await checkFileInfo(limited.app, fileId, t);
         expect(info.status).toBe(200);
-        expect(info.body).toMatchObject({ UserCanNotWriteRelative: true, SupportsRename: true, UserCanRename: true, SupportsDeleteFile: true });
+        expect(info.body).toMatchObject({
+          UserCanNotWriteRelative: true,
+          SupportsRename: true,
+          UserCanRename: true,
+          SupportsDeleteFile: true,
+        });
         // The same storage with the full JwtAuth does support it.
         expect((await checkFileInfo(app, fileId, t)).body.UserCanNotWriteRelative).toBe(false);
       });
@@ -320,7 +336,11 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
       ['a trailing slash after /contents', (id: string) => `/wopi/files/${id}/contents/`, 'contents'],
       ['upper-case route words', (id: string) => `/wopi/FILES/${id}/CONTENTS`, 'contents'],
       ['mixed case', (id: string) => `/wopi/Files/${id}`, 'file'],
-      ['an ID with percent-encoded characters', (id: string) => `/wopi/files/${encodeURIComponent(id).replace(/[A-Za-z]/, (c) => `%${c.charCodeAt(0).toString(16)}`)}`, 'file'],
+      [
+        'an ID with percent-encoded characters',
+        (id: string) => `/wopi/files/${encodeURIComponent(id).replace(/[A-Za-z]/, (c) => `%${c.charCodeAt(0).toString(16)}`)}`,
+        'file',
+      ],
     ])('%s', async (_label, url, route) => {
       const { app, fileId, t } = await setupLockApp(fx(), { content: 'data' });
       const res = await request(app).get(url(fileId)).query({ access_token: t }).buffer(true).parse(binaryParser);
@@ -339,7 +359,9 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
     test('a route the app registers after the router still gets requests the router does not answer', async () => {
       const { app, token } = createApp({ storage: fx().storage });
       app.get('/wopi/health', (_req, res) => res.send('ok'));
-      const res = await request(app).get('/wopi/health').query({ access_token: await token('abc') });
+      const res = await request(app)
+        .get('/wopi/health')
+        .query({ access_token: await token('abc') });
       expect(res.status).toBe(200);
       expect(res.text).toBe('ok');
     });
@@ -415,7 +437,10 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
       expectLockHeader(taken, '');
       const tt = await createApp({ storage: fx().storage }).token(takenId);
       expect((await lockReq(app, takenId, tt, 'TARGET')).status).toBe(200);
-      const lockedTarget = await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-RelativeTarget': 'taken.docx', 'X-WOPI-OverwriteRelativeTarget': 'true' });
+      const lockedTarget = await putRelativeReq(app, fileId, t, 'x', {
+        'X-WOPI-RelativeTarget': 'taken.docx',
+        'X-WOPI-OverwriteRelativeTarget': 'true',
+      });
       expect(lockedTarget.status).toBe(409);
       expectLockHeader(lockedTarget, 'TARGET');
 

@@ -85,7 +85,12 @@ describe('the Url of a file PutRelativeFile creates', () => {
     return request(app)
       .post(`/wopi/files/${fileId}`)
       .query({ access_token: accessToken })
-      .set({ 'X-WOPI-Override': 'PUT_RELATIVE', 'X-WOPI-SuggestedTarget': '.pdf', 'X-Forwarded-Host': 'files.example.com:8443', 'X-Forwarded-Proto': 'https' })
+      .set({
+        'X-WOPI-Override': 'PUT_RELATIVE',
+        'X-WOPI-SuggestedTarget': '.pdf',
+        'X-Forwarded-Host': 'files.example.com:8443',
+        'X-Forwarded-Proto': 'https',
+      })
       .send('copy');
   }
 
@@ -104,10 +109,23 @@ describe('the Url of a file PutRelativeFile creates', () => {
 
 describe('caching', () => {
   test.each([
-    ['CheckFileInfo', (app: express.Express, id: string, t: string) => request(app).get(`/wopi/files/${id}`).query({ access_token: t }), 200],
-    ['GetFile', (app: express.Express, id: string, t: string) => request(app).get(`/wopi/files/${id}/contents`).query({ access_token: t }), 200],
+    [
+      'CheckFileInfo',
+      (app: express.Express, id: string, t: string) => request(app).get(`/wopi/files/${id}`).query({ access_token: t }),
+      200,
+    ],
+    [
+      'GetFile',
+      (app: express.Express, id: string, t: string) => request(app).get(`/wopi/files/${id}/contents`).query({ access_token: t }),
+      200,
+    ],
     ['a 401', (app: express.Express, id: string) => request(app).get(`/wopi/files/${id}`).query({ access_token: 'garbage' }), 401],
-    ['a 409', (app: express.Express, id: string, t: string) => request(app).post(`/wopi/files/${id}`).query({ access_token: t }).set({ 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'OTHER' }), 409],
+    [
+      'a 409',
+      (app: express.Express, id: string, t: string) =>
+        request(app).post(`/wopi/files/${id}`).query({ access_token: t }).set({ 'X-WOPI-Override': 'LOCK', 'X-WOPI-Lock': 'OTHER' }),
+      409,
+    ],
   ])('%s answers Cache-Control: no-store (tokened URLs are never cached)', async (_label, send, status) => {
     const { app, fileId, accessToken } = await setup();
     const res = await send(app, fileId, accessToken);

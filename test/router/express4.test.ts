@@ -13,7 +13,12 @@ const express4 = jest.requireActual<typeof import('express')>('express4');
 const express4Version = jest.requireActual<{ version: string }>('express4/package.json').version;
 const SECRET = 'express4-secret-express4-secret-0123456789';
 
-function setup(): { app: express.Express; storage: MemoryStorage; fileId: string; token: (fileId?: string, write?: boolean) => Promise<string> } {
+function setup(): {
+  app: express.Express;
+  storage: MemoryStorage;
+  fileId: string;
+  token: (fileId?: string, write?: boolean) => Promise<string>;
+} {
   const storage = new MemoryStorage();
   const fileId = storage.addFile('notes.docx', 'hello from express 4');
   const auth = new JwtAuth({ secret: SECRET });
@@ -23,7 +28,8 @@ function setup(): { app: express.Express; storage: MemoryStorage; fileId: string
     app,
     storage,
     fileId,
-    token: async (id = fileId, write = true) => (await auth.issueToken({ fileId: id, userId: 'u4', userFriendlyName: 'Four', permissions: { write } })).accessToken,
+    token: async (id = fileId, write = true) =>
+      (await auth.issueToken({ fileId: id, userId: 'u4', userFriendlyName: 'Four', permissions: { write } })).accessToken,
   };
 }
 
@@ -38,15 +44,26 @@ test('the app is Express 4, and the router is a middleware it mounts', () => {
 
 test('CheckFileInfo answers 200 with the file and the user', async () => {
   const { app, fileId, token } = setup();
-  const res = await request(app).get(`/wopi/files/${fileId}`).query({ access_token: await token() });
+  const res = await request(app)
+    .get(`/wopi/files/${fileId}`)
+    .query({ access_token: await token() });
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toMatchObject({ BaseFileName: 'notes.docx', Size: 20, UserId: 'u4', UserFriendlyName: 'Four', UserCanWrite: true, SupportsLocks: true });
+  expect(res.body).toMatchObject({
+    BaseFileName: 'notes.docx',
+    Size: 20,
+    UserId: 'u4',
+    UserFriendlyName: 'Four',
+    UserCanWrite: true,
+    SupportsLocks: true,
+  });
 });
 
 test('the token is also accepted as Authorization: Bearer', async () => {
   const { app, fileId, token } = setup();
-  const res = await request(app).get(`/wopi/files/${fileId}`).set('Authorization', `Bearer ${await token()}`);
+  const res = await request(app)
+    .get(`/wopi/files/${fileId}`)
+    .set('Authorization', `Bearer ${await token()}`);
   expect(res.status).toBe(200);
   expect(res.body.BaseFileName).toBe('notes.docx');
 });
@@ -73,7 +90,11 @@ test('Lock, then PutFile under the lock saves; a PutFile with another lock is 40
   const { app, storage, fileId, token } = setup();
   const t = await token();
 
-  const lock = await request(app).post(`/wopi/files/${fileId}`).query({ access_token: t }).set('X-WOPI-Override', 'LOCK').set('X-WOPI-Lock', 'lock-A');
+  const lock = await request(app)
+    .post(`/wopi/files/${fileId}`)
+    .query({ access_token: t })
+    .set('X-WOPI-Override', 'LOCK')
+    .set('X-WOPI-Lock', 'lock-A');
   expect(lock.status).toBe(200);
   expect(lock.headers['x-wopi-itemversion']).toBe('1');
 
@@ -106,11 +127,19 @@ test('Lock, then PutFile under the lock saves; a PutFile with another lock is 40
   expect(mismatch.headers['x-wopi-lock']).toBe('lock-A');
   expect(storage.getContent(fileId).toString('utf8')).toBe('saved on express 4');
 
-  const relockOther = await request(app).post(`/wopi/files/${fileId}`).query({ access_token: t }).set('X-WOPI-Override', 'LOCK').set('X-WOPI-Lock', 'lock-B');
+  const relockOther = await request(app)
+    .post(`/wopi/files/${fileId}`)
+    .query({ access_token: t })
+    .set('X-WOPI-Override', 'LOCK')
+    .set('X-WOPI-Lock', 'lock-B');
   expect(relockOther.status).toBe(409);
   expect(relockOther.headers['x-wopi-lock']).toBe('lock-A');
 
-  const unlock = await request(app).post(`/wopi/files/${fileId}`).query({ access_token: t }).set('X-WOPI-Override', 'UNLOCK').set('X-WOPI-Lock', 'lock-A');
+  const unlock = await request(app)
+    .post(`/wopi/files/${fileId}`)
+    .query({ access_token: t })
+    .set('X-WOPI-Override', 'UNLOCK')
+    .set('X-WOPI-Lock', 'lock-A');
   expect(unlock.status).toBe(200);
 });
 
@@ -128,14 +157,23 @@ test('a PutFile on an unlocked, non-empty file is 409 with an empty X-WOPI-Lock'
 
 test('an unknown X-WOPI-Override is 501', async () => {
   const { app, fileId, token } = setup();
-  const res = await request(app).post(`/wopi/files/${fileId}`).query({ access_token: await token() }).set('X-WOPI-Override', 'FROBNICATE');
+  const res = await request(app)
+    .post(`/wopi/files/${fileId}`)
+    .query({ access_token: await token() })
+    .set('X-WOPI-Override', 'FROBNICATE');
   expect(res.status).toBe(501);
 });
 
 test('no token is 401; a token for another file is 401; a read-only token cannot lock', async () => {
   const { app, fileId, token } = setup();
   expect((await request(app).get(`/wopi/files/${fileId}`)).status).toBe(401);
-  expect((await request(app).get(`/wopi/files/${fileId}`).query({ access_token: await token('someOtherFile') })).status).toBe(401);
+  expect(
+    (
+      await request(app)
+        .get(`/wopi/files/${fileId}`)
+        .query({ access_token: await token('someOtherFile') })
+    ).status,
+  ).toBe(401);
   const ro = await request(app)
     .post(`/wopi/files/${fileId}`)
     .query({ access_token: await token(fileId, false) })
@@ -146,8 +184,12 @@ test('no token is 401; a token for another file is 401; a read-only token cannot
 
 test('an unknown file is 404', async () => {
   const { app, token } = setup();
-  const res = await request(app).get('/wopi/files/noSuchFile').query({ access_token: await token('noSuchFile') });
+  const res = await request(app)
+    .get('/wopi/files/noSuchFile')
+    .query({ access_token: await token('noSuchFile') });
   expect(res.status).toBe(404);
-  const contents = await request(app).get('/wopi/files/noSuchFile/contents').query({ access_token: await token('noSuchFile') });
+  const contents = await request(app)
+    .get('/wopi/files/noSuchFile/contents')
+    .query({ access_token: await token('noSuchFile') });
   expect(contents.status).toBe(404);
 });

@@ -1,6 +1,14 @@
 import express from 'express';
 import request from 'supertest';
-import { createWopiRouter, JwtAuth, MemoryLockStore, MemoryStorage, WopiConfigError, type WopiConfigErrorCode, type WopiRouterOptions } from '../../src';
+import {
+  createWopiRouter,
+  JwtAuth,
+  MemoryLockStore,
+  MemoryStorage,
+  WopiConfigError,
+  type WopiConfigErrorCode,
+  type WopiRouterOptions,
+} from '../../src';
 import { TEST_SECRET } from '../helpers/create-app';
 
 const storage = new MemoryStorage();
@@ -36,28 +44,93 @@ describe('createWopiRouter option validation', () => {
     ['missing storage', { auth }, 'WOPI_OPTION_MISSING', /`storage` is required \(a WopiStorage\)/],
     ['storage null', { storage: null, auth }, 'WOPI_OPTION_TYPE', /`storage` must be a WopiStorage, got null/],
     ['storage a string', { storage: './files', auth }, 'WOPI_OPTION_TYPE', /`storage` must be a WopiStorage, got a string/],
-    ['storage without writeFile', { storage: { getFileInfo: noop, readFile: noop }, auth }, 'WOPI_ADAPTER_SHAPE', /`storage` does not implement WopiStorage \(missing writeFile\)/],
-    ['storage without getFileInfo', { storage: { readFile: noop, writeFile: noop }, auth }, 'WOPI_ADAPTER_SHAPE', /\(missing getFileInfo\)/],
-    ['storage with readFile not a function', { storage: { getFileInfo: noop, readFile: 'x', writeFile: noop }, auth }, 'WOPI_ADAPTER_SHAPE', /\(missing readFile\)/],
+    [
+      'storage without writeFile',
+      { storage: { getFileInfo: noop, readFile: noop }, auth },
+      'WOPI_ADAPTER_SHAPE',
+      /`storage` does not implement WopiStorage \(missing writeFile\)/,
+    ],
+    [
+      'storage without getFileInfo',
+      { storage: { readFile: noop, writeFile: noop }, auth },
+      'WOPI_ADAPTER_SHAPE',
+      /\(missing getFileInfo\)/,
+    ],
+    [
+      'storage with readFile not a function',
+      { storage: { getFileInfo: noop, readFile: 'x', writeFile: noop }, auth },
+      'WOPI_ADAPTER_SHAPE',
+      /\(missing readFile\)/,
+    ],
     ['storage empty object', { storage: {}, auth }, 'WOPI_ADAPTER_SHAPE', /missing getFileInfo, readFile, writeFile/],
     ['missing auth', { storage }, 'WOPI_OPTION_MISSING', /`auth` is required \(a WopiAuth\)/],
-    ['auth without authenticate', { storage, auth: { issueToken: noop } }, 'WOPI_ADAPTER_SHAPE', /`auth` does not implement WopiAuth \(missing authenticate\)/],
-    ['locks empty object', { storage, auth, locks: {} }, 'WOPI_ADAPTER_SHAPE', /missing getLock, lock, refreshLock, unlock, unlockAndRelock/],
-    ['locks without unlockAndRelock', { storage, auth, locks: { ...fullLocks, unlockAndRelock: undefined } }, 'WOPI_ADAPTER_SHAPE', /\(missing unlockAndRelock\)/],
+    [
+      'auth without authenticate',
+      { storage, auth: { issueToken: noop } },
+      'WOPI_ADAPTER_SHAPE',
+      /`auth` does not implement WopiAuth \(missing authenticate\)/,
+    ],
+    [
+      'locks empty object',
+      { storage, auth, locks: {} },
+      'WOPI_ADAPTER_SHAPE',
+      /missing getLock, lock, refreshLock, unlock, unlockAndRelock/,
+    ],
+    [
+      'locks without unlockAndRelock',
+      { storage, auth, locks: { ...fullLocks, unlockAndRelock: undefined } },
+      'WOPI_ADAPTER_SHAPE',
+      /\(missing unlockAndRelock\)/,
+    ],
     ['locks null', { storage, auth, locks: null }, 'WOPI_OPTION_TYPE', /`locks` must be a WopiLockStore, got null/],
-    ['unknown option key', { storage, auth, lockTTL: 1000 }, 'WOPI_OPTION_UNKNOWN', /unknown option `lockTTL` \(known options: storage, auth, locks, lockTtlMs,/],
+    [
+      'unknown option key',
+      { storage, auth, lockTTL: 1000 },
+      'WOPI_OPTION_UNKNOWN',
+      /unknown option `lockTTL` \(known options: storage, auth, locks, lockTtlMs,/,
+    ],
     ['lockTtlMs 0', { storage, auth, lockTtlMs: 0 }, 'WOPI_OPTION_VALUE', /`lockTtlMs` must be a positive integer \(milliseconds\), got 0/],
     ['lockTtlMs -1', { storage, auth, lockTtlMs: -1 }, 'WOPI_OPTION_VALUE', /lockTtlMs/],
     ['lockTtlMs 1.5', { storage, auth, lockTtlMs: 1.5 }, 'WOPI_OPTION_VALUE', /lockTtlMs/],
-    ["lockTtlMs '30'", { storage, auth, lockTtlMs: '30' }, 'WOPI_OPTION_TYPE', /`lockTtlMs` must be a positive integer \(milliseconds\), got a string/],
+    [
+      "lockTtlMs '30'",
+      { storage, auth, lockTtlMs: '30' },
+      'WOPI_OPTION_TYPE',
+      /`lockTtlMs` must be a positive integer \(milliseconds\), got a string/,
+    ],
     ['lockTtlMs Infinity', { storage, auth, lockTtlMs: Infinity }, 'WOPI_OPTION_VALUE', /lockTtlMs/],
-    ['maxFileSize -1', { storage, auth, maxFileSize: -1 }, 'WOPI_OPTION_VALUE', /`maxFileSize` must be a non-negative integer \(bytes\), got -1/],
+    [
+      'maxFileSize -1',
+      { storage, auth, maxFileSize: -1 },
+      'WOPI_OPTION_VALUE',
+      /`maxFileSize` must be a non-negative integer \(bytes\), got -1/,
+    ],
     ['maxFileSize NaN', { storage, auth, maxFileSize: NaN }, 'WOPI_OPTION_VALUE', /maxFileSize/],
     ['maxFileSize 1.5', { storage, auth, maxFileSize: 1.5 }, 'WOPI_OPTION_VALUE', /maxFileSize/],
-    ['uploadIdleTimeoutMs 0', { storage, auth, uploadIdleTimeoutMs: 0 }, 'WOPI_OPTION_VALUE', /`uploadIdleTimeoutMs` must be a positive integer/],
-    ['publicUrl without a scheme', { storage, auth, publicUrl: 'files.example.com/wopi' }, 'WOPI_OPTION_VALUE', /`publicUrl` must be an http\(s\) URL or a function/],
-    ['publicUrl a number', { storage, auth, publicUrl: 443 }, 'WOPI_OPTION_TYPE', /`publicUrl` must be an http\(s\) URL or a function, got 443/],
-    ['checkFileInfo not a function', { storage, auth, checkFileInfo: { PostMessageOrigin: 'x' } }, 'WOPI_OPTION_TYPE', /`checkFileInfo` must be a function, got an object/],
+    [
+      'uploadIdleTimeoutMs 0',
+      { storage, auth, uploadIdleTimeoutMs: 0 },
+      'WOPI_OPTION_VALUE',
+      /`uploadIdleTimeoutMs` must be a positive integer/,
+    ],
+    [
+      'publicUrl without a scheme',
+      { storage, auth, publicUrl: 'files.example.com/wopi' },
+      'WOPI_OPTION_VALUE',
+      /`publicUrl` must be an http\(s\) URL or a function/,
+    ],
+    [
+      'publicUrl a number',
+      { storage, auth, publicUrl: 443 },
+      'WOPI_OPTION_TYPE',
+      /`publicUrl` must be an http\(s\) URL or a function, got 443/,
+    ],
+    [
+      'checkFileInfo not a function',
+      { storage, auth, checkFileInfo: { PostMessageOrigin: 'x' } },
+      'WOPI_OPTION_TYPE',
+      /`checkFileInfo` must be a function, got an object/,
+    ],
     ['onPutFile not a function', { storage, auth, onPutFile: 'log' }, 'WOPI_OPTION_TYPE', /`onPutFile` must be a function/],
     ['hostUrls not a function', { storage, auth, hostUrls: {} }, 'WOPI_OPTION_TYPE', /`hostUrls` must be a function/],
   ])('%s', (_label, options, code, message) => {
@@ -71,7 +144,10 @@ describe('createWopiRouter option validation', () => {
 
   it.each<[string, Partial<WopiRouterOptions>]>([
     ['minimal', {}],
-    ['explicit undefined optionals', { locks: undefined, lockTtlMs: undefined, maxFileSize: undefined, checkFileInfo: undefined, onPutFile: undefined }],
+    [
+      'explicit undefined optionals',
+      { locks: undefined, lockTtlMs: undefined, maxFileSize: undefined, checkFileInfo: undefined, onPutFile: undefined },
+    ],
     ['maxFileSize 0', { maxFileSize: 0 }],
     ['lockTtlMs 1', { lockTtlMs: 1 }],
     ['custom locks and hooks', { locks: new MemoryLockStore(), checkFileInfo: () => undefined, onPutFile: () => undefined }],
@@ -123,10 +199,7 @@ describe('default lock store', () => {
       .set('X-WOPI-Override', 'LOCK')
       .set('X-WOPI-Lock', 'L1');
     expect(a.status).toBe(200);
-    const b = await request(appB)
-      .post(`/wopi/files/${fileId}`)
-      .query({ access_token: accessToken })
-      .set('X-WOPI-Override', 'GET_LOCK');
+    const b = await request(appB).post(`/wopi/files/${fileId}`).query({ access_token: accessToken }).set('X-WOPI-Override', 'GET_LOCK');
     expect(b.status).toBe(200);
     expect(b.headers['x-wopi-lock']).toBe('');
   });

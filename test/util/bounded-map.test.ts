@@ -26,20 +26,118 @@ describe('BoundedMap', () => {
   it.each<[string, number, Op[], Array<[string, number]>]>([
     ['maxSize 0 keeps nothing', 0, fill('abc'), []],
     ['maxSize 1 keeps the last key set', 1, fill('abc'), [['c', 3]]],
-    ['below the limit, nothing goes', 3, fill('ab'), [['a', 1], ['b', 2]]],
-    ['at the limit, nothing goes', 3, fill('abc'), [['a', 1], ['b', 2], ['c', 3]]],
-    ['one over the limit: the oldest goes', 2, fill('abc'), [['b', 2], ['c', 3]]],
-    ['several over the limit: the oldest go first, in order', 3, fill('abcdef'), [['d', 4], ['e', 5], ['f', 6]]],
-    ['replacing a value at the limit drops nothing', 2, [...fill('ab'), set('a', 10)], [['a', 10], ['b', 2]]],
-    ['a replaced value becomes the newest: the next new key drops the other one', 2, [...fill('ab'), set('a', 10), set('c', 3)], [['a', 10], ['c', 3]]],
+    [
+      'below the limit, nothing goes',
+      3,
+      fill('ab'),
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+    ],
+    [
+      'at the limit, nothing goes',
+      3,
+      fill('abc'),
+      [
+        ['a', 1],
+        ['b', 2],
+        ['c', 3],
+      ],
+    ],
+    [
+      'one over the limit: the oldest goes',
+      2,
+      fill('abc'),
+      [
+        ['b', 2],
+        ['c', 3],
+      ],
+    ],
+    [
+      'several over the limit: the oldest go first, in order',
+      3,
+      fill('abcdef'),
+      [
+        ['d', 4],
+        ['e', 5],
+        ['f', 6],
+      ],
+    ],
+    [
+      'replacing a value at the limit drops nothing',
+      2,
+      [...fill('ab'), set('a', 10)],
+      [
+        ['a', 10],
+        ['b', 2],
+      ],
+    ],
+    [
+      'a replaced value becomes the newest: the next new key drops the other one',
+      2,
+      [...fill('ab'), set('a', 10), set('c', 3)],
+      [
+        ['a', 10],
+        ['c', 3],
+      ],
+    ],
     ['setting the same key again and again keeps one entry', 2, [set('a', 1), set('a', 2), set('a', 3)], [['a', 3]]],
-    ['reading (get) does not make an entry newer', 2, [...fill('ab'), ['get', 'a'], set('c', 3)], [['b', 2], ['c', 3]]],
-    ['reading (has) does not make an entry newer', 2, [...fill('ab'), ['has', 'a'], set('c', 3)], [['b', 2], ['c', 3]]],
-    ['a deleted entry frees its place', 2, [...fill('ab'), ['delete', 'a'], set('c', 3)], [['b', 2], ['c', 3]]],
-    ['deleting the newest entry frees its place too', 2, [...fill('ab'), ['delete', 'b'], set('c', 3)], [['a', 1], ['c', 3]]],
-    ['deleting a missing key changes nothing', 2, [...fill('ab'), ['delete', 'z'], set('c', 3)], [['b', 2], ['c', 3]]],
+    [
+      'reading (get) does not make an entry newer',
+      2,
+      [...fill('ab'), ['get', 'a'], set('c', 3)],
+      [
+        ['b', 2],
+        ['c', 3],
+      ],
+    ],
+    [
+      'reading (has) does not make an entry newer',
+      2,
+      [...fill('ab'), ['has', 'a'], set('c', 3)],
+      [
+        ['b', 2],
+        ['c', 3],
+      ],
+    ],
+    [
+      'a deleted entry frees its place',
+      2,
+      [...fill('ab'), ['delete', 'a'], set('c', 3)],
+      [
+        ['b', 2],
+        ['c', 3],
+      ],
+    ],
+    [
+      'deleting the newest entry frees its place too',
+      2,
+      [...fill('ab'), ['delete', 'b'], set('c', 3)],
+      [
+        ['a', 1],
+        ['c', 3],
+      ],
+    ],
+    [
+      'deleting a missing key changes nothing',
+      2,
+      [...fill('ab'), ['delete', 'z'], set('c', 3)],
+      [
+        ['b', 2],
+        ['c', 3],
+      ],
+    ],
     ['clear empties the map, and it fills again', 2, [...fill('ab'), ['clear'], set('c', 3)], [['c', 3]]],
-    ['a key deleted and set again counts as new', 2, [...fill('ab'), ['delete', 'a'], set('a', 9), set('c', 3)], [['a', 9], ['c', 3]]],
+    [
+      'a key deleted and set again counts as new',
+      2,
+      [...fill('ab'), ['delete', 'a'], set('a', 9), set('c', 3)],
+      [
+        ['a', 9],
+        ['c', 3],
+      ],
+    ],
   ])('%s', (_label, maxSize, ops, expected) => {
     const map = run(maxSize, ops);
     expect(map.size).toBe(expected.length);

@@ -136,13 +136,19 @@ describe('KeyedMutex', () => {
 
   it.each<[string, () => Promise<never>]>([
     ['rejects', async () => Promise.reject(new Error('boom'))],
-    ['throws inside an async function', async () => {
-      await settle();
-      throw new Error('boom');
-    }],
-    ['throws before returning a promise', (() => {
-      throw new Error('boom');
-    }) as () => Promise<never>],
+    [
+      'throws inside an async function',
+      async () => {
+        await settle();
+        throw new Error('boom');
+      },
+    ],
+    [
+      'throws before returning a promise',
+      (() => {
+        throw new Error('boom');
+      }) as () => Promise<never>,
+    ],
   ])('run() releases the key when the work %s, and passes the error on', async (_label, work) => {
     const mutex = new KeyedMutex();
     const waiter = mutex.run('k', async () => 'after');

@@ -36,7 +36,12 @@ export interface TemporaryOptions {
  * `options.fsync`. Created with `O_EXCL` (never through a link) in the folder that was opened. On
  * any failure, an abort of `signal` among them, the file is removed and the error rethrown.
  */
-export async function writeTemporary(folder: JailedFolder, content: Readable, signal: AbortSignal, options: TemporaryOptions): Promise<string> {
+export async function writeTemporary(
+  folder: JailedFolder,
+  content: Readable,
+  signal: AbortSignal,
+  options: TemporaryOptions,
+): Promise<string> {
   signal.throwIfAborted();
   const name = `.express-wopi.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
   const fd = await fdOpen(folder.path(name), 'wx');

@@ -3,6 +3,7 @@
  * them (see fileNameKey), listed through the jail, and a file moved to a free name without ever
  * replacing one.
  */
+import type { Dirent } from 'node:fs';
 import { lstat, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { FileNotFoundError } from '../../errors';
@@ -95,7 +96,7 @@ export async function listFiles(jail: RootJail): Promise<Array<{ rel: string; na
   const files: Array<{ rel: string; name: string }> = [];
   const walk = async (folderRel: string): Promise<void> => {
     const folder = await jail.openFolder(folderRel);
-    let dirents;
+    let dirents: Dirent[];
     try {
       dirents = await folder.list();
     } finally {

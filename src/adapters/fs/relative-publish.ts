@@ -23,11 +23,11 @@ export interface FileLookup {
   forget(fileId: string): void;
 }
 
-  /**
-   * Moves the durable temporary file `temp` to its name, after the commit step: over the file
-   * the first candidate names (overwrite), or to the first free candidate. Returns the name and,
-   * for a replaced file, its ID.
-   */
+/**
+ * Moves the durable temporary file `temp` to its name, after the commit step: over the file
+ * the first candidate names (overwrite), or to the first free candidate. Returns the name and,
+ * for a replaced file, its ID.
+ */
 export async function publishRelative(
   files: FileLookup,
   folder: JailedFolder,
@@ -35,41 +35,41 @@ export async function publishRelative(
   target: WopiRelativeTarget,
   context: WopiWriteContext,
 ): Promise<{ fileId?: string; name: string }> {
-    if (target.overwrite) {
-      const wanted = first(target.candidates);
-      if (wanted === undefined) throw new FileExistsError();
-      legalName(wanted);
-      const onDisk = (await FolderNames.read(folder)).find(wanted);
-      const existingId = onDisk === undefined ? undefined : await files.replaceableId(folder, onDisk);
-      // A folder or a link has the name: taken, and never replaced.
-      if (onDisk !== undefined && existingId === undefined) throw new FileExistsError();
-      await context.commit(existingId);
-      if (existingId === undefined) {
-        if (!(await linkIfFree(folder.path(temp), folder.path(wanted)))) throw new FileExistsError();
-        await unlink(folder.path(temp));
-        return { name: wanted };
-      }
-      // Where the file to replace is now: renamed away meanwhile, the name is no longer its.
-      const now = await files.pathOf(existingId);
-      if (folderOf(now) !== folder.rel || fileNameKey(nameOf(now)) !== fileNameKey(wanted)) throw new FileExistsError();
-      await rename(folder.path(temp), folder.path(nameOf(now)));
-      files.forget(existingId);
-      return { fileId: existingId, name: nameOf(now) };
+  if (target.overwrite) {
+    const wanted = first(target.candidates);
+    if (wanted === undefined) throw new FileExistsError();
+    legalName(wanted);
+    const onDisk = (await FolderNames.read(folder)).find(wanted);
+    const existingId = onDisk === undefined ? undefined : await files.replaceableId(folder, onDisk);
+    // A folder or a link has the name: taken, and never replaced.
+    if (onDisk !== undefined && existingId === undefined) throw new FileExistsError();
+    await context.commit(existingId);
+    if (existingId === undefined) {
+      if (!(await linkIfFree(folder.path(temp), folder.path(wanted)))) throw new FileExistsError();
+      await unlink(folder.path(temp));
+      return { name: wanted };
     }
-    await context.commit();
-    const present = await FolderNames.read(folder);
-    for (const wanted of target.candidates) {
-      legalName(wanted);
-      // A case variant of a candidate is the same name: taken.
-      if (present.find(wanted) !== undefined) continue;
-      // link() fails when the name is taken, so an existing file is never replaced.
-      if (await linkIfFree(folder.path(temp), folder.path(wanted))) {
-        await unlink(folder.path(temp));
-        return { name: wanted };
-      }
-    }
-    throw new FileExistsError();
+    // Where the file to replace is now: renamed away meanwhile, the name is no longer its.
+    const now = await files.pathOf(existingId);
+    if (folderOf(now) !== folder.rel || fileNameKey(nameOf(now)) !== fileNameKey(wanted)) throw new FileExistsError();
+    await rename(folder.path(temp), folder.path(nameOf(now)));
+    files.forget(existingId);
+    return { fileId: existingId, name: nameOf(now) };
   }
+  await context.commit();
+  const present = await FolderNames.read(folder);
+  for (const wanted of target.candidates) {
+    legalName(wanted);
+    // A case variant of a candidate is the same name: taken.
+    if (present.find(wanted) !== undefined) continue;
+    // link() fails when the name is taken, so an existing file is never replaced.
+    if (await linkIfFree(folder.path(temp), folder.path(wanted))) {
+      await unlink(folder.path(temp));
+      return { name: wanted };
+    }
+  }
+  throw new FileExistsError();
+}
 
 function first<T>(items: Iterable<T>): T | undefined {
   for (const item of items) return item;

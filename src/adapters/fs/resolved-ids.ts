@@ -41,7 +41,7 @@ export class ResolvedIds {
     const known = this.known.get(fileId);
     if (known === undefined) return undefined;
     const st = await stat(known.real, { bigint: true }).catch(() => undefined);
-    if (st !== undefined && st.isFile() && sameInode(st, known)) return { rel: known.rel, st };
+    if (st?.isFile() && sameInode(st, known)) return { rel: known.rel, st };
     this.known.delete(fileId);
     return undefined;
   }
@@ -61,7 +61,7 @@ export class ResolvedIds {
     const fd = await fdOpen(known.real, READ_FLAGS).catch(() => undefined);
     if (fd !== undefined) {
       const st = await fdStat(fd, { bigint: true }).catch(() => undefined);
-      if (st !== undefined && st.isFile() && sameInode(st, known)) return { rel: known.rel, fd, st };
+      if (st?.isFile() && sameInode(st, known)) return { rel: known.rel, fd, st };
       await fdClose(fd).catch(() => undefined);
     }
     this.known.delete(fileId);

@@ -110,7 +110,9 @@ export class RootJail {
     let fd: number | undefined;
     try {
       for (const part of rel.split('/')) {
-        const next = await fdOpen(fd === undefined ? path.join(realRootDir, part) : `/proc/self/fd/${fd}/${part}`, FOLDER_FLAGS).catch(notFound);
+        const next = await fdOpen(fd === undefined ? path.join(realRootDir, part) : `/proc/self/fd/${fd}/${part}`, FOLDER_FLAGS).catch(
+          notFound,
+        );
         if (fd !== undefined) await fdClose(fd);
         fd = next;
       }
@@ -161,4 +163,3 @@ export class RootJail {
     return new PathFolder(path.join(realRootDir, rel), rel);
   }
 }
-

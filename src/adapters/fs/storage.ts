@@ -1,6 +1,5 @@
 import { createReadStream, type BigIntStats } from 'node:fs';
 import { lstat, rename, unlink } from 'node:fs/promises';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { WopiCreatedFile, WopiFileContent, WopiFileInfo, WopiRelativeTarget, WopiStorage, WopiWriteContext } from '../storage';
 import { FileExistsError, FileNotFoundError } from '../../errors';
@@ -143,7 +142,12 @@ export class FileSystemStorage implements WopiStorage {
     });
   }
 
-  async createRelativeFile(fileId: string, content: Readable, target: WopiRelativeTarget, context: WopiWriteContext): Promise<WopiCreatedFile> {
+  async createRelativeFile(
+    fileId: string,
+    content: Readable,
+    target: WopiRelativeTarget,
+    context: WopiWriteContext,
+  ): Promise<WopiCreatedFile> {
     return withBody(content, context.signal, async () => {
       const rel = await this.pathOf(fileId);
       return this.inFolder(folderOf(rel), async (folder) => {

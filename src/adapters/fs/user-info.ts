@@ -112,6 +112,7 @@ export class FileSystemUserInfoStore implements WopiUserInfoStore {
       if (errorCode(err) !== 'ENOENT') throw err;
       return undefined;
     }
+    // biome-ignore lint/complexity/useMathMinMax: bigints; Math.max does not take them
     const changed = st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs;
     return { stamp: `${st.ino}:${st.mtimeNs}:${st.ctimeNs}`, settled: BigInt(Date.now() - SETTLED_MS) * 1_000_000n > changed };
   }
