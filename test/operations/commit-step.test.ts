@@ -55,7 +55,7 @@ function captureServerErrors(): { lines: string[]; restore(): void } {
 describe.each([
   ['skip' as const, 'skip the commit step'],
   ['twice' as const, 'call the commit step twice'],
-])('a storage whose writes %s (%s)', (mode) => {
+])('a storage whose writes %s (%s)', (mode, _description) => {
   test('PutFile answers a bare 500, logged on express-wopi:server_error', async () => {
     const storage = new MisbehavingStorage(mode);
     const fileId = storage.addFile('a.docx', '');
