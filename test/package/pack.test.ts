@@ -78,8 +78,6 @@ const INTERNAL = [
   'publicKeyToCspBlob',
   'publicKeyToModulusExponent',
 ];
-/** What links in README, docs/ and the .d.ts files may point at outside the package: repository-only folders. */
-const REPOSITORY_ONLY = ['examples/', 'bench/'];
 
 /** A tiny discovery document: one editor, one action. */
 const DISCOVERY_XML =
@@ -287,7 +285,6 @@ describe('the packed tarball', () => {
       if (exists(rel)) return;
       // The examples and the benchmark run from a clone of the repository, and the docs say so:
       // links to them must still name something that exists there.
-      if (REPOSITORY_ONLY.some((dir) => rel.startsWith(dir)) && existsSync(path.join(REPO, rel))) return;
       unresolved.push(`${from} -> ${target}`);
     };
     const unpacked = path.join(consumer, 'node_modules', 'express-wopi');
