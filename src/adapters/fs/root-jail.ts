@@ -18,7 +18,7 @@ import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { FileNotFoundError } from '../../errors';
 import { log } from '../../log';
-import { errorCode, folderOf, isInside, joinRel, nameOf, notFound } from './errno';
+import { errorCode, folderOf, isInside, joinRel, nameOf, notFound, regularFile } from './errno';
 import {
   DescriptorFolder,
   FOLDER_FLAGS,
@@ -145,11 +145,17 @@ export class RootJail {
     }
   }
 
-  /** The metadata of the regular file `rel`, taken from the file itself ({@link openFile}). */
+  /**
+   * The metadata of the regular file `rel`: `lstat` of its name in the folder {@link openFolder}
+   * opened, so neither a folder on the way nor the file itself is followed if it is a link.
+   */
   async statFile(rel: string): Promise<BigIntStats> {
-    const { fd, st } = await this.openFile(rel);
-    await fdClose(fd);
-    return st;
+    const folder = await this.openFolder(folderOf(rel));
+    try {
+      return await regularFile(folder.path(nameOf(rel)));
+    } finally {
+      await folder.close();
+    }
   }
 
   /** Without /proc/self/fd: each part of `rel` checked with lstat (a folder, not a link), then used by path. */

@@ -108,8 +108,8 @@ export class FileSystemStorage implements WopiStorage {
   async writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo> {
     return withBody(content, context.signal, async () => {
       const rel = await this.pathOf(fileId);
-      const before = await this.jail.statFile(rel);
       return this.inFolder(folderOf(rel), async (folder) => {
+        const before = await regularFile(folder.path(nameOf(rel)));
         const temp = await writeTemporary(folder, content, context.signal, { mode: Number(before.mode & 0o777n), fsync: this.fsync });
         let now: string;
         try {
