@@ -85,7 +85,8 @@ async function readAll(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString();
 }
 
-test(`${SWAP_MS / 1000} s of folder/link swaps during reads and saves: 0 reads and 0 writes outside, 0 temporary files left`, async () => {
+/** `root/sub/a.docx` (inside) and `outside/a.docx` (the canary), a storage, the file's ID and a hash of the outside tree. */
+async function setup() {
   const { root, base } = sandbox;
   const outside = path.join(base, 'outside');
   await mkdir(path.join(root, 'sub'));
@@ -93,9 +94,14 @@ test(`${SWAP_MS / 1000} s of folder/link swaps during reads and saves: 0 reads a
   await mkdir(outside);
   await writeFile(path.join(outside, 'a.docx'), OUTSIDE);
   const outsideBefore = await tree(outside);
-
   const storage = new FileSystemStorage({ root, fsync: false });
   const fileId = await storage.fileIdFor('sub/a.docx');
+  return { root, outside, outsideBefore, storage, fileId };
+}
+
+test(`${SWAP_MS / 1000} s of folder/link swaps during reads and saves: 0 reads and 0 writes outside, 0 temporary files left`, async () => {
+  const { root, outside, outsideBefore, storage, fileId } = await setup();
+
   const insideValues = new Set([INSIDE]);
 
   const swapper = startSwapper(root, outside, 20261203);
@@ -163,15 +169,7 @@ test(`${SWAP_MS / 1000} s of folder/link swaps during reads and saves: 0 reads a
 }, 30_000);
 
 test('a save whose folder is swapped for a link to the outside before it commits lands nowhere outside', async () => {
-  const { root, base } = sandbox;
-  const outside = path.join(base, 'outside');
-  await mkdir(path.join(root, 'sub'));
-  await writeFile(path.join(root, 'sub', 'a.docx'), INSIDE);
-  await mkdir(outside);
-  await writeFile(path.join(outside, 'a.docx'), OUTSIDE);
-  const outsideBefore = await tree(outside);
-  const storage = new FileSystemStorage({ root, fsync: false });
-  const fileId = await storage.fileIdFor('sub/a.docx');
+  const { root, outside, outsideBefore, storage, fileId } = await setup();
 
   const body = new PassThrough();
   const saving = storage.writeFile(fileId, body, writeContext());
