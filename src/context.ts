@@ -8,8 +8,10 @@ import { readHeader } from './protocol/headers';
 /** Everything an operation needs about one request; built once by the router. */
 export interface WopiContext {
   req: Request;
-  /** The file ID from the URL. */
+  /** The file ID from the URL (`''` on container and ecosystem URLs). */
   fileId: string;
+  /** The container ID from the URL (`''` on file and ecosystem URLs). */
+  containerId: string;
   /** The caller, as the auth adapter resolved the access token. */
   user: WopiUser;
   options: ResolvedWopiOptions;
@@ -39,7 +41,7 @@ export interface WopiResult {
 
 export function createContext(
   req: Request,
-  fileId: string,
+  target: { fileId: string; containerId: string },
   user: WopiUser,
   options: ResolvedWopiOptions,
   logger: Logger,
@@ -47,7 +49,8 @@ export function createContext(
 ): WopiContext {
   return {
     req,
-    fileId,
+    fileId: target.fileId,
+    containerId: target.containerId,
     user,
     options,
     log: logger,

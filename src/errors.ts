@@ -24,6 +24,7 @@ export const WOPI_ERROR_CODES = [
   'WOPI_ACTION_NOT_FOUND',
   'WOPI_UPLOAD_TIMEOUT',
   'WOPI_FILE_EXISTS',
+  'WOPI_CONTAINER_NOT_EMPTY',
   'WOPI_LOCK_CONFLICT',
   'WOPI_DOCUMENT_CHANGED',
   'WOPI_PRECONDITION_FAILED',
@@ -146,6 +147,16 @@ export class FileNotFoundError extends WopiError {
 export class FileExistsError extends WopiError {
   constructor(message = 'A file with this name already exists', options: WopiErrorOptions = {}) {
     super(409, 'WOPI_FILE_EXISTS', message, { ...options, headers: lockHeaders(null, message, options.headers) });
+  }
+}
+
+/**
+ * Thrown by storages when DeleteContainer names a container that still holds files or
+ * containers, or a root. A 409 carrying `X-WOPI-Lock: ''` (containers have no lock).
+ */
+export class ContainerNotEmptyError extends WopiError {
+  constructor(message = 'The container is not empty', options: WopiErrorOptions = {}) {
+    super(409, 'WOPI_CONTAINER_NOT_EMPTY', message, { ...options, headers: lockHeaders(null, message, options.headers) });
   }
 }
 

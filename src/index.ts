@@ -8,6 +8,10 @@ export type {
   WopiPutFileContext,
   WopiHostUrls,
   WopiHostUrlsContext,
+  WopiShareUrls,
+  WopiShareUrlType,
+  WopiShareUrlContext,
+  WopiCheckContainerInfoContext,
 } from './options';
 export { DEFAULT_MAX_FILE_SIZE, DEFAULT_UPLOAD_IDLE_TIMEOUT_MS } from './options';
 
@@ -18,16 +22,44 @@ export type {
   WopiWriteContext,
   WopiRelativeTarget,
   WopiCreatedFile,
+  WopiContainerStorage,
+  WopiContainerInfo,
+  WopiContainerChildren,
+  WopiChildFile,
+  WopiChildContainer,
+  WopiChildrenFilter,
+  WopiCreatedContainer,
 } from './adapters/storage';
 export type { WopiLockStore, WopiLockOutcome } from './adapters/locks';
 export type { WopiUserInfoStore } from './adapters/user-info';
-export type { WopiAuth, WopiUser, WopiPermissions, WopiIssueTokenRequest, WopiIssuedToken } from './adapters/auth';
+export type {
+  WopiAuth,
+  WopiUser,
+  WopiPermissions,
+  WopiIssueTokenRequest,
+  WopiIssuedToken,
+  WopiResource,
+  WopiIssueResourceTokenRequest,
+} from './adapters/auth';
 export type { WopiCheckFileInfoResponse } from './protocol/check-file-info';
+export type {
+  WopiActivity,
+  WopiCommentActivity,
+  WopiCommentData,
+  WopiCommentContentAction,
+  WopiActivityPerson,
+  WopiUnsupportedActivity,
+  WopiActivitiesContext,
+  WopiActivityResponse,
+  WopiAddActivitiesResponse,
+  WopiActivityStatus,
+} from './protocol/activities';
+export { ACTIVITY_STATUS, MAX_ACTIVITIES_BODY_BYTES } from './protocol/activities';
 
 export { FileSystemStorage } from './adapters/fs/storage';
 export type { FileSystemStorageOptions, FileSystemEntry } from './adapters/fs/storage';
 export { MemoryStorage } from './adapters/memory-storage';
-export type { MemoryFileOptions } from './adapters/memory-storage';
+export type { MemoryFileOptions, MemoryStorageOptions } from './adapters/memory-storage';
 export { FileSystemUserInfoStore, DEFAULT_USER_INFO_RECHECK_MS } from './adapters/fs/user-info';
 export type { FileSystemUserInfoStoreOptions } from './adapters/fs/user-info';
 export { MemoryUserInfoStore } from './adapters/memory-user-info';
@@ -49,6 +81,7 @@ export {
   InvalidTokenError,
   FileNotFoundError,
   FileExistsError,
+  ContainerNotEmptyError,
   LockConflictError,
   DocumentChangedError,
   PreconditionFailedError,

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { WopiAuth, WopiUser } from './adapters/auth';
+import type { WopiContainerStorage } from './adapters/storage';
 import type { WopiLockStore } from './adapters/locks';
 import type { WopiFileInfo, WopiStorage, WopiWriteContext } from './adapters/storage';
 import type { WopiUserInfoStore } from './adapters/user-info';
@@ -10,6 +11,7 @@ import { DEFAULT_LOCK_TTL_MS } from './protocol/lock-id';
 import type { WopiCheckFileInfoResponse, HostCapabilities } from './protocol/check-file-info';
 import { log } from './log';
 import { resolveProofKeys, type ProofKeyProvider, type ProofKeysOption } from './proof-check';
+import type { WopiActivitiesContext } from './protocol/activities';
 
 /** What a {@link WopiRouterOptions.checkFileInfo} hook is told about the request. */
 export interface WopiCheckFileInfoContext {
@@ -37,6 +39,37 @@ export interface WopiHostUrlsContext {
   fileId: string;
   /** Its name, with extension. */
   name: string;
+  user: WopiUser;
+}
+
+/** A share URL type (GetShareUrl `X-WOPI-UrlType`, `SupportedShareUrlTypes`). */
+export type WopiShareUrlType = 'ReadOnly' | 'ReadWrite';
+
+/** What a {@link WopiShareUrls.url} function is asked for. */
+export interface WopiShareUrlContext {
+  req: Request;
+  /** The file or container to share. */
+  target: { type: 'file'; fileId: string } | { type: 'container'; containerId: string };
+  urlType: WopiShareUrlType;
+  user: WopiUser;
+}
+
+/** GetShareUrl: links the host's own sharing gives out for a file or a container. */
+export interface WopiShareUrls {
+  /** The types the host makes; CheckFileInfo and CheckContainerInfo list them as `SupportedShareUrlTypes`. */
+  types: WopiShareUrlType[];
+  /**
+   * An absolute http(s) URL that opens the file or container for the people it is shared with,
+   * with the access `urlType` names. Never an access token: the link outlives the session.
+   */
+  url(context: WopiShareUrlContext): string | Promise<string>;
+}
+
+/** What a {@link WopiRouterOptions.checkContainerInfo} hook is told about the request. */
+export interface WopiCheckContainerInfoContext {
+  req: Request;
+  containerId: string;
+  container: import('./adapters/storage').WopiContainerInfo;
   user: WopiUser;
 }
 
@@ -108,10 +141,40 @@ export interface WopiRouterOptions {
    * See docs/adapters.md.
    */
   userInfo?: WopiUserInfoStore;
+  /**
+   * Hears the activities editors report through AddActivities (comments, @mentions), e.g. to
+   * notify the people mentioned. With it, CheckFileInfo says `SupportsAddActivities: true`;
+   * without it AddActivities answers 501. The response waits for it; a throw is logged on
+   * `express-wopi:server_error` and the editor still gets its per-activity answers.
+   */
+  onActivities?: (context: WopiActivitiesContext) => void | Promise<void>;
+  /**
+   * GetShareUrl for files and containers: the share URL types the host supports and a function
+   * that makes them. Default: none (`SupportedShareUrlTypes` absent, GetShareUrl answers 501).
+   */
+  shareUrls?: WopiShareUrls;
+  /**
+   * CheckFileInfo `FileUrl`: a URL the editor may fetch the current content from instead of
+   * calling GetFile, without proof headers. It carries its own access token, issued through
+   * `auth.issueResourceToken` for this file's content only, read-only, for `ttlSeconds`
+   * (default 300). `true` uses the defaults. Default: off. Needs an auth with
+   * `issueResourceToken` and `authenticateResource` (JwtAuth has both).
+   */
+  fileUrl?: boolean | { ttlSeconds?: number };
+  /**
+   * Adds or overrides CheckContainerInfo properties per request (`HostUrl`, `SharingUrl`,
+   * `BreadcrumbBrandName`, …), as {@link checkFileInfo} does for files.
+   */
+  checkContainerInfo?: (
+    context: WopiCheckContainerInfoContext,
+  ) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
 }
 
 /** PutRelativeFile's two storage methods, bound to the storage. */
 export type RelativeFileMethods = Required<Pick<WopiStorage, 'findRelativeFile' | 'createRelativeFile'>>;
+
+/** The auth's resource-token methods, bound. */
+export type ResourceTokenMethods = Required<Pick<WopiAuth, 'authenticateResource' | 'issueResourceToken'>>;
 
 /** Options after validation, with every default filled in. */
 export interface ResolvedWopiOptions {
@@ -123,6 +186,12 @@ export interface ResolvedWopiOptions {
   uploadIdleTimeoutMs: number;
   checkFileInfo: WopiRouterOptions['checkFileInfo'];
   onPutFile: WopiRouterOptions['onPutFile'];
+  checkContainerInfo: WopiRouterOptions['checkContainerInfo'];
+  shareUrls: WopiShareUrls | undefined;
+  /** FileUrl's token lifetime in seconds; `undefined` when FileUrl is off. */
+  fileUrlTtlSeconds: number | undefined;
+  /** The AddActivities hook; `undefined` when AddActivities is not supported. */
+  onActivities: WopiRouterOptions['onActivities'];
   publicUrl: WopiRouterOptions['publicUrl'];
   hostUrls: WopiRouterOptions['hostUrls'];
   /** Where proof keys come from; `undefined` when proof-key validation is off. */
@@ -135,6 +204,13 @@ export interface ResolvedWopiOptions {
   renameFile?: NonNullable<WopiStorage['renameFile']>;
   /** `storage.deleteFile`, when the storage has it. */
   deleteFile?: NonNullable<WopiStorage['deleteFile']>;
+  /**
+   * The storage's container methods, bound, when it has all of them and the auth can issue and
+   * check resource tokens (and file tokens, for the files it lists).
+   */
+  containers?: WopiContainerStorage;
+  /** `auth.authenticateResource` and `auth.issueResourceToken`, when the auth has both. */
+  resourceTokens?: ResourceTokenMethods;
   /** `auth.issueToken`, when the auth has it (PutRelativeFile needs it with {@link relative}). */
   issueToken?: NonNullable<WopiAuth['issueToken']>;
   /** The `userInfo` store's methods, when the option is given. */
@@ -163,7 +239,22 @@ const KNOWN_OPTIONS = new Set([
   'hostUrls',
   'proofKeys',
   'userInfo',
+  'onActivities',
+  'shareUrls',
+  'fileUrl',
+  'checkContainerInfo',
 ]);
+const CONTAINER_METHODS = [
+  'getRootContainerId',
+  'getContainerInfo',
+  'getFileContainerId',
+  'enumerateChildren',
+  'createChildContainer',
+  'createChildFile',
+  'renameContainer',
+  'deleteContainer',
+] as const;
+const SHARE_URL_TYPES = ['ReadOnly', 'ReadWrite'] as const;
 
 /**
  * Validates router options and fills in defaults. Throws {@link WopiConfigError} naming the
@@ -188,7 +279,11 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
   );
   const { publicUrl } = options;
   if (publicUrl !== undefined && typeof publicUrl !== 'function') check.httpUrl('publicUrl', publicUrl, 'an http(s) URL or a function');
-  for (const hook of ['checkFileInfo', 'onPutFile', 'hostUrls'] as const) check.optionalFunction(hook, options[hook]);
+  for (const hook of ['checkFileInfo', 'onPutFile', 'hostUrls', 'onActivities', 'checkContainerInfo'] as const)
+    check.optionalFunction(hook, options[hook]);
+
+  const shareUrls = resolveShareUrls(check, options.shareUrls);
+  const fileUrlTtlSeconds = resolveFileUrl(check, options.fileUrl);
 
   let lockStore = locks;
   if (lockStore === undefined) {
@@ -196,6 +291,14 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
     lockStore = new MemoryLockStore();
   }
   const handles = optionalMethods(storage, auth, userInfo);
+  if (fileUrlTtlSeconds !== undefined && handles.resourceTokens === undefined) {
+    throw check.error(
+      'WOPI_OPTION_CONFLICT',
+      'fileUrl',
+      'needs an auth with issueResourceToken and authenticateResource (JwtAuth has both) to sign the URL',
+    );
+  }
+  const containers = containerMethods(check, storage, handles);
   return {
     storage,
     auth,
@@ -205,6 +308,11 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
     uploadIdleTimeoutMs,
     checkFileInfo: options.checkFileInfo,
     onPutFile: options.onPutFile,
+    onActivities: options.onActivities,
+    checkContainerInfo: options.checkContainerInfo,
+    shareUrls,
+    fileUrlTtlSeconds,
+    ...(containers === undefined ? {} : { containers }),
     publicUrl: typeof publicUrl === 'string' ? publicUrl.replace(/\/+$/, '') : publicUrl,
     hostUrls: options.hostUrls,
     proofKeys: resolveProofKeys(options.proofKeys),
@@ -214,11 +322,15 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
       rename: handles.renameFile !== undefined,
       deleteFile: handles.deleteFile !== undefined,
       userInfo: handles.userInfo !== undefined,
+      addActivities: options.onActivities !== undefined,
+      containers: containers !== undefined,
+      shareUrlTypes: shareUrls?.types ?? [],
+      fileUrl: fileUrlTtlSeconds !== undefined,
     },
   };
 }
 
-type OptionalMethods = Pick<ResolvedWopiOptions, 'relative' | 'renameFile' | 'deleteFile' | 'issueToken' | 'userInfo'>;
+type OptionalMethods = Pick<ResolvedWopiOptions, 'relative' | 'renameFile' | 'deleteFile' | 'issueToken' | 'userInfo' | 'resourceTokens'>;
 
 /**
  * The optional methods of the adapters, each bound to its adapter, looked up once: a method
@@ -235,6 +347,12 @@ function optionalMethods(storage: WopiStorage, auth: WopiAuth, userInfo: WopiUse
   if (typeof storage.renameFile === 'function') methods.renameFile = storage.renameFile.bind(storage);
   if (typeof storage.deleteFile === 'function') methods.deleteFile = storage.deleteFile.bind(storage);
   if (typeof auth.issueToken === 'function') methods.issueToken = auth.issueToken.bind(auth);
+  if (typeof auth.authenticateResource === 'function' && typeof auth.issueResourceToken === 'function') {
+    methods.resourceTokens = {
+      authenticateResource: auth.authenticateResource.bind(auth),
+      issueResourceToken: auth.issueResourceToken.bind(auth),
+    };
+  }
   if (userInfo !== undefined) {
     methods.userInfo = { getUserInfo: userInfo.getUserInfo.bind(userInfo), putUserInfo: userInfo.putUserInfo.bind(userInfo) };
   } else if (typeof Reflect.get(storage, 'getUserInfo') === 'function') {
@@ -242,4 +360,59 @@ function optionalMethods(storage: WopiStorage, auth: WopiAuth, userInfo: WopiUse
     log('router')('the storage has getUserInfo/putUserInfo, which are no longer used: pass a `userInfo` store to keep PutUserInfo');
   }
   return methods;
+}
+
+/**
+ * The storage's container methods, bound, when it has all of them; a storage with only some is a
+ * mistake reported at once. Containers also need resource tokens (container and ecosystem URLs)
+ * and file tokens (the files they list): without them the capability is off, and the router says
+ * so on its log.
+ */
+function containerMethods(check: OptionChecks, storage: WopiStorage, handles: OptionalMethods): WopiContainerStorage | undefined {
+  const present = CONTAINER_METHODS.filter((name) => typeof storage[name] === 'function');
+  if (present.length === 0) return undefined;
+  if (present.length < CONTAINER_METHODS.length) {
+    const missing = CONTAINER_METHODS.filter((name) => !present.includes(name));
+    throw check.error(
+      'WOPI_ADAPTER_SHAPE',
+      'storage',
+      `has some container methods but not ${missing.join(', ')}: implement all of WopiContainerStorage or none`,
+    );
+  }
+  if (handles.resourceTokens === undefined || handles.issueToken === undefined) {
+    log('router')('the storage has containers, but the auth cannot issue resource tokens: containers are off');
+    return undefined;
+  }
+  const methods = {} as Record<(typeof CONTAINER_METHODS)[number], unknown>;
+  for (const name of CONTAINER_METHODS) methods[name] = (storage[name] as (...args: unknown[]) => unknown).bind(storage);
+  return methods as unknown as WopiContainerStorage;
+}
+
+function resolveShareUrls(check: OptionChecks, value: unknown): WopiShareUrls | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) {
+    throw check.error('WOPI_OPTION_TYPE', 'shareUrls', 'must be an object { types, url }');
+  }
+  const { types, url } = value as Partial<WopiShareUrls>;
+  if (!Array.isArray(types) || types.length === 0 || types.some((t) => !(SHARE_URL_TYPES as readonly unknown[]).includes(t))) {
+    throw check.error('WOPI_OPTION_VALUE', 'shareUrls.types', `must be a non-empty list of ${SHARE_URL_TYPES.join(', ')}`);
+  }
+  if (typeof url !== 'function') throw check.error('WOPI_OPTION_TYPE', 'shareUrls.url', 'must be a function');
+  return { types: [...new Set(types)], url };
+}
+
+const DEFAULT_FILE_URL_TTL_SECONDS = 300;
+
+function resolveFileUrl(check: OptionChecks, value: unknown): number | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return DEFAULT_FILE_URL_TTL_SECONDS;
+  if (typeof value !== 'object' || value === null) {
+    throw check.error('WOPI_OPTION_TYPE', 'fileUrl', 'must be a boolean or { ttlSeconds }');
+  }
+  return check.positiveInteger(
+    'fileUrl.ttlSeconds',
+    (value as { ttlSeconds?: unknown }).ttlSeconds,
+    DEFAULT_FILE_URL_TTL_SECONDS,
+    'seconds',
+  );
 }

@@ -3,7 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import { createContext, type WopiContext, type WopiResult } from './context';
 import { selectOperation, type WopiRoute } from './dispatch';
 import { BadRequestError, InvalidTokenError, NotImplementedError, WopiError } from './errors';
-import { resolveOptions, type ResolvedWopiOptions, type WopiRouterOptions } from './options';
+import { resolveOptions, type ResolvedWopiOptions, type ResourceTokenMethods, type WopiRouterOptions } from './options';
+import type { WopiUser } from './adapters/auth';
+import { getFile } from './operations/get-file';
 import { HEADER, readHeader } from './protocol/headers';
 import { canWrite } from './protocol/permissions';
 import { forRequest, log, type Logger } from './log';
@@ -46,12 +48,20 @@ export function createWopiRouter(options: WopiRouterOptions): Router {
     }
     const url = req.url;
     const query = url.indexOf('?');
-    const match = WOPI_PATH.exec(query === -1 ? url : url.slice(0, query));
-    if (match === null) {
+    const path = query === -1 ? url : url.slice(0, query);
+    const match = WOPI_PATH.exec(path);
+    if (match !== null) {
+      const route = match[2] === undefined ? 'file' : (match[2].toLowerCase() as 'contents' | typeof FILE_URL_ROUTE);
+      serve(req, res, route, match[1] as string, resolved);
+      return;
+    }
+    const other = OTHER_WOPI_PATH.exec(path);
+    if (other === null) {
       next();
       return;
     }
-    serve(req, res, match[2] === undefined ? 'file' : 'contents', match[1] as string, resolved);
+    const { route, id } = otherRoute(other);
+    serve(req, res, route, id, resolved);
   }
   return routerEndingWith(wopiRoutes);
 }
@@ -94,12 +104,33 @@ function routerEndingWith(last: RequestHandler): Router {
   return router;
 }
 
-/** `/files/<id>` and `/files/<id>/contents`, relative to where the router is mounted. */
-const WOPI_PATH = /^\/files\/([^/]+)(\/contents)?\/?$/i;
+/**
+ * `/files/<id>`, `/files/<id>/contents` and FileUrl's `/files/<id>/file_url`, relative to where
+ * the router is mounted: the requests almost every session makes, matched first.
+ */
+const WOPI_PATH = /^\/files\/([^/]+)(?:\/(contents|file_url))?\/?$/i;
+/** The other WOPI endpoints: file ancestry and ecosystem pointers, containers, the ecosystem. */
+const OTHER_WOPI_PATH =
+  /^\/(?:(files)\/([^/]+)\/(ancestry|ecosystem_pointer)|(containers)\/([^/]+)(?:\/(children|ancestry|ecosystem_pointer))?|(ecosystem)(?:\/(root_container_pointer))?)\/?$/i;
+
+/** FileUrl's endpoint: the content of one file, for a `fileUrl` token, without proof. Not a WOPI operation. */
+const FILE_URL_ROUTE = 'file_url';
+
+type Route = WopiRoute | typeof FILE_URL_ROUTE;
+
+/** The route and the raw ID an {@link OTHER_WOPI_PATH} match names (`''` for the ecosystem). */
+function otherRoute(m: RegExpExecArray): { route: WopiRoute; id: string } {
+  if (m[1] !== undefined) return { route: `file/${(m[3] as string).toLowerCase()}` as WopiRoute, id: m[2] as string };
+  if (m[4] !== undefined) {
+    const route = (m[6] === undefined ? 'container' : `container/${m[6].toLowerCase()}`) as WopiRoute;
+    return { route, id: m[5] as string };
+  }
+  return { route: m[8] === undefined ? 'ecosystem' : 'ecosystem/root_container_pointer', id: '' };
+}
 
 let requestCounter = 0;
 
-function serve(req: Request, res: Response, route: WopiRoute, rawFileId: string, options: ResolvedWopiOptions): void {
+function serve(req: Request, res: Response, route: Route, rawFileId: string, options: ResolvedWopiOptions): void {
   const requestId = (++requestCounter).toString(36);
   const reqLog = forRequest(routerLog, requestId);
   const started = reqLog.enabled ? process.hrtime.bigint() : 0n;
@@ -170,12 +201,16 @@ function decodeFileId(raw: string): string | undefined {
 async function handle(
   req: Request,
   res: Response,
-  route: WopiRoute,
-  fileId: string,
+  route: Route,
+  id: string,
   options: ResolvedWopiOptions,
   requestId: string,
   client: ClientConnection,
 ): Promise<void> {
+  if (route === FILE_URL_ROUTE) {
+    await serveFileUrl(req, res, id, options, requestId, client);
+    return;
+  }
   const operation = selectOperation(req.method, route, req.headers);
   if (!operation) {
     const override = readHeader(req.headers, HEADER.override);
@@ -187,14 +222,55 @@ async function handle(
   const token = accessToken(req);
   if (token === undefined) throw new InvalidTokenError('Missing access token');
   await verifyRequestProof(req, token, options, requestId);
-  const user = await options.auth.authenticate(token, fileId);
+  const resource = operation.resource ?? 'file';
+  const user = await authenticate(options, token, resource, id);
   if (operation.requiresWrite && !canWrite(user)) {
     throw new InvalidTokenError('Access token does not grant write access');
   }
   const opLog = forRequest(log(`op:${operation.logName}`), requestId);
-  const ctx: WopiContext = createContext(req, fileId, user, options, opLog, () => client.signal);
+  const target = resource === 'container' ? { fileId: '', containerId: id } : { fileId: resource === 'file' ? id : '', containerId: '' };
+  const ctx: WopiContext = createContext(req, target, user, options, opLog, () => client.signal);
   const result = await operation.run(ctx);
   await sendResult(res, result);
+}
+
+/** The user the token stands for, for the file, the container or the ecosystem the URL names. */
+async function authenticate(
+  options: ResolvedWopiOptions,
+  token: string,
+  resource: 'file' | 'container' | 'ecosystem',
+  id: string,
+): Promise<WopiUser> {
+  if (resource === 'file') return options.auth.authenticate(token, id);
+  // Container and ecosystem operations are supported only with resource tokens (isSupported).
+  const tokens = options.resourceTokens as ResourceTokenMethods;
+  return tokens.authenticateResource(token, resource === 'container' ? { type: 'container', containerId: id } : { type: 'ecosystem' });
+}
+
+/**
+ * FileUrl: `GET /files/:id/file_url?access_token=…` serves the file's current content, as GetFile
+ * does, to a token issued for exactly that (a `fileUrl` resource token). The editor sends no proof
+ * headers here, as WOPI specifies for FileUrl, so none are checked: what stands for the editor's
+ * signature is the token, which opens nothing else and expires within minutes.
+ */
+async function serveFileUrl(
+  req: Request,
+  res: Response,
+  fileId: string,
+  options: ResolvedWopiOptions,
+  requestId: string,
+  client: ClientConnection,
+): Promise<void> {
+  if (options.fileUrlTtlSeconds === undefined || options.resourceTokens === undefined) {
+    throw new NotImplementedError('FileUrl is not enabled on this host');
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new NotImplementedError('FileUrl answers GET only');
+  const token = accessTokenParameter(req.url);
+  if (token === undefined || token === '') throw new InvalidTokenError('Missing access token');
+  const user = await options.resourceTokens.authenticateResource(token, { type: 'fileUrl', fileId });
+  const opLog = forRequest(log('op:file-url'), requestId);
+  const ctx = createContext(req, { fileId, containerId: '' }, user, options, opLog, () => client.signal);
+  await sendResult(res, await getFile.run(ctx));
 }
 
 /** The access token from `?access_token=`, or from `Authorization: Bearer` when the query has none. */

@@ -49,6 +49,32 @@ export interface WopiIssueTokenRequest {
   ttlSeconds?: number;
 }
 
+/**
+ * Something other than a file editing session that an access token can open:
+ *
+ * - `container`: one container (folder) and the operations on it (CheckContainerInfo,
+ *   EnumerateChildren, CreateChildFile, …). `write` lets the user create, rename and delete in
+ *   it; `create` and `rename` narrow that as for files;
+ * - `ecosystem`: the user's ecosystem endpoint (CheckEcosystem, GetRootContainer), not bound to
+ *   any file or container;
+ * - `fileUrl`: the content of one file and nothing else, for CheckFileInfo's `FileUrl` (a URL
+ *   the editor fetches without proof headers). Issued read-only and short-lived.
+ *
+ * File editing sessions are not a resource here: they use {@link WopiAuth.authenticate} and
+ * {@link WopiAuth.issueToken}, unchanged.
+ */
+export type WopiResource = { type: 'container'; containerId: string } | { type: 'ecosystem' } | { type: 'fileUrl'; fileId: string };
+
+/** What a resource token is issued for: one resource, one user, some permissions. */
+export interface WopiIssueResourceTokenRequest {
+  resource: WopiResource;
+  userId: string;
+  userFriendlyName?: string;
+  permissions: WopiPermissions;
+  /** Lifetime in seconds; default chosen by the auth adapter. */
+  ttlSeconds?: number;
+}
+
 export interface WopiIssuedToken {
   /** Pass to the editor as `access_token`. */
   accessToken: string;
@@ -79,4 +105,26 @@ export interface WopiAuth {
    * `access_token_ttl`).
    */
   issueToken?(request: WopiIssueTokenRequest): Promise<WopiIssuedToken>;
+
+  /**
+   * Verifies a token for a {@link WopiResource} (a container, the ecosystem, a file's `FileUrl`)
+   * and returns who is calling. Optional; with {@link issueResourceToken} it enables containers
+   * (with a storage that has them), the ecosystem and `FileUrl`.
+   *
+   * The same rules as {@link authenticate}: a token opens exactly the resource it was issued for,
+   * of the same type (a file token never opens a container, a container token never a file, a
+   * `fileUrl` token nothing but that file's content), and a refusal is an `InvalidTokenError`
+   * that never contains the token.
+   */
+  authenticateResource?(accessToken: string, resource: WopiResource): Promise<WopiUser>;
+
+  /**
+   * Issues a token for a {@link WopiResource}. The router asks for one when it answers with a URL
+   * (a container's `Url` in EnumerateAncestors / EnumerateChildren / GetRootContainer, the
+   * ecosystem's `Url`, `FileUrl`), for the requesting user with the requesting user's
+   * permissions (read-only for `fileUrl`). An adapter with its own permission model may grant
+   * less; it must never grant more than asked. The token must pass {@link authenticateResource}
+   * for that resource until `accessTokenTtl`.
+   */
+  issueResourceToken?(request: WopiIssueResourceTokenRequest): Promise<WopiIssuedToken>;
 }

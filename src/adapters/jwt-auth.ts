@@ -1,6 +1,14 @@
 import crypto, { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { WopiIssuedToken, WopiIssueTokenRequest, WopiAuth, WopiPermissions, WopiUser } from './auth';
+import type {
+  WopiIssuedToken,
+  WopiIssueResourceTokenRequest,
+  WopiIssueTokenRequest,
+  WopiAuth,
+  WopiPermissions,
+  WopiResource,
+  WopiUser,
+} from './auth';
 import { InvalidTokenError } from '../errors';
 import { log } from '../log';
 import { BoundedMap } from '../util/bounded-map';
@@ -39,7 +47,13 @@ interface VerifiedToken {
 
 interface TokenClaims {
   sub: string;
+  /**
+   * What the token opens: a file ID for a file editing session (the only claim older tokens
+   * have); for a resource token the empty string, and `res` says what it opens.
+   */
   fid: string;
+  /** A resource token's resource: `c:<container ID>`, `e` (the ecosystem) or `u:<file ID>` (FileUrl). */
+  res?: string;
   name?: string;
   /** Permissions, compact: w = write, c = create, r = rename. */
   perm: { w: boolean; c?: boolean; r?: boolean };
@@ -113,13 +127,27 @@ export class JwtAuth implements WopiAuth {
 
   /** Signs a token that lets `userId` open `fileId` with `permissions`. */
   async issueToken(request: WopiIssueTokenRequest): Promise<WopiIssuedToken> {
-    const { fileId, userId, userFriendlyName, permissions, ttlSeconds = this.tokenTtlSeconds } = request;
+    const { fileId } = request;
     if (typeof fileId !== 'string' || fileId === '') throw new TypeError('issueToken: `fileId` is required');
-    if (typeof userId !== 'string' || userId === '') throw new TypeError('issueToken: `userId` is required');
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new TypeError('issueToken: `ttlSeconds` must be a positive integer');
+    return this.sign('issueToken', { fid: fileId }, request);
+  }
+
+  /**
+   * Signs a token that lets `userId` open one container, the ecosystem, or one file's content
+   * (FileUrl), with `permissions`. It opens nothing else: not a file session, not another
+   * resource.
+   */
+  async issueResourceToken(request: WopiIssueResourceTokenRequest): Promise<WopiIssuedToken> {
+    return this.sign('issueResourceToken', { fid: '', res: resourceClaim(request.resource, 'issueResourceToken') }, request);
+  }
+
+  private sign(method: string, target: Pick<TokenClaims, 'fid' | 'res'>, request: Omit<WopiIssueTokenRequest, 'fileId'>): WopiIssuedToken {
+    const { userId, userFriendlyName, permissions, ttlSeconds = this.tokenTtlSeconds } = request;
+    if (typeof userId !== 'string' || userId === '') throw new TypeError(`${method}: \`userId\` is required`);
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new TypeError(`${method}: \`ttlSeconds\` must be a positive integer`);
     const issuedAt = Math.floor(Date.now() / 1000);
     const exp = issuedAt + ttlSeconds;
-    const claims: TokenClaims = { sub: userId, fid: fileId, perm: { w: permissions.write === true } };
+    const claims: TokenClaims = { sub: userId, ...target, perm: { w: permissions.write === true } };
     if (permissions.create !== undefined) claims.perm.c = permissions.create;
     if (permissions.rename !== undefined) claims.perm.r = permissions.rename;
     if (userFriendlyName !== undefined) claims.name = userFriendlyName;
@@ -133,18 +161,21 @@ export class JwtAuth implements WopiAuth {
 
   async authenticate(accessToken: string, fileId: string): Promise<WopiUser> {
     const claims = this.verify(accessToken);
-    if (claims.fid !== fileId) {
+    // A resource token has an empty `fid` and never matches a file ID (URLs never carry an empty one).
+    if (claims.fid !== fileId || fileId === '' || claims.res !== undefined) {
       debug('token refused: issued for another file');
       throw new InvalidTokenError();
     }
-    const permissions: WopiPermissions = { write: claims.perm.w === true };
-    if (typeof claims.perm.c === 'boolean') permissions.create = claims.perm.c;
-    if (typeof claims.perm.r === 'boolean') permissions.rename = claims.perm.r;
-    return {
-      userId: claims.sub,
-      ...(typeof claims.name === 'string' ? { userFriendlyName: claims.name } : {}),
-      permissions,
-    };
+    return userOf(claims);
+  }
+
+  async authenticateResource(accessToken: string, resource: WopiResource): Promise<WopiUser> {
+    const claims = this.verify(accessToken);
+    if (claims.res === undefined || claims.res !== resourceClaim(resource, 'authenticateResource')) {
+      debug('token refused: issued for another resource');
+      throw new InvalidTokenError();
+    }
+    return userOf(claims);
   }
 
   /** The claims of a valid token (signature, algorithm, header, expiry, issuer, audience, shape); 401 otherwise. */
@@ -196,4 +227,31 @@ export class JwtAuth implements WopiAuth {
     }
     return { claims: claims as TokenClaims, exp: claims.exp };
   }
+}
+
+/** The user a verified token stands for. */
+function userOf(claims: TokenClaims): WopiUser {
+  const permissions: WopiPermissions = { write: claims.perm.w === true };
+  if (typeof claims.perm.c === 'boolean') permissions.create = claims.perm.c;
+  if (typeof claims.perm.r === 'boolean') permissions.rename = claims.perm.r;
+  return {
+    userId: claims.sub,
+    ...(typeof claims.name === 'string' ? { userFriendlyName: claims.name } : {}),
+    permissions,
+  };
+}
+
+/** The `res` claim for a resource; a resource that is not one of the three kinds is a caller's bug. */
+function resourceClaim(resource: WopiResource, method: string): string {
+  switch (resource?.type) {
+    case 'container':
+      if (typeof resource.containerId !== 'string' || resource.containerId === '') break;
+      return `c:${resource.containerId}`;
+    case 'ecosystem':
+      return 'e';
+    case 'fileUrl':
+      if (typeof resource.fileId !== 'string' || resource.fileId === '') break;
+      return `u:${resource.fileId}`;
+  }
+  throw new TypeError(`${method}: \`resource\` must be a container (with containerId), the ecosystem, or a fileUrl (with fileId)`);
 }

@@ -108,7 +108,7 @@ export interface WopiCreatedFile {
   info: WopiFileInfo;
 }
 
-export interface WopiStorage {
+export interface WopiStorage extends Partial<WopiContainerStorage> {
   /**
    * Metadata of one file. Called for CheckFileInfo, before every lock operation (to answer 404
    * and to report `X-WOPI-ItemVersion`) and before PutFile. Keep it cheap.
@@ -197,4 +197,135 @@ export interface WopiStorage {
    * @throws FileNotFoundError when no file has this ID.
    */
   deleteFile?(fileId: string): Promise<void>;
+
+  // The container capability (all of WopiContainerStorage, or none): see below.
+}
+
+// ---------------------------------------------------------------------------------------------
+// Containers: the optional folder capability (CheckContainerInfo, EnumerateChildren,
+// EnumerateAncestors, CreateChildFile, CreateChildContainer, RenameContainer, DeleteContainer,
+// GetRootContainer). A storage has all of WopiContainerStorage's methods or none of them:
+// `createWopiRouter` refuses a storage that has some (WOPI_ADAPTER_SHAPE).
+
+/** What the router needs to know about one container (a folder). */
+export interface WopiContainerInfo {
+  /** The container's name, with no path (CheckContainerInfo `Name`). A root's name is the storage's choice. */
+  name: string;
+  /** The ID of the container this one is in; `null` for a root container, which has no parent. */
+  parentId: string | null;
+}
+
+/** A file in a container's listing. */
+export interface WopiChildFile {
+  fileId: string;
+  info: WopiFileInfo;
+}
+
+/** A container in a container's listing. */
+export interface WopiChildContainer {
+  containerId: string;
+  name: string;
+}
+
+/** What is directly in one container (EnumerateChildren). */
+export interface WopiContainerChildren {
+  files: WopiChildFile[];
+  containers: WopiChildContainer[];
+}
+
+/** A hint for {@link WopiContainerStorage.enumerateChildren}: which files the client wants. */
+export interface WopiChildrenFilter {
+  /**
+   * Lower-case extensions with their dot (`.docx`): only files whose name ends in one of them
+   * are wanted. Absent: every file. The router applies the filter again, so a storage may ignore
+   * it; it is there so that a large folder need not describe files nobody asked for.
+   */
+  extensions?: readonly string[];
+}
+
+/** A container CreateChildContainer created. */
+export interface WopiCreatedContainer {
+  containerId: string;
+  info: WopiContainerInfo;
+}
+
+/**
+ * The container capability. Container IDs are opaque, URL-safe, stable (a RenameContainer keeps
+ * the ID, and the IDs of every file and container inside it) and never reused after a delete,
+ * like file IDs. A file ID and a container ID may be equal strings: they are looked up through
+ * different methods. Names follow the file rules (`checkFileName`, compared with `fileNameKey`);
+ * a file and a container in one folder may not share a name.
+ */
+export interface WopiContainerStorage {
+  /**
+   * The ID of the root container the user browses from (GetRootContainer). Every container and
+   * file the user reaches through EnumerateChildren is below it.
+   */
+  getRootContainerId(userId: string): Promise<string>;
+
+  /**
+   * Name and parent of one container (CheckContainerInfo, and the walk up for EnumerateAncestors).
+   *
+   * @throws FileNotFoundError when no container has this ID (it never existed, or was deleted).
+   */
+  getContainerInfo(containerId: string): Promise<WopiContainerInfo>;
+
+  /**
+   * The ID of the container a file is in (EnumerateAncestors of a file, CheckFileInfo's
+   * breadcrumbs).
+   *
+   * @throws FileNotFoundError when no file has this ID.
+   */
+  getFileContainerId(fileId: string): Promise<string>;
+
+  /**
+   * What is directly in a container: its files with their metadata and its containers, in any
+   * order (the router sorts by name).
+   *
+   * @throws FileNotFoundError when no container has this ID.
+   */
+  enumerateChildren(containerId: string, filter: WopiChildrenFilter): Promise<WopiContainerChildren>;
+
+  /**
+   * CreateChildContainer: makes a new, empty container inside `containerId`, named with the first
+   * free name of `candidates` (free: no file or container in it has that name or a case variant).
+   * Concurrent calls with the same candidates end with distinct names.
+   *
+   * @throws FileNotFoundError when no container has this ID.
+   * @throws FileExistsError when every candidate is taken.
+   */
+  createChildContainer(containerId: string, candidates: Iterable<string>): Promise<WopiCreatedContainer>;
+
+  /**
+   * CreateChildFile: creates a file inside `containerId` from `content` (the router sends an
+   * empty body: WOPI creates child files with zero bytes), with exactly the rules of
+   * {@link WopiStorage.createRelativeFile}: the first free candidate, or with `target.overwrite`
+   * the file the first candidate names, replaced, keeping its ID; `context.commit(existingId)`
+   * before replacing and `context.commit()` before creating; nothing left behind on failure.
+   *
+   * @throws FileNotFoundError when no container has this ID.
+   * @throws FileExistsError when every candidate is taken (and `target.overwrite` is false), or the
+   *   first candidate names a container.
+   */
+  createChildFile(containerId: string, content: Readable, target: WopiRelativeTarget, context: WopiWriteContext): Promise<WopiCreatedFile>;
+
+  /**
+   * RenameContainer: gives the container exactly the name `name` (already checked as legal).
+   * Changing only the case of its own name is allowed. The container's ID stays, and so do the
+   * IDs of everything inside it, which must keep resolving (and saving) under the new name.
+   *
+   * @throws FileNotFoundError when no container has this ID.
+   * @throws FileExistsError when another file or container in the same parent has that name.
+   * @throws BadRequestError when the container is a root (a root keeps its name).
+   */
+  renameContainer(containerId: string, name: string): Promise<WopiContainerInfo>;
+
+  /**
+   * DeleteContainer: removes an empty container. Its ID must not resolve afterwards and is never
+   * handed out again.
+   *
+   * @throws FileNotFoundError when no container has this ID.
+   * @throws ContainerNotEmptyError (409) when it holds any file or container, or is a root.
+   */
+  deleteContainer(containerId: string): Promise<void>;
 }

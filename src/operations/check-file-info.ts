@@ -1,5 +1,6 @@
 import type { WopiOperation } from './operation';
 import { buildCheckFileInfo } from '../protocol/check-file-info';
+import { fileContentUrl } from './resource-urls';
 
 /** CheckFileInfo — `GET /files/:id`: file metadata, the user's permissions, the host's capabilities. */
 export const checkFileInfo: WopiOperation = {
@@ -15,6 +16,8 @@ export const checkFileInfo: WopiOperation = {
     pendingUserInfo?.catch(() => undefined);
     const file = await storage.getFileInfo(fileId);
     const info = buildCheckFileInfo(file, user, capabilities);
+    const { fileUrlTtlSeconds } = ctx.options;
+    if (fileUrlTtlSeconds !== undefined) info.FileUrl = await fileContentUrl(ctx, fileId, fileUrlTtlSeconds);
     const userInfo = await pendingUserInfo;
     if (userInfo !== undefined) info.UserInfo = userInfo;
     const urls = hostUrls ? await hostUrls({ req, fileId, name: file.name, user }) : undefined;

@@ -10,7 +10,7 @@ import { fileSections } from './file-sections';
 
 export interface CommitStepOptions {
   /** The storage method, for the error when it publishes without committing. */
-  method: 'writeFile' | 'createRelativeFile';
+  method: 'writeFile' | 'createRelativeFile' | 'createChildFile';
   /** The file whose critical section the commit enters, given what the storage is about to replace. */
   sectionFor(replacingFileId: string | undefined): string | undefined;
   /** The save's rules against the current state; throws the answer (409, 404, …) when they fail. */

@@ -10,6 +10,11 @@ export interface WopiOperation {
   logName: string;
   /** When true, a user without write permission gets 401 before `run` is called. */
   requiresWrite: boolean;
+  /**
+   * What the URL's ID names and the access token must open: a file (the default), a container,
+   * or nothing (the ecosystem). The router authenticates the token for that.
+   */
+  resource?: 'file' | 'container' | 'ecosystem';
   /** When present and false for the configured adapters, the router answers 501 without running it. */
   isSupported?(options: ResolvedWopiOptions): boolean;
   run(ctx: WopiContext): Promise<WopiResult>;

@@ -30,6 +30,11 @@ export interface WopiCheckFileInfoResponse {
   SupportsRename: boolean;
   SupportsDeleteFile: boolean;
   SupportsUserInfo: boolean;
+  SupportsAddActivities?: boolean;
+  SupportsContainers?: boolean;
+  SupportsEcosystem?: boolean;
+  SupportedShareUrlTypes?: string[];
+  FileUrl?: string;
   UserInfo?: string;
   PostMessageOrigin?: string;
   HostEditUrl?: string;
@@ -53,6 +58,14 @@ export interface HostCapabilities {
   deleteFile: boolean;
   /** PutUserInfo and CheckFileInfo `UserInfo`. */
   userInfo: boolean;
+  /** AddActivities: the host configured `onActivities`. */
+  addActivities: boolean;
+  /** Containers and the ecosystem: the storage has them and the auth can issue resource tokens. */
+  containers: boolean;
+  /** GetShareUrl: the types the host's `shareUrls` makes (empty: GetShareUrl is not supported). */
+  shareUrlTypes: readonly string[];
+  /** CheckFileInfo `FileUrl`. */
+  fileUrl: boolean;
 }
 
 /** The extension of a file name including its dot (`report.docx` → `.docx`), or `''`. */
@@ -84,6 +97,12 @@ export function buildCheckFileInfo(file: WopiFileInfo, user: WopiUser, capabilit
     SupportsDeleteFile: capabilities.deleteFile,
     SupportsUserInfo: capabilities.userInfo,
   };
+  if (capabilities.addActivities) info.SupportsAddActivities = true;
+  if (capabilities.containers) {
+    info.SupportsContainers = true;
+    info.SupportsEcosystem = true;
+  }
+  if (capabilities.shareUrlTypes.length > 0) info.SupportedShareUrlTypes = [...capabilities.shareUrlTypes];
   if (user.userFriendlyName !== undefined) info.UserFriendlyName = user.userFriendlyName;
   if (file.sha256 !== undefined) info.SHA256 = file.sha256;
   return info;

@@ -122,3 +122,16 @@ function shortenBase(base: string, tail: string): string {
 export function fileNameKey(name: string): string {
   return name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
 }
+
+/**
+ * Candidate names for a container (a folder) whose name is taken: `Reports`, then `Reports (1)`,
+ * `Reports (2)`, … A folder name has no extension: `v1.2` becomes `v1.2 (1)`.
+ */
+export function* candidateContainerNames(name: string): Generator<string, never, undefined> {
+  yield name;
+  for (let n = 1; ; n++) {
+    const tail = ` (${n})`;
+    const stem = shortenBase(name, tail);
+    yield (stem === '' ? shortenBase('folder', tail) : stem) + tail;
+  }
+}

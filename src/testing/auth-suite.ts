@@ -13,7 +13,7 @@
  * default) and waits one second more than that.
  */
 import { randomBytes } from 'node:crypto';
-import type { WopiIssueTokenRequest, WopiAuth, WopiPermissions, WopiUser } from '../adapters/auth';
+import type { WopiIssueTokenRequest, WopiAuth, WopiPermissions, WopiResource, WopiUser } from '../adapters/auth';
 import { WopiError } from '../errors';
 import { canCreate, canRename, canWrite } from '../protocol/permissions';
 
@@ -53,8 +53,11 @@ export interface AuthFixture {
   cleanup?(): void | Promise<void>;
 }
 
-/** Optional auth capabilities, by the method they need. */
-export type AuthCapability = 'issueToken';
+/**
+ * Optional auth capabilities, by the methods they need: `issueToken`, and `resourceTokens`
+ * (`issueResourceToken` with `authenticateResource`: containers, the ecosystem, FileUrl).
+ */
+export type AuthCapability = 'issueToken' | 'resourceTokens';
 
 export interface AuthSuiteOptions {
   /**
@@ -154,6 +157,13 @@ export function describeWopiAuth(
 
     test('implements issueToken exactly when it is declared', () => {
       expect({ issueToken: typeof auth.issueToken === 'function' }).toEqual({ issueToken: declared.has('issueToken') });
+    });
+
+    test('implements issueResourceToken and authenticateResource exactly when resourceTokens is declared', () => {
+      expect({
+        issueResourceToken: typeof auth.issueResourceToken === 'function',
+        authenticateResource: typeof auth.authenticateResource === 'function',
+      }).toEqual({ issueResourceToken: declared.has('resourceTokens'), authenticateResource: declared.has('resourceTokens') });
     });
 
     describe('a genuine token', () => {
@@ -328,6 +338,82 @@ export function describeWopiAuth(
           expect(pick(opened)).toEqual({ userId: 'suite-user', userFriendlyName: 'Suite User', ...effective(permissions) });
           await expectRefused(auth.authenticate(issued.accessToken, fileId), issued.accessToken, otherFileStatus, 'for the original file');
         },
+      );
+    });
+
+    describeIf(declared.has('resourceTokens'), 'resource tokens (containers, the ecosystem, FileUrl)', () => {
+      const resources = (id: string, other: string): Array<[string, WopiResource]> => [
+        ['container', { type: 'container', containerId: id }],
+        ['other container', { type: 'container', containerId: other }],
+        ['ecosystem', { type: 'ecosystem' }],
+        ['fileUrl', { type: 'fileUrl', fileId: id }],
+        ['other fileUrl', { type: 'fileUrl', fileId: other }],
+      ];
+      const issue = async (resource: WopiResource, permissions: WopiPermissions = { write: true }, ttlSeconds?: number) =>
+        auth.issueResourceToken!({
+          resource,
+          userId: 'suite-user',
+          userFriendlyName: 'Suite User',
+          permissions,
+          ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+        });
+
+      test.each(permissionCases)('a resource token stands for its user with %j', async (permissions) => {
+        for (const [, resource] of resources(fileId, await newFileId())) {
+          const issued = await issue(resource, permissions);
+          expect(pick(await auth.authenticateResource!(issued.accessToken, resource))).toEqual({
+            userId: 'suite-user',
+            userFriendlyName: 'Suite User',
+            ...effective(permissions),
+          });
+        }
+      });
+
+      test('each token opens exactly its own resource: no other resource, no file session (401)', async () => {
+        const other = await newFileId();
+        const all = resources(fileId, other);
+        for (const [name, resource] of all) {
+          const issued = await issue(resource);
+          for (const [otherName, otherResource] of all) {
+            if (otherName === name) continue;
+            await expectRefused(
+              auth.authenticateResource!(issued.accessToken, otherResource),
+              issued.accessToken,
+              401,
+              `${name} token as ${otherName}`,
+            );
+          }
+          // Not a file token: a container or FileUrl token for the ID of a file does not open its session.
+          await expectRefused(auth.authenticate(issued.accessToken, fileId), issued.accessToken, 401, `${name} token as a file session`);
+        }
+      });
+
+      test('a file token opens no resource, not even its own FileUrl (401)', async () => {
+        const fileToken = await token(request());
+        for (const [name, resource] of resources(fileId, await newFileId())) {
+          await expectRefused(auth.authenticateResource!(fileToken, resource), fileToken, 401, `file token as ${name}`);
+        }
+      });
+
+      test('a resource token with one character changed is refused (401)', async () => {
+        const resource: WopiResource = { type: 'container', containerId: fileId };
+        const genuine = (await issue(resource)).accessToken;
+        for (const position of changePositions(genuine)) {
+          const altered = genuine.slice(0, position) + otherCharacter(genuine[position] as string) + genuine.slice(position + 1);
+          await expectRefused(auth.authenticateResource!(altered, resource), altered, 401, `with character ${position} changed`);
+        }
+      });
+
+      test(
+        'a resource token expires like a file token',
+        async () => {
+          const resource: WopiResource = { type: 'fileUrl', fileId };
+          const issued = await issue(resource, { write: false }, shortTtl);
+          await auth.authenticateResource!(issued.accessToken, resource);
+          await new Promise((resolve) => setTimeout(resolve, (shortTtl + 1) * 1000));
+          await expectRefused(auth.authenticateResource!(issued.accessToken, resource), issued.accessToken, 401, 'after expiry');
+        },
+        (shortTtl + 10) * 1000,
       );
     });
   });

@@ -4,6 +4,8 @@
  */
 export { describeWopiAuth } from './auth-suite';
 export type { AuthFixture, AuthCapability, AuthSuiteOptions } from './auth-suite';
+export { describeWopiContainerStorage } from './container-suite';
+export type { ContainerFixture, ContainerSuiteOptions } from './container-suite';
 export { describeWopiLockStore } from './lock-suite';
 export type { LockSuiteOptions } from './lock-suite';
 export { describeWopiStorage } from './storage-suite';

@@ -42,13 +42,13 @@ async function forgeries(request: WopiIssueTokenRequest, expected: { issuer?: st
 }
 
 describeWopiAuth('JwtAuth', () => ({ auth: new JwtAuth({ secret: SECRET }), forgedTokens: (request) => forgeries(request) }), {
-  capabilities: ['issueToken'],
+  capabilities: ['issueToken', 'resourceTokens'],
 });
 
 describeWopiAuth(
   'JwtAuth without its cache of verified tokens',
   () => ({ auth: new JwtAuth({ secret: SECRET, verifiedTokenCacheSize: 0 }), forgedTokens: (request) => forgeries(request) }),
-  { capabilities: ['issueToken'] },
+  { capabilities: ['issueToken', 'resourceTokens'] },
 );
 
 describeWopiAuth(
@@ -66,7 +66,7 @@ describeWopiAuth(
       ],
     };
   },
-  { capabilities: ['issueToken'] },
+  { capabilities: ['issueToken', 'resourceTokens'] },
 );
 
 /**

@@ -26,8 +26,26 @@ describe('buildCheckFileInfo', () => {
     lastModifiedTime: new Date(Date.UTC(2024, 4, 6, 7, 8, 9, 10)),
     ownerId: 'owner-1',
   };
-  const NONE: HostCapabilities = { rename: false, deleteFile: false, putRelative: false, userInfo: false };
-  const ALL: HostCapabilities = { rename: true, deleteFile: true, putRelative: true, userInfo: true };
+  const NONE: HostCapabilities = {
+    rename: false,
+    deleteFile: false,
+    putRelative: false,
+    userInfo: false,
+    addActivities: false,
+    containers: false,
+    shareUrlTypes: [],
+    fileUrl: false,
+  };
+  const ALL: HostCapabilities = {
+    rename: true,
+    deleteFile: true,
+    putRelative: true,
+    userInfo: true,
+    addActivities: true,
+    containers: false,
+    shareUrlTypes: [],
+    fileUrl: false,
+  };
 
   it('builds the full property set for a writer (exact object)', () => {
     const user: WopiUser = { userId: 'u1', permissions: { write: true } };

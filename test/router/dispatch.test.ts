@@ -25,9 +25,9 @@ import { setupLockApp } from '../helpers/lock-app';
 
 /** Overrides this router never implements on POST /files/:id, whatever the adapters support. */
 const UNIMPLEMENTED = [
-  'GET_SHARE_URL',
-  'ADD_ACTIVITIES',
   'COBALT',
+  'CREATE_CHILD_FILE', // a container operation: not on /files/:id
+  'GET_RESTRICTED_LINK',
   'NONSENSE',
   'PUT', // PUT belongs on /contents only
   'PUT_RELATIVE_FILE', // near misses of implemented overrides
@@ -37,6 +37,12 @@ const UNIMPLEMENTED = [
 
 /** Overrides implemented only when the adapters support them. */
 const OPTIONAL = ['PUT_RELATIVE', 'RENAME_FILE', 'DELETE', 'PUT_USER_INFO'] as const;
+
+/** Overrides implemented only when the host configures them (`shareUrls`, `onActivities`). */
+const HOST_OPTIONAL = [
+  ['GET_SHARE_URL', 'GetShareUrl'],
+  ['ADD_ACTIVITIES', 'AddActivities'],
+] as const;
 
 describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
   const fx = useStorage(makeStorage);
@@ -107,6 +113,21 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
         .set('Content-Type', 'application/octet-stream')
         .send(Buffer.from('NEW'));
       expect(res.status).toBe(501);
+      expect((await fx().content(fileId)).toString()).toBe('KEEP');
+    });
+  });
+
+  describe('501 on POST /files/:id for what the host did not configure', () => {
+    test.each(HOST_OPTIONAL)('X-WOPI-Override: %s → 501 before the token is checked, nothing changed', async (value, name) => {
+      const { app, fileId, t } = await setupLockApp(fx(), { content: 'KEEP' });
+      for (const token of [t, undefined, 'GARBAGE-TOKEN']) {
+        const res = await override(app, fileId, token, value, { 'X-WOPI-UrlType': 'ReadOnly' })
+          .set('Content-Type', 'application/octet-stream')
+          .send(Buffer.from('{"Activities":[]}'));
+        expect(res.status).toBe(501);
+        expect(res.text).toBe(`${name} is not supported by this host`);
+        expectNoLockHeader(res);
+      }
       expect((await fx().content(fileId)).toString()).toBe('KEEP');
     });
   });

@@ -1,0 +1,36 @@
+import { optionalOperation } from './operation';
+import { BadRequestError, InvalidTokenError } from '../errors';
+import { HEADER } from '../protocol/headers';
+import { checkFileName } from '../protocol/file-name';
+import { canRename } from '../protocol/permissions';
+import { readNameHeader } from './name-headers';
+
+/** Why a container name was refused (RenameContainer's 400), for the client's logs. */
+const INVALID_CONTAINER_NAME = 'X-WOPI-InvalidContainerNameError';
+
+/**
+ * RenameContainer — `POST /containers/:id`, `X-WOPI-Override: RENAME_CONTAINER`: gives the
+ * container exactly the UTF-7 name in `X-WOPI-RequestedName`, keeping its ID and the IDs of
+ * everything in it. An illegal name is 400 with `X-WOPI-InvalidContainerNameError`; a name another
+ * file or container in the same parent has is 409; a root keeps its name (400). Answers `{ Name }`.
+ */
+export const renameContainer = optionalOperation({
+  name: 'RenameContainer',
+  logName: 'rename-container',
+  requiresWrite: true,
+  resource: 'container',
+  handle: (options) => options.containers,
+  async run(ctx, containers) {
+    if (!canRename(ctx.user)) throw new InvalidTokenError('Access token does not grant renaming');
+    const invalidName = (reason: string): Record<string, string> => ({ [INVALID_CONTAINER_NAME]: reason });
+    const requested = readNameHeader(ctx, HEADER.requestedName, invalidName);
+    if (requested === undefined) {
+      throw new BadRequestError(`${HEADER.requestedName} is required`, { headers: invalidName('No name given') });
+    }
+    const legal = checkFileName(requested);
+    if (!legal.ok) throw new BadRequestError(legal.reason, { headers: invalidName(legal.reason) });
+    const renamed = await containers.renameContainer(ctx.containerId, requested);
+    ctx.log('renamed container %s to %s', ctx.containerId, renamed.name);
+    return { json: { Name: renamed.name } };
+  },
+});

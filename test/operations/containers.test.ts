@@ -1,0 +1,372 @@
+/**
+ * Containers and the ecosystem through the router: CheckContainerInfo, EnumerateChildren,
+ * EnumerateAncestors (files and containers), CreateChildContainer, CreateChildFile,
+ * RenameContainer, DeleteContainer, GetEcosystem, CheckEcosystem, GetRootContainer and the
+ * container GetShareUrl, on MemoryStorage with JwtAuth. Every URL the router answers with is
+ * followed as an editor would, with the token it carries.
+ */
+import request from 'supertest';
+import { MemoryStorage, type WopiAuth } from '../../src';
+import { createApp } from '../helpers/create-app';
+import { checkFileInfo, fileUrl, lockReq, type App } from '../helpers/wopi-requests';
+import { expectNoToken } from '../helpers/wopi-assertions';
+import { encodeUtf7 } from '../../src/protocol/utf7';
+
+/** The path and query of an absolute URL the router answered with (the app is not listening). */
+function local(url: string): string {
+  const u = new URL(url);
+  return u.pathname + u.search;
+}
+
+/** `url` with `/suffix` inserted before its query string. */
+function below(url: string, suffix: string): string {
+  const u = new URL(url);
+  return `${u.pathname}/${suffix}${u.search}`;
+}
+
+function post(app: App, url: string, override: string, headers: Record<string, string> = {}) {
+  return request(app).post(local(url)).set('X-WOPI-Override', override).set(headers);
+}
+
+async function setup(options: Parameters<typeof createApp>[0] = {}) {
+  const storage = new MemoryStorage({ rootName: 'Documents' });
+  const projects = storage.addContainer('Projects');
+  const fileId = storage.addFile('plan.docx', 'plan', { containerId: projects });
+  storage.addFile('budget.xlsx', 'budget', { containerId: projects });
+  storage.addFile('readme.txt', 'read me', { containerId: projects });
+  storage.addContainer('Archive', projects);
+  const app = createApp({ storage, ...options });
+  const t = await app.token(fileId);
+  return { ...app, storage, projects, fileId, t };
+}
+
+/** The container URLs of a file's ancestors, root first. */
+async function ancestors(app: App, fileId: string, t: string): Promise<Array<{ Name: string; Url: string }>> {
+  const res = await request(app)
+    .get(`${fileUrl(fileId)}/ancestry`)
+    .query({ access_token: t });
+  expect(res.status).toBe(200);
+  return res.body.AncestorsWithRootFirst;
+}
+
+describe('containers through the router', () => {
+  test('CheckFileInfo says SupportsContainers and SupportsEcosystem only with a container storage and resource tokens', async () => {
+    const { app, fileId, t } = await setup();
+    const cfi = await checkFileInfo(app, fileId, t);
+    expect(cfi.body).toMatchObject({ SupportsContainers: true, SupportsEcosystem: true });
+
+    // An auth without resource tokens: containers are off, and their endpoints answer 501.
+    const storage = new MemoryStorage();
+    const plain = storage.addFile('a.docx', 'x');
+    const { app: app2, auth } = createApp({ storage });
+    const limited: WopiAuth = { authenticate: (token, id) => auth.authenticate(token, id), issueToken: (r) => auth.issueToken(r) };
+    const { app: app3 } = createApp({ storage, auth: limited });
+    for (const a of [app3]) {
+      const token = (await auth.issueToken({ fileId: plain, userId: 'u1', permissions: { write: true } })).accessToken;
+      const res = await checkFileInfo(a, plain, token);
+      expect(res.body).not.toHaveProperty('SupportsContainers');
+      expect(
+        (
+          await request(a)
+            .get(`${fileUrl(plain)}/ancestry`)
+            .query({ access_token: token })
+        ).status,
+      ).toBe(501);
+      expect((await request(a).get('/wopi/containers/root').query({ access_token: token })).status).toBe(501);
+      expect((await request(a).get('/wopi/ecosystem').query({ access_token: token })).status).toBe(501);
+    }
+    expect(app2).toBeDefined();
+  });
+
+  test('EnumerateAncestors of a file: root first, its own container last, each URL opening that container', async () => {
+    const { app, fileId, t } = await setup();
+    const chain = await ancestors(app, fileId, t);
+    expect(chain.map((c) => c.Name)).toEqual(['Documents', 'Projects']);
+    for (const c of chain) {
+      expect(c.Url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/wopi\/containers\/[^/?]+\?access_token=[^&]+$/);
+      const info = await request(app).get(local(c.Url));
+      expect(info.status).toBe(200);
+      expect(info.body.Name).toBe(c.Name);
+    }
+    // The root has no ancestors; a container's last ancestor is its parent.
+    const root = await request(app).get(below(chain[0]!.Url, 'ancestry'));
+    expect(root.status).toBe(200);
+    expect(root.body).toEqual({ AncestorsWithRootFirst: [] });
+    const projects = await request(app).get(below(chain[1]!.Url, 'ancestry'));
+    expect(projects.body.AncestorsWithRootFirst.map((c: { Name: string }) => c.Name)).toEqual(['Documents']);
+  });
+
+  test('CheckContainerInfo: name, permissions, no rename or delete of the root, licensing flags', async () => {
+    const { app, fileId, t, token } = await setup();
+    const [root, projects] = await ancestors(app, fileId, t);
+    const info = (await request(app).get(local(projects!.Url))).body;
+    expect(info).toEqual({
+      Name: 'Projects',
+      UserCanCreateChildContainer: true,
+      UserCanCreateChildFile: true,
+      UserCanDelete: true,
+      UserCanRename: true,
+      IsEduUser: false,
+      LicenseCheckForEditIsEnabled: false,
+      BreadcrumbFolderName: 'Documents',
+    });
+    const rootInfo = (await request(app).get(local(root!.Url))).body;
+    expect(rootInfo).toMatchObject({ Name: 'Documents', UserCanDelete: false, UserCanRename: false, UserCanCreateChildFile: true });
+    // A reader's container token grants what the reader's file token granted: nothing to change.
+    const reader = await token(fileId, { write: false });
+    const [, readerProjects] = await ancestors(app, fileId, reader);
+    expect((await request(app).get(local(readerProjects!.Url))).body).toMatchObject({
+      UserCanCreateChildContainer: false,
+      UserCanCreateChildFile: false,
+      UserCanDelete: false,
+      UserCanRename: false,
+    });
+    expect((await post(app, readerProjects!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-SuggestedTarget': 'New' })).status).toBe(401);
+  });
+
+  test('EnumerateChildren: direct children sorted by name, with working URLs, and the extension filter', async () => {
+    const { app, fileId, t } = await setup();
+    const [, projects] = await ancestors(app, fileId, t);
+    const res = await request(app).get(below(projects!.Url, 'children'));
+    expect(res.status).toBe(200);
+    expect(res.body.ChildFiles.map((f: { Name: string }) => f.Name)).toEqual(['budget.xlsx', 'plan.docx', 'readme.txt']);
+    expect(res.body.ChildContainers.map((c: { Name: string }) => c.Name)).toEqual(['Archive']);
+    const plan = res.body.ChildFiles[1];
+    expect(plan).toEqual({
+      Name: 'plan.docx',
+      Url: expect.stringMatching(/\/wopi\/files\/[^/?]+\?access_token=/),
+      LastModifiedTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      Size: 4,
+      Version: expect.any(String),
+    });
+    // A child's URL opens that file (CheckFileInfo) and not its sibling.
+    const cfi = await request(app).get(local(plan.Url));
+    expect(cfi.status).toBe(200);
+    expect(cfi.body.BaseFileName).toBe('plan.docx');
+    const siblingToken = new URL(plan.Url).searchParams.get('access_token') as string;
+    const budgetId = new URL(res.body.ChildFiles[0].Url).pathname.split('/')[3] as string;
+    expect((await checkFileInfo(app, budgetId, siblingToken)).status).toBe(401);
+
+    for (const [filter, expected] of [
+      ['.docx', ['plan.docx']],
+      ['.DOCX,.xlsx', ['budget.xlsx', 'plan.docx']],
+      ['docx, txt', ['plan.docx', 'readme.txt']],
+      ['.pdf', []],
+      ['', ['budget.xlsx', 'plan.docx', 'readme.txt']],
+    ] as const) {
+      const filtered = await request(app).get(below(projects!.Url, 'children')).set('X-WOPI-FileExtensionFilterList', filter);
+      expect([filter, filtered.body.ChildFiles.map((f: { Name: string }) => f.Name)]).toEqual([filter, expected]);
+      expect(filtered.body.ChildContainers).toHaveLength(1);
+    }
+  });
+
+  test('a container token opens only its container: not another container, not a file, not the ecosystem', async () => {
+    const { app, fileId, t } = await setup();
+    const [root, projects] = await ancestors(app, fileId, t);
+    const projectsToken = new URL(projects!.Url).searchParams.get('access_token') as string;
+    const rootId = new URL(root!.Url).pathname.split('/').pop() as string;
+    const res = await request(app).get(`/wopi/containers/${rootId}`).query({ access_token: projectsToken });
+    expect(res.status).toBe(401);
+    expectNoToken(res, projectsToken);
+    expect((await checkFileInfo(app, fileId, projectsToken)).status).toBe(401);
+    expect((await request(app).get('/wopi/ecosystem').query({ access_token: projectsToken })).status).toBe(401);
+    // And a file token opens no container.
+    const projectsId = new URL(projects!.Url).pathname.split('/').pop() as string;
+    expect((await request(app).get(`/wopi/containers/${projectsId}`).query({ access_token: t })).status).toBe(401);
+    expect((await request(app).get(`/wopi/containers/${projectsId}`)).status).toBe(401);
+  });
+
+  test('CreateChildContainer: suggested names are made free, exact names are used or refused', async () => {
+    const { app, fileId, t } = await setup();
+    const [, projects] = await ancestors(app, fileId, t);
+    const first = await post(app, projects!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-SuggestedTarget': encodeUtf7('Drafts') });
+    expect(first.status).toBe(200);
+    expect(first.body.ContainerPointer.Name).toBe('Drafts');
+    const second = await post(app, projects!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-SuggestedTarget': encodeUtf7('drafts') });
+    expect(second.body.ContainerPointer.Name).toBe('drafts (1)');
+    // An illegal suggestion is repaired, never refused.
+    const repaired = await post(app, projects!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-SuggestedTarget': encodeUtf7('a/b:c') });
+    expect(repaired.status).toBe(200);
+    expect(repaired.body.ContainerPointer.Name).toBe('a_b_c');
+
+    const exact = await post(app, projects!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-RelativeTarget': encodeUtf7('Été 2026') });
+    expect(exact.status).toBe(200);
+    expect(exact.body.ContainerPointer.Name).toBe('Été 2026');
+    const taken = await post(app, projects!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-RelativeTarget': encodeUtf7('ÉTÉ 2026') });
+    expect(taken.status).toBe(409);
+    expect(taken.headers['x-wopi-lock']).toBe('');
+    // A file's name is taken for a container too.
+    expect((await post(app, projects!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-RelativeTarget': 'plan.docx' })).status).toBe(409);
+    for (const bad of ['..', 'a/b', 'CON', 'trailing.']) {
+      const res = await post(app, projects!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-RelativeTarget': encodeUtf7(bad) });
+      expect([bad, res.status]).toEqual([bad, 400]);
+    }
+    const both = await post(app, projects!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-RelativeTarget': 'x', 'X-WOPI-SuggestedTarget': 'y' });
+    expect(both.status).toBe(501);
+    expect((await post(app, projects!.Url, 'CREATE_CHILD_CONTAINER')).status).toBe(400);
+    // The new container's URL works.
+    const drafts = await request(app).get(local(first.body.ContainerPointer.Url));
+    expect(drafts.body).toMatchObject({ Name: 'Drafts', BreadcrumbFolderName: 'Projects' });
+  });
+
+  test('CreateChildFile: an empty file with PutRelativeFile’s name rules, and locks respected', async () => {
+    const { app, fileId, t } = await setup();
+    const [, projects] = await ancestors(app, fileId, t);
+    const created = await post(app, projects!.Url, 'CREATE_CHILD_FILE', { 'X-WOPI-SuggestedTarget': encodeUtf7('plan.docx') });
+    expect(created.status).toBe(200);
+    expect(created.body).toEqual({ Name: 'plan (1).docx', Url: expect.stringMatching(/\/wopi\/files\/[^/?]+\?access_token=/) });
+    const cfi = await request(app).get(local(created.body.Url));
+    expect(cfi.body).toMatchObject({ BaseFileName: 'plan (1).docx', Size: 0 });
+
+    const exact = await post(app, projects!.Url, 'CREATE_CHILD_FILE', { 'X-WOPI-RelativeTarget': encodeUtf7('notes_v1.docx') });
+    expect(exact.body.Name).toBe('notes_v1.docx');
+    // Taken, without overwrite: 409 with the taken file's (empty) lock and a free name.
+    const taken = await post(app, projects!.Url, 'CREATE_CHILD_FILE', { 'X-WOPI-RelativeTarget': 'plan.docx' });
+    expect(taken.status).toBe(409);
+    expect(taken.headers['x-wopi-lock']).toBe('');
+    expect(taken.headers['x-wopi-validrelativetarget']).toBe('plan (2).docx');
+    // Locked: 409 with its lock, with or without overwrite; the file is unchanged.
+    expect((await lockReq(app, fileId, t, 'LOCK-1')).status).toBe(200);
+    for (const overwrite of ['False', 'True']) {
+      const locked = await post(app, projects!.Url, 'CREATE_CHILD_FILE', {
+        'X-WOPI-RelativeTarget': 'plan.docx',
+        'X-WOPI-OverwriteRelativeTarget': overwrite,
+      });
+      expect([overwrite, locked.status, locked.headers['x-wopi-lock']]).toEqual([overwrite, 409, 'LOCK-1']);
+    }
+    expect((await checkFileInfo(app, fileId, t)).body.Size).toBe(4);
+    // Unlocked, with overwrite: replaced by an empty file, same ID.
+    const budget = await post(app, projects!.Url, 'CREATE_CHILD_FILE', {
+      'X-WOPI-RelativeTarget': 'BUDGET.xlsx',
+      'X-WOPI-OverwriteRelativeTarget': 'True',
+    });
+    expect(budget.status).toBe(200);
+    expect(budget.body.Name).toBe('budget.xlsx');
+    expect((await request(app).get(local(budget.body.Url))).body.Size).toBe(0);
+    for (const bad of ['..', 'a\\b.docx', 'nul.docx']) {
+      expect((await post(app, projects!.Url, 'CREATE_CHILD_FILE', { 'X-WOPI-RelativeTarget': encodeUtf7(bad) })).status).toBe(400);
+    }
+    expect(
+      (await post(app, projects!.Url, 'CREATE_CHILD_FILE', { 'X-WOPI-RelativeTarget': 'x.docx', 'X-WOPI-SuggestedTarget': 'y.docx' }))
+        .status,
+    ).toBe(501);
+    // A host page hook is asked for the created file, as for PutRelativeFile.
+    const withHost = createApp({
+      storage: new MemoryStorage(),
+      hostUrls: ({ fileId: id }) => ({ HostEditUrl: `https://dms.example.com/edit/${id}` }),
+    });
+    const rootToken = await withHost.auth.issueResourceToken({
+      resource: { type: 'container', containerId: 'root' },
+      userId: 'u1',
+      permissions: { write: true },
+    });
+    const hosted = await request(withHost.app)
+      .post('/wopi/containers/root')
+      .query({ access_token: rootToken.accessToken })
+      .set('X-WOPI-Override', 'CREATE_CHILD_FILE')
+      .set('X-WOPI-RelativeTarget', 'new.docx');
+    expect(hosted.body.HostEditUrl).toMatch(/^https:\/\/dms\.example\.com\/edit\//);
+  });
+
+  test('RenameContainer keeps the container and its files reachable by their URLs; DeleteContainer only when empty', async () => {
+    const { app, fileId, t } = await setup();
+    const [root, projects] = await ancestors(app, fileId, t);
+    const renamed = await post(app, projects!.Url, 'RENAME_CONTAINER', { 'X-WOPI-RequestedName': encodeUtf7('Projets 2026') });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toEqual({ Name: 'Projets 2026' });
+    expect((await request(app).get(local(projects!.Url))).body.Name).toBe('Projets 2026');
+    expect((await checkFileInfo(app, fileId, t)).status).toBe(200);
+    expect((await ancestors(app, fileId, t)).map((c) => c.Name)).toEqual(['Documents', 'Projets 2026']);
+
+    const bad = await post(app, projects!.Url, 'RENAME_CONTAINER', { 'X-WOPI-RequestedName': encodeUtf7('a/b') });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['x-wopi-invalidcontainernameerror']).toMatch(/separator/);
+    expect((await post(app, projects!.Url, 'RENAME_CONTAINER')).status).toBe(400);
+    expect((await post(app, root!.Url, 'RENAME_CONTAINER', { 'X-WOPI-RequestedName': 'Other' })).status).toBe(400);
+    // A name a sibling has: 409.
+    const sibling = await post(app, root!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-RelativeTarget': 'Sibling' });
+    const clash = await post(app, sibling.body.ContainerPointer.Url, 'RENAME_CONTAINER', {
+      'X-WOPI-RequestedName': encodeUtf7('projets 2026'),
+    });
+    expect(clash.status).toBe(409);
+    expect(clash.headers['x-wopi-lock']).toBe('');
+
+    // Not empty: 409, nothing removed. Empty: gone, 404 on every container endpoint after.
+    const notEmpty = await post(app, projects!.Url, 'DELETE_CONTAINER');
+    expect(notEmpty.status).toBe(409);
+    expect(notEmpty.headers['x-wopi-lock']).toBe('');
+    expect((await post(app, root!.Url, 'DELETE_CONTAINER')).status).toBe(409);
+    expect((await post(app, sibling.body.ContainerPointer.Url, 'DELETE_CONTAINER')).status).toBe(200);
+    for (const path of ['', '/children', '/ancestry', '/ecosystem_pointer']) {
+      const u = new URL(sibling.body.ContainerPointer.Url);
+      expect([path, (await request(app).get(`${u.pathname}${path}${u.search}`)).status]).toEqual([path, 404]);
+    }
+    expect((await post(app, sibling.body.ContainerPointer.Url, 'DELETE_CONTAINER')).status).toBe(404);
+    expect((await post(app, sibling.body.ContainerPointer.Url, 'RENAME_CONTAINER', { 'X-WOPI-RequestedName': 'x' })).status).toBe(404);
+  });
+
+  test('the ecosystem: GetEcosystem from a file and a container, CheckEcosystem, GetRootContainer', async () => {
+    const { app, fileId, t } = await setup();
+    const fromFile = await request(app)
+      .get(`${fileUrl(fileId)}/ecosystem_pointer`)
+      .query({ access_token: t });
+    expect(fromFile.status).toBe(200);
+    expect(fromFile.body.Url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/wopi\/ecosystem\?access_token=[^&]+$/);
+    const [, projects] = await ancestors(app, fileId, t);
+    const fromContainer = await request(app).get(below(projects!.Url, 'ecosystem_pointer'));
+    expect(fromContainer.status).toBe(200);
+    const eco = fromContainer.body.Url as string;
+    expect((await request(app).get(local(eco))).body).toEqual({ SupportsContainers: true });
+    const rootRes = await request(app).get(below(eco, 'root_container_pointer'));
+    expect(rootRes.status).toBe(200);
+    expect(rootRes.body.ContainerPointer.Name).toBe('Documents');
+    const children = await request(app).get(below(rootRes.body.ContainerPointer.Url, 'children'));
+    expect(children.body.ChildContainers.map((c: { Name: string }) => c.Name)).toEqual(['Projects']);
+    // The ecosystem token opens the ecosystem only; a bad token is 401 there.
+    const ecoToken = new URL(eco).searchParams.get('access_token') as string;
+    expect((await checkFileInfo(app, fileId, ecoToken)).status).toBe(401);
+    expect((await request(app).get('/wopi/ecosystem/root_container_pointer').query({ access_token: 'garbage' })).status).toBe(401);
+    expect(
+      (
+        await request(app)
+          .get(`${fileUrl('nope')}/ecosystem_pointer`)
+          .query({ access_token: t })
+      ).status,
+    ).toBe(401);
+  });
+
+  test('GetShareUrl on a container, and SupportedShareUrlTypes in CheckContainerInfo', async () => {
+    const { app, fileId, t } = await setup({
+      shareUrls: { types: ['ReadWrite'], url: ({ target }) => `https://dms.example.com/share/${target.type}` },
+    });
+    const [, projects] = await ancestors(app, fileId, t);
+    expect((await request(app).get(local(projects!.Url))).body.SupportedShareUrlTypes).toEqual(['ReadWrite']);
+    const res = await post(app, projects!.Url, 'GET_SHARE_URL', { 'X-WOPI-UrlType': 'ReadWrite' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ShareUrl: 'https://dms.example.com/share/container' });
+    expect((await post(app, projects!.Url, 'GET_SHARE_URL', { 'X-WOPI-UrlType': 'ReadOnly' })).status).toBe(501);
+  });
+
+  test('unknown overrides and methods on container URLs: 501; odd paths fall through to the app', async () => {
+    const { app, fileId, t } = await setup();
+    const [, projects] = await ancestors(app, fileId, t);
+    for (const value of ['LOCK', 'PUT_RELATIVE', 'NONSENSE', 'DELETE']) {
+      expect([value, (await post(app, projects!.Url, value)).status]).toEqual([value, 501]);
+    }
+    expect((await request(app).post(local(projects!.Url))).status).toBe(501);
+    expect((await request(app).get('/wopi/containers/x/nothing')).status).toBe(404);
+    expect((await request(app).get('/wopi/ecosystem/other')).status).toBe(404);
+  });
+
+  test('a storage with only some container methods is refused when the router is created', () => {
+    const storage = new MemoryStorage();
+    const partial = {
+      getFileInfo: storage.getFileInfo.bind(storage),
+      readFile: storage.readFile.bind(storage),
+      writeFile: storage.writeFile.bind(storage),
+      getContainerInfo: storage.getContainerInfo.bind(storage),
+    };
+    expect(() => createApp({ storage: partial })).toThrow(/WOPI_ADAPTER_SHAPE/);
+    expect(() => createApp({ storage: partial })).toThrow(/getRootContainerId/);
+  });
+});
