@@ -1,8 +1,8 @@
 'use strict';
 /**
  * Mounts the template storage adapter of ./storage.js (and the user-info store of ./user-info.js)
- * in an express-wopi router and prints a
- * WOPISrc and an access token for every file, so you can try each operation with curl.
+ * in an express-wopi router and prints an access token for every file, and the URL of the root
+ * folder with a container token, so you can try each operation with curl.
  *
  * Run from the repository root, after `npm install` (which builds dist/):
  *
@@ -38,9 +38,12 @@ let publicUrl = ''; // known once the server listens
 
 const app = express();
 app.disable('x-powered-by');
-// The router first, before any body parser. Because the storage has every optional method,
-// JwtAuth has issueToken and there is a userInfo store, all twelve operations are available;
-// CheckFileInfo says so.
+// The router first, before any body parser. Because the storage has every optional file method,
+// JwtAuth has issueToken and there is a userInfo store, all twelve file operations are available;
+// CheckFileInfo says so. Because the storage also has the container methods and JwtAuth issues
+// and checks resource tokens (issueResourceToken, authenticateResource), so are the folder
+// operations (CheckContainerInfo, EnumerateChildren, EnumerateAncestors, CreateChildContainer,
+// CreateChildFile, RenameContainer, DeleteContainer) and the ecosystem (GetRootContainer).
 app.use(
   '/wopi',
   createWopiRouter({
@@ -53,11 +56,14 @@ app.use(
 );
 
 async function main() {
-  // Seed an empty store with the sample documents, in the top-level folder ('').
+  // Seed an empty store with the sample documents: two in the root folder, one in a folder.
+  const rootId = await storage.getRootContainerId(USER.userId);
   if (storage.list().length === 0) {
     for (const name of ['welcome.docx', 'budget.xlsx']) {
       await storage.addFile(name, fs.readFileSync(path.join(SAMPLES, name)));
     }
+    const { containerId } = await storage.createChildContainer(rootId, ['Presentations']);
+    await storage.addFile('slides.pptx', fs.readFileSync(path.join(SAMPLES, 'slides.pptx')), { folder: containerId });
   }
   const server = app.listen(PORT, HOST, async () => {
     const { port } = server.address();
@@ -68,8 +74,19 @@ async function main() {
     // its own login and permission checks.
     for (const file of storage.list()) {
       const { accessToken } = await auth.issueToken({ fileId: file.fileId, ...USER, permissions: { write: true } });
-      process.stdout.write(`${file.name}\tFILE_ID=${file.fileId}\tTOKEN=${accessToken}\n`);
+      process.stdout.write(`${file.path}\tFILE_ID=${file.fileId}\tTOKEN=${accessToken}\n`);
     }
+    // Folders take a token of their own, for one container: a file token does not open them.
+    // With `write`, the user may also create, rename and delete in it. The URLs the router
+    // answers with (the children of a listing, a new folder) carry tokens it issues itself.
+    const container = await auth.issueResourceToken({
+      resource: { type: 'container', containerId: rootId },
+      ...USER,
+      permissions: { write: true },
+    });
+    const { name } = await storage.getContainerInfo(rootId);
+    const rootUrl = `${publicUrl}/wopi/containers/${encodeURIComponent(rootId)}?access_token=${container.accessToken}`;
+    process.stdout.write(`${name}/ (root folder)\tCONTAINER_ID=${rootId}\tTOKEN=${container.accessToken}\tURL=${rootUrl}\n`);
   });
   const stop = () => {
     server.close(() => {

@@ -1,18 +1,22 @@
 'use strict';
 /**
  * A storage adapter template for express-wopi: every WopiStorage method, the required ones and the
- * optional ones, written out in plain JavaScript with notes on what the router expects. (User info
- * is an adapter of its own, WopiUserInfoStore: see ./user-info.js.)
+ * optional ones, and the eight methods of the optional folder capability (WopiContainerStorage),
+ * written out in plain JavaScript with notes on what the router expects. (User info is an adapter
+ * of its own, WopiUserInfoStore: see ./user-info.js.)
  *
  * The backing store is deliberately simple so that the WOPI parts stand out:
  *
- *   <dir>/index.json   the metadata of every file (name, folder, size, version …) and the
- *                      tombstones of deleted files, in one JSON file
+ *   <dir>/index.json   the folders (name, parent folder) and the metadata of every file (name,
+ *                      folder, size, version …), with the tombstones of deleted ones, in one
+ *                      JSON file
  *   <dir>/blobs/<key>  file contents, one file per version. A blob is written once and never
  *                      changed: a save writes a new blob and then points the index at it.
  *
- * To adapt it, replace the two halves: the index by your database (a `files` table with a unique
- * index on (folder, fileNameKey(name)) among live rows), the blobs by your object store.
+ * To adapt it, replace the two halves: the index by your database, the blobs by your object store.
+ * In the database, files and folders each point at their folder by ID, and one unique index on
+ * (folder, fileNameKey(name)) among live rows covers both (keep them in one `entries` table with a
+ * `kind` column, or give both tables' names to one `names` table).
  * Keep the shape of each write: write the bytes first (durably), then call `context.commit()`,
  * then look the file up again and switch the metadata in one step.
  *
@@ -31,10 +35,17 @@ const { Readable } = require('node:stream');
 // The router recognises these errors (through WopiError.is, so a copy of the package loaded
 // another way works too) and turns them into the right WOPI status. Anything else you throw
 // becomes a bare 500 and is logged on `express-wopi:server_error`.
-const { FileNotFoundError, FileExistsError, fileNameKey } = require('../..');
+const { BadRequestError, ContainerNotEmptyError, FileNotFoundError, FileExistsError, fileNameKey } = require('../..');
 
-/** IDs come from URLs and are untrusted: anything that does not look like one of ours is "not found". */
-const FILE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * IDs (of files and of folders) come from URLs and are untrusted: anything that does not look like
+ * one of ours is "not found".
+ */
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The root folder: created on the first start, under this fixed ID, and never renamed or deleted. */
+const ROOT_ID = 'root';
+const ROOT_NAME = 'Files';
 
 class JsonIndexStorage {
   /**
@@ -47,9 +58,9 @@ class JsonIndexStorage {
     this.ownerId = ownerId;
     fs.mkdirSync(this.blobDir, { recursive: true });
     // Loaded once at startup; from then on this object is the truth and index.json its copy.
-    // A Map, not a plain object, so that any file ID is just a key.
-    const saved = fs.existsSync(this.indexPath) ? JSON.parse(fs.readFileSync(this.indexPath, 'utf8')) : {};
-    this.files = new Map(saved.files ?? []);
+    // On the first start (a new root folder) or with an index.json from before folders (its files
+    // were just given folders), save at once: the folder IDs handed out from now on are on disk.
+    if (this.loadIndex()) this.saveIndexSync();
     // Every change to the index runs through this queue, one at a time (see `change`).
     this.queue = Promise.resolve();
     // Blobs the current change made unreachable; deleted once the new index is saved.
@@ -57,24 +68,32 @@ class JsonIndexStorage {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Helpers of this template (not part of WopiStorage): seeding and listing files.
+  // Helpers of this template (not part of WopiStorage): seeding and listing files. (To seed a
+  // folder, call createChildContainer.)
 
-  /** Adds a file (content: Buffer or string) in `folder` and returns its new ID. */
-  async addFile(name, content, { folder = '' } = {}) {
+  /**
+   * Adds a file (content: Buffer or string) to the folder `folder` (a folder ID; default the
+   * root) and returns its new ID.
+   */
+  async addFile(name, content, { folder = ROOT_ID } = {}) {
     const { key, size } = await this.writeBlob(Readable.from([Buffer.from(content)]), new AbortController().signal);
     return this.change(() => {
-      if (this.findLive(folder, name) !== undefined) throw new FileExistsError();
-      const fileId = newFileId();
+      this.liveFolder(folder);
+      if (this.isTaken(folder, name)) throw new FileExistsError();
+      const fileId = newId();
       this.files.set(fileId, this.newEntry(name, folder, key, size, 'setup'));
       return fileId;
     });
   }
 
-  /** Every live file, as { fileId, name, folder }. */
+  /** Every live file, as { fileId, name, folder (its ID), path (below the root: `Reports/plan.docx`) }. */
   list() {
     return [...this.files]
       .filter(([, entry]) => !entry.deleted)
-      .map(([fileId, entry]) => ({ fileId, name: entry.name, folder: entry.folder }));
+      .map(([fileId, entry]) => {
+        const folderPath = this.folderPath(entry.folder);
+        return { fileId, name: entry.name, folder: entry.folder, path: folderPath === '' ? entry.name : `${folderPath}/${entry.name}` };
+      });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -164,7 +183,8 @@ class JsonIndexStorage {
    * exact names (X-WOPI-RelativeTarget) and then reads that file's lock by this ID, so return an
    * ID that the other methods accept. It also asks for `name (1).ext`, `name (2).ext` … to
    * suggest a free name in X-WOPI-ValidRelativeTarget. The answer is only a hint: the decision
-   * that counts is made in createRelativeFile.
+   * that counts is made in createRelativeFile. A folder called `name` is not a file: null (the
+   * name is taken all the same, and createRelativeFile says so).
    */
   async findRelativeFile(fileId, name) {
     const original = this.live(fileId); // FileNotFoundError when fileId itself is unknown
@@ -177,13 +197,15 @@ class JsonIndexStorage {
    *
    * - `target.candidates` may be a generator: iterate it once, and stop at the first name that
    *   works (the router's generators stop after 1000 names).
+   * - A name is taken by a file or a folder next to the original, in any case (fileNameKey).
    * - Never overwrite an existing file unless `target.overwrite` is true. Then there is exactly
    *   one candidate: replace that file's content and KEEP ITS ID (the router has checked that it
-   *   is not locked), or create it if it is gone.
+   *   is not locked), or create it if it is gone. A folder of that name is no file to replace:
+   *   FileExistsError.
    * - Claim the name atomically, AFTER the commit step. Here, the check and the insert happen
    *   inside one `change` step, which nothing else can interleave with. In a database: INSERT
-   *   and let a unique index on (folder, name) reject a taken name, then try the next candidate.
-   *   Concurrent Save As with the same candidates must end with distinct names.
+   *   and let the unique index on (folder, name key) reject a taken name, then try the next
+   *   candidate. Concurrent Save As with the same candidates must end with distinct names.
    * - Atomic like writeFile: the bytes go to a new blob first; the name only appears when the
    *   index is switched. A failed or aborted upload leaves nothing behind.
    * - The commit step, as in writeFile, once the blob is durable: `context.commit(existingId)`
@@ -194,43 +216,13 @@ class JsonIndexStorage {
    * - `context` is a write context, with `fileConversion: true` when the editor converted a
    *   binary format (e.g. .doc to .docx).
    * - Throw FileExistsError when every candidate is taken.
+   *
+   * createChildFile follows the same rules in a given folder: both share `createFile` below.
    */
   async createRelativeFile(fileId, content, target, context) {
-    const { folder } = this.live(fileId);
-    const blob = await this.writeBlob(content, context.signal);
-    // With overwrite there is exactly one candidate: the file to replace, if one has that name.
-    const overwriteName = target.overwrite ? firstOf(target.candidates) : undefined;
-    const replacing = overwriteName === undefined ? undefined : this.findLive(folder, overwriteName);
-    await this.commitStep(context, blob, replacing);
-    return this.change(async () => {
-      const original = this.files.get(fileId);
-      if (!original || original.deleted) {
-        await this.removeBlob(blob.key);
-        throw new FileNotFoundError();
-      }
-      if (target.overwrite) {
-        // The name must still lead where it led at the commit step (to `replacing`, or nowhere).
-        if (overwriteName === undefined || this.findLive(original.folder, overwriteName) !== replacing) {
-          await this.removeBlob(blob.key);
-          throw new FileExistsError();
-        }
-        if (replacing !== undefined) {
-          const entry = this.files.get(replacing);
-          this.switchContent(entry, blob, context.userId);
-          return { fileId: replacing, info: toInfo(entry) }; // the ID stays
-        }
-        return this.createEntry(overwriteName, original, blob, context.userId);
-      }
-      // The free name is chosen now, after the commit step, within this one step.
-      for (const name of target.candidates) {
-        if (this.findLive(original.folder, name) === undefined) {
-          return this.createEntry(name, original, blob, context.userId);
-        }
-        // Taken: try the next name.
-      }
-      await this.removeBlob(blob.key);
-      throw new FileExistsError();
-    });
+    // The new file goes into the original's folder and belongs to the original's owner. The
+    // original is looked up again after the commit step: if it was deleted meanwhile, 404.
+    return this.createFile(() => this.live(fileId), content, target, context);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -247,9 +239,9 @@ class JsonIndexStorage {
     return this.change(() => {
       const entry = this.live(fileId);
       for (const name of candidates) {
-        // Another file with this name in any case makes it taken; changing the case of the
-        // file's own name is a rename.
-        if (this.findLive(entry.folder, name, fileId) === undefined) {
+        // Another file or a folder with this name in any case makes it taken; changing the case
+        // of the file's own name is a rename.
+        if (!this.isTaken(entry.folder, name, { fileId })) {
           entry.name = name; // the content did not change, so neither does the version
           return toInfo(entry);
         }
@@ -276,13 +268,165 @@ class JsonIndexStorage {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Optional: containers, that is folders. All eight methods or none: createWopiRouter refuses a
+  // storage with only some of them. They also need an auth adapter that issues and checks
+  // resource tokens (issueResourceToken, authenticateResource: a folder has tokens of its own)
+  // and issues file tokens (issueToken: a listing links to its files); JwtAuth does all of it.
+  // Then the router answers CheckContainerInfo, EnumerateChildren, EnumerateAncestors,
+  // CreateChildContainer, CreateChildFile, RenameContainer, DeleteContainer and GetRootContainer,
+  // and CheckFileInfo says SupportsContainers: true. Without them: 501.
+  //
+  // Here a folder is an entry of its own in index.json, { name, parent } under a random ID (the
+  // root: parent null, fixed ID 'root'), and a file's `folder` is the ID of its folder. Nothing
+  // stores a path, so renaming a folder changes one entry and every ID inside stays. Folder IDs
+  // follow the rules of file IDs: opaque, URL-safe, stable, never reused (deleted folders become
+  // tombstones). A name is unique among the files AND folders of one folder (fileNameKey).
+
+  /**
+   * GetRootContainer: the ID of the folder `userId` browses from. Every file and folder the user
+   * reaches through EnumerateChildren is below it. Here all users share one tree, so it is always
+   * the root. A product with a tree per user or per tenant returns that user's root here (and
+   * issues container tokens only for folders below it).
+   */
+  async getRootContainerId(_userId) {
+    return ROOT_ID;
+  }
+
+  /**
+   * CheckContainerInfo, and each step up of EnumerateAncestors: the folder's name and the ID of
+   * its parent, `parentId: null` for the root (the router then reports that it can be neither
+   * renamed nor deleted). Called often, like getFileInfo: keep it a lookup. FileNotFoundError for
+   * unknown, malformed and deleted IDs.
+   */
+  async getContainerInfo(containerId) {
+    const folder = this.liveFolder(containerId);
+    return { name: folder.name, parentId: folder.parent };
+  }
+
+  /**
+   * The ID of the folder a file is in: EnumerateAncestors of a file starts here and walks up with
+   * getContainerInfo. FileNotFoundError when no live file has this ID.
+   */
+  async getFileContainerId(fileId) {
+    return this.live(fileId).folder;
+  }
+
+  /**
+   * EnumerateChildren: what is directly in the folder (not deeper), in any order (the router
+   * sorts by name): its files as { fileId, info } with the same info getFileInfo gives, and its
+   * folders as { containerId, name }. `filter.extensions` (lower case, with the dot: '.docx') is
+   * a hint: the router filters again, so listing too much is harmless and listing too little is
+   * not. Honour it when that saves work (here: describing files nobody asked for). In a
+   * database: one query on the folder column, which wants an index. FileNotFoundError for an
+   * unknown folder.
+   */
+  async enumerateChildren(containerId, filter) {
+    this.liveFolder(containerId);
+    const extensions = filter.extensions?.length ? filter.extensions : undefined;
+    const files = [];
+    for (const [fileId, entry] of this.files) {
+      if (entry.deleted || entry.folder !== containerId) continue;
+      if (extensions && !extensions.some((extension) => fileNameKey(entry.name).endsWith(extension))) continue;
+      files.push({ fileId, info: toInfo(entry) });
+    }
+    const containers = [];
+    for (const [folderId, folder] of this.folders) {
+      if (!folder.deleted && folder.parent === containerId) containers.push({ containerId: folderId, name: folder.name });
+    }
+    return { files, containers };
+  }
+
+  /**
+   * CreateChildContainer: a new, empty folder in `containerId`, named with the first free name
+   * among `candidates` (free: no file and no folder in it has that name, in any case). The router
+   * has checked that the names are legal; `candidates` may be a generator, so iterate it once.
+   * Claim the name atomically, as createRelativeFile does: concurrent calls with the same
+   * candidates must end with distinct names. Return { containerId, info: { name, parentId } }.
+   * FileNotFoundError when the parent is unknown; FileExistsError when every name is taken.
+   */
+  async createChildContainer(containerId, candidates) {
+    return this.change(() => {
+      this.liveFolder(containerId);
+      for (const name of candidates) {
+        if (!this.isTaken(containerId, name)) {
+          return { containerId: this.putFolder(name, containerId), info: { name, parentId: containerId } };
+        }
+      }
+      throw new FileExistsError('A file or folder with this name already exists');
+    });
+  }
+
+  /**
+   * CreateChildFile: a new file in the folder `containerId`. Everything else is as in
+   * createRelativeFile: the first free candidate (a folder's name is taken too), or with
+   * `target.overwrite` the file the one candidate names, replaced and keeping its ID; the same
+   * three steps; `context.commit(existingId)` before replacing and `context.commit()` before
+   * creating; nothing left behind on failure. The router sends an empty body (WOPI creates child
+   * files empty), but write it like any other. The new file belongs to the user creating it.
+   * FileNotFoundError when the folder is unknown, or deleted while the file was being created;
+   * FileExistsError when every candidate is taken, or the one to replace is a folder.
+   */
+  async createChildFile(containerId, content, target, context) {
+    const locate = () => {
+      this.liveFolder(containerId);
+      return { folder: containerId, owner: context.userId || this.ownerId };
+    };
+    return this.createFile(locate, content, target, context);
+  }
+
+  /**
+   * RenameContainer: gives the folder exactly `name` (one name, checked as legal by the router;
+   * no candidates here). FileExistsError when another file or folder beside it has that name in
+   * any case; changing the case of its own name is a rename. The root keeps its name:
+   * BadRequestError. The folder keeps its ID, and everything inside keeps its ID and keeps
+   * opening and saving: with parent IDs, the rename is one change to one entry. (A store keyed by
+   * paths would have to move the whole subtree, and keep its IDs apart from the paths.)
+   * Return { name, parentId }.
+   */
+  async renameContainer(containerId, name) {
+    return this.change(() => {
+      const folder = this.liveFolder(containerId);
+      if (folder.parent === null) throw new BadRequestError('The root folder cannot be renamed');
+      if (this.isTaken(folder.parent, name, { folderId: containerId })) {
+        throw new FileExistsError('A file or folder with this name already exists');
+      }
+      folder.name = name;
+      return { name, parentId: folder.parent };
+    });
+  }
+
+  /**
+   * DeleteContainer: removes an empty folder. ContainerNotEmptyError (409) while it holds a file
+   * or a folder (WOPI has no recursive delete: the client empties it first), and for the root.
+   * Afterwards every method must answer FileNotFoundError for this ID, and the ID must never be
+   * given to another folder: the entry becomes a tombstone, as a deleted file's does.
+   */
+  async deleteContainer(containerId) {
+    return this.change(() => {
+      const folder = this.liveFolder(containerId);
+      if (folder.parent === null) throw new ContainerNotEmptyError('The root folder cannot be deleted');
+      const holdsFile = [...this.files.values()].some((entry) => !entry.deleted && entry.folder === containerId);
+      const holdsFolder = [...this.folders.values()].some((entry) => !entry.deleted && entry.parent === containerId);
+      if (holdsFile || holdsFolder) throw new ContainerNotEmptyError('The folder is not empty');
+      this.folders.set(containerId, { deleted: true, deletedAt: new Date().toISOString() });
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Internals.
 
   /** The live entry of `fileId`, or FileNotFoundError (bad shape, unknown, or deleted). */
   live(fileId) {
-    const entry = FILE_ID.test(fileId) ? this.files.get(fileId) : undefined;
+    const entry = ID.test(fileId) ? this.files.get(fileId) : undefined;
     if (!entry || entry.deleted) throw new FileNotFoundError();
     return entry;
+  }
+
+  /** The live entry of the folder `folderId`, or FileNotFoundError (bad shape, unknown, or deleted). */
+  liveFolder(folderId) {
+    const folder = ID.test(folderId) ? this.folders.get(folderId) : undefined;
+    if (!folder || folder.deleted) throw new FileNotFoundError('Folder not found');
+    return folder;
   }
 
   /**
@@ -301,6 +445,39 @@ class JsonIndexStorage {
     return variant;
   }
 
+  /** The ID of the live folder in `parent` called `name` in any case (other than `except`). */
+  findFolder(parent, name, except) {
+    const key = fileNameKey(name);
+    for (const [folderId, folder] of this.folders) {
+      if (!folder.deleted && folder.parent === parent && folderId !== except && fileNameKey(folder.name) === key) return folderId;
+    }
+    return undefined;
+  }
+
+  /**
+   * Is `name` taken in `folder`, by a live file other than `except.fileId` or a live folder other
+   * than `except.folderId`? Files and folders share one set of names per folder.
+   */
+  isTaken(folder, name, except = {}) {
+    return this.findLive(folder, name, except.fileId) !== undefined || this.findFolder(folder, name, except.folderId) !== undefined;
+  }
+
+  /** Adds the folder `name` in `parent` under a new random ID, and returns the ID. */
+  putFolder(name, parent) {
+    const folderId = newId(); // 128 random bits: never an ID a deleted folder had
+    this.folders.set(folderId, { name, parent });
+    return folderId;
+  }
+
+  /** `Reports/2024`: the names of the folders from below the root down to `folderId` ('' for the root). */
+  folderPath(folderId) {
+    const names = [];
+    for (let folder = this.folders.get(folderId); folder?.parent; folder = this.folders.get(folder.parent)) {
+      names.unshift(folder.name);
+    }
+    return names.join('/');
+  }
+
   newEntry(name, folder, blobKey, size, userId) {
     return {
       name,
@@ -314,13 +491,68 @@ class JsonIndexStorage {
     };
   }
 
-  /** A new file `name` next to `original`, holding `blob`, with a new random ID. */
-  createEntry(name, original, blob, userId) {
-    const newId = newFileId(); // 128 random bits: never an ID a deleted file had
-    const entry = this.newEntry(name, original.folder, blob.key, blob.size, userId);
-    entry.owner = original.owner; // the copy belongs to the same owner as the original
-    this.files.set(newId, entry);
-    return { fileId: newId, info: toInfo(entry) };
+  /**
+   * createRelativeFile and createChildFile: the three steps of a write that creates a file, or
+   * with `target.overwrite` replaces one. `locate()` returns where the file goes, { folder, owner }
+   * (the original's entry, or the folder and the creating user), and throws FileNotFoundError when
+   * that is gone. It runs before the body is read and again after the commit step, in the
+   * `change` step that claims the name.
+   */
+  async createFile(locate, content, target, context) {
+    // Step 1: 404 before accepting any bytes. With overwrite there is exactly one candidate, and
+    // a folder of that name is no file to replace: refuse that before the bytes too.
+    const { folder } = locate();
+    const overwriteName = target.overwrite ? firstOf(target.candidates) : undefined;
+    if (overwriteName !== undefined && this.findFolder(folder, overwriteName) !== undefined) {
+      throw new FileExistsError('A folder with this name already exists');
+    }
+    const blob = await this.writeBlob(content, context.signal); // step 2
+    // Step 3: commit(id) when about to replace the file that has the name, commit() when about to
+    // create one.
+    const replacing = overwriteName === undefined ? undefined : this.findLive(folder, overwriteName);
+    await this.commitStep(context, blob, replacing);
+    // Step 4, inside one `change` step.
+    return this.change(async () => {
+      try {
+        const place = locate(); // deleted while the body was arriving: 404
+        if (target.overwrite) {
+          // The name must still lead where it led at the commit step (to `replacing`, or nowhere,
+          // and not to a folder): renamed, deleted or created meanwhile, it is not the file the
+          // router checked.
+          if (
+            overwriteName === undefined ||
+            this.findLive(place.folder, overwriteName) !== replacing ||
+            this.findFolder(place.folder, overwriteName) !== undefined
+          ) {
+            throw new FileExistsError();
+          }
+          if (replacing !== undefined) {
+            const entry = this.files.get(replacing);
+            this.switchContent(entry, blob, context.userId);
+            return { fileId: replacing, info: toInfo(entry) }; // the ID stays
+          }
+          return this.createEntry(overwriteName, place, blob, context.userId);
+        }
+        // The free name is chosen now, after the commit step, within this one step.
+        for (const name of target.candidates) {
+          if (!this.isTaken(place.folder, name)) return this.createEntry(name, place, blob, context.userId);
+          // Taken, by a file or a folder: try the next name.
+        }
+        throw new FileExistsError();
+      } catch (err) {
+        await this.removeBlob(blob.key); // nothing points at it: leave nothing behind
+        throw err;
+      }
+    });
+  }
+
+  /** A new file `name` in `place.folder`, owned by `place.owner`, holding `blob`, with a new random ID. */
+  createEntry(name, place, blob, userId) {
+    const fileId = newId(); // 128 random bits: never an ID a deleted file had
+    const entry = this.newEntry(name, place.folder, blob.key, blob.size, userId);
+    entry.owner = place.owner; // a copy (Save As) belongs to the same owner as the original
+    this.files.set(fileId, entry);
+    return { fileId, info: toInfo(entry) };
   }
 
   /**
@@ -352,7 +584,7 @@ class JsonIndexStorage {
   /**
    * Runs `step` with nothing else changing the index meanwhile, then saves the index atomically
    * and deletes the blobs `step` made unreachable. If `step` throws, the index is reloaded from
-   * disk, so a half-done change is never kept.
+   * disk, so a half-done change is never kept. Every change to files or folders goes through here.
    */
   change(step) {
     const run = async () => {
@@ -362,7 +594,7 @@ class JsonIndexStorage {
         result = await step();
         await this.saveIndex();
       } catch (err) {
-        this.reloadIndex();
+        this.loadIndex();
         throw err;
       }
       // Only now is the old content unreachable. Failing to delete it only wastes space.
@@ -377,10 +609,9 @@ class JsonIndexStorage {
   /** Writes index.json through a temporary file and a rename, so it is never half written. */
   async saveIndex() {
     const temp = `${this.indexPath}.${crypto.randomBytes(6).toString('hex')}.tmp`;
-    const json = JSON.stringify({ files: [...this.files] }, null, 1);
     const handle = await fsp.open(temp, 'w');
     try {
-      await handle.writeFile(json);
+      await handle.writeFile(this.indexJson());
       await handle.sync();
     } finally {
       await handle.close();
@@ -388,9 +619,56 @@ class JsonIndexStorage {
     await fsp.rename(temp, this.indexPath);
   }
 
-  reloadIndex() {
+  /** saveIndex for the constructor, which cannot wait: the same temporary file, sync and rename. */
+  saveIndexSync() {
+    const temp = `${this.indexPath}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+    const fd = fs.openSync(temp, 'w');
+    try {
+      fs.writeFileSync(fd, this.indexJson());
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, this.indexPath);
+  }
+
+  /** index.json: the folders and the files, each a list of [ID, entry] pairs. */
+  indexJson() {
+    return JSON.stringify({ folders: [...this.folders], files: [...this.files] }, null, 1);
+  }
+
+  /**
+   * Reads index.json into `this.folders` and `this.files` (Maps, not plain objects, so that any
+   * ID is just a key). Returns true when it added something that is not on disk yet: the root
+   * folder, on the first start, or the folders of files from an older index.json.
+   *
+   * An index.json written before this template had folders has no `folders`, and each file's
+   * `folder` is a label rather than an ID: '' for the top level, or a path such as 'Reports' or
+   * 'Reports/2024'. Such a file (any file whose `folder` names no live folder) keeps its ID and
+   * moves into the root when the label is '', or else into folders created for the path below
+   * the root ('Reports', then '2024' inside it), one per path, matched in any case.
+   */
+  loadIndex() {
     const saved = fs.existsSync(this.indexPath) ? JSON.parse(fs.readFileSync(this.indexPath, 'utf8')) : {};
+    this.folders = new Map(saved.folders ?? []);
     this.files = new Map(saved.files ?? []);
+    let added = false;
+    if (!this.folders.has(ROOT_ID)) {
+      this.folders.set(ROOT_ID, { name: ROOT_NAME, parent: null });
+      added = true;
+    }
+    for (const entry of this.files.values()) {
+      if (entry.deleted) continue;
+      const folder = this.folders.get(entry.folder);
+      if (folder && !folder.deleted) continue; // in a folder already
+      let folderId = ROOT_ID;
+      for (const name of String(entry.folder ?? '').split('/')) {
+        if (name !== '') folderId = this.findFolder(folderId, name) ?? this.putFolder(name, folderId);
+      }
+      entry.folder = folderId;
+      added = true;
+    }
+    return added;
   }
 
   /**
@@ -463,8 +741,8 @@ function firstOf(iterable) {
   return undefined;
 }
 
-/** 128 random bits, URL-safe: never guessed, never repeated. */
-function newFileId() {
+/** An ID for a new file or folder. 128 random bits, URL-safe: never guessed, never repeated. */
+function newId() {
   return crypto.randomBytes(16).toString('base64url');
 }
 

@@ -1,7 +1,8 @@
 'use strict';
 /**
- * The published WopiStorage and WopiUserInfoStore contracts (express-wopi/testing), run against
- * the template adapters. Copy this file next to your own adapter and change the fixtures.
+ * The published WopiStorage, WopiContainerStorage and WopiUserInfoStore contracts
+ * (express-wopi/testing), run against the template adapters. Copy this file next to your own
+ * adapter and change the fixtures.
  *
  * From the repository root, after `npm install`:
  *
@@ -13,7 +14,7 @@ const fs = require('node:fs/promises');
 const os = require('node:os');
 const path = require('node:path');
 // In your project the same line works once express-wopi is installed.
-const { describeWopiStorage, describeWopiUserInfoStore } = require('express-wopi/testing');
+const { describeWopiContainerStorage, describeWopiStorage, describeWopiUserInfoStore } = require('express-wopi/testing');
 const { JsonIndexStorage } = require('./storage');
 const { JsonUserInfoStore } = require('./user-info');
 
@@ -33,6 +34,20 @@ describeWopiStorage(
   },
   // The optional methods it has, by capability. Exactly these: one declared but missing fails,
   // and so does one present but not declared.
+  { capabilities: ['relative', 'rename', 'delete'] },
+);
+
+// Folders. Leave this out if your storage has no container methods.
+describeWopiContainerStorage(
+  'JsonIndexStorage',
+  async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'express-wopi-custom-folders-'));
+    // No addFile here: the suite makes its folders and files through the container methods,
+    // each test in a new folder of its own inside the root.
+    return { storage: new JsonIndexStorage({ dir }), cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+  },
+  // The same file capabilities as above: they decide which tests of files in folders run
+  // (Save As and rename stay in the file's folder, a deleted file leaves its folder).
   { capabilities: ['relative', 'rename', 'delete'] },
 );
 
