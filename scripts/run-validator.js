@@ -1,6 +1,6 @@
 // Runs Microsoft's WOPI validator test definitions (../shared/tools/wopi-validator, or
 // $WOPI_VALIDATOR) against `express-wopi serve` on a fresh temporary folder holding one empty
-// .wopitest file. Extra arguments go to the validator, e.g. `npm run validate -- --groups Locks`.
+// .wopitest file (in a sub-folder). Extra arguments go to the validator, e.g. `npm run validate -- --groups Locks`.
 // Needs a build (`npm run build`).
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -15,7 +15,10 @@ if (!fs.existsSync(validator)) {
   process.exit(2);
 }
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'express-wopi-validator-'));
-fs.writeFileSync(path.join(dir, 'validator.wopitest'), '');
+// In a sub-folder: the container groups create, rename and delete folders in the test file's
+// folder, and RenameContainer runs only when the user may rename that folder (the root keeps its name).
+fs.mkdirSync(path.join(dir, 'validator'));
+fs.writeFileSync(path.join(dir, 'validator', 'validator.wopitest'), '');
 const cli = path.join(repo, 'dist', 'cli', 'main.js');
 const server = `node ${JSON.stringify(cli)} serve ${JSON.stringify(dir)} --json --port 0 ${process.env.WOPI_SERVE_ARGS ?? ''}`;
 const result = spawnSync(process.execPath, [validator, '--server', server, ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -22,6 +22,7 @@ export const USAGE = `Usage:
       --user-name NAME      display name in the printed tokens (default "Demo User")
       --read-only           print read-only tokens
       --no-create           print tokens that may not create files (Save As answers 501)
+      --no-containers       serve files only: no folders (containers), no ecosystem
       --ttl SECONDS         lifetime of the printed tokens (default 36000)
       --redis URL           share locks through Redis (needs the "redis" package), e.g. redis://127.0.0.1:6379
       --redis-prefix P      key prefix in Redis (default "express-wopi:")
@@ -89,6 +90,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<RunningServer> {
       'user-name': { type: 'string', default: 'Demo User' },
       'read-only': { type: 'boolean', default: false },
       'no-create': { type: 'boolean', default: false },
+      'no-containers': { type: 'boolean', default: false },
       ttl: { type: 'string' },
       redis: { type: 'string' },
       'redis-prefix': { type: 'string' },
@@ -109,6 +111,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<RunningServer> {
     userFriendlyName: values['user-name'],
     readOnly: values['read-only'],
     noCreate: values['no-create'],
+    noContainers: values['no-containers'],
     ...(values.redis === undefined ? {} : { redisUrl: values.redis }),
     ...(values['redis-prefix'] === undefined ? {} : { redisPrefix: values['redis-prefix'] }),
     ...(maxFileSize === undefined ? {} : { maxFileSize }),

@@ -10,11 +10,13 @@ import { RedisLockStore } from '../adapters/redis-locks';
 import { log } from '../log';
 import { JwtAuth } from '../adapters/jwt-auth';
 import type { WopiIssuedToken, WopiPermissions } from '../adapters/auth';
+import type { WopiContainerChildren, WopiStorage } from '../adapters/storage';
 import { WopiError } from '../errors';
 import { WopiDiscovery } from '../discovery/discovery';
 import { escapeHtml, hostPageContentSecurityPolicy, renderHostPage } from '../host-page';
 
 const redisLog = log('cli');
+const activitiesLog = log('cli:activities');
 
 export interface ServeOptions {
   /** Folder to serve. */
@@ -33,6 +35,8 @@ export interface ServeOptions {
   readOnly: boolean;
   /** Issue tokens that may not create files (PutRelativeFile answers 501, `UserCanNotWriteRelative: true`). */
   noCreate?: boolean;
+  /** Serve files only: the router gets a storage without the container methods. */
+  noContainers?: boolean;
   /** Share locks through this Redis (needs the `redis` package installed); default in-process locks. */
   redisUrl?: string;
   /** Key prefix in Redis. */
@@ -106,7 +110,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   app.use(
     '/wopi',
     createWopiRouter({
-      storage,
+      storage: options.noContainers ? filesOnly(storage) : storage,
       auth,
       locks,
       userInfo,
@@ -117,8 +121,44 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         HostViewUrl: `${origin(req)}/host/view/${fileId}`,
         HostEditUrl: `${origin(req)}/host/edit/${fileId}`,
       }),
+      // Share links are the host pages: a file's view or edit page, a folder's listing.
+      shareUrls: {
+        types: ['ReadOnly', 'ReadWrite'],
+        url: ({ req, target, urlType }) =>
+          target.type === 'file'
+            ? `${origin(req)}/host/${urlType === 'ReadOnly' ? 'view' : 'edit'}/${encodeURIComponent(target.fileId)}`
+            : `${origin(req)}/host/folder/${encodeURIComponent(target.containerId)}`,
+      },
+      fileUrl: true,
+      // What an editor reports (comments, mentions) goes to the log: types and counts, never text.
+      onActivities: ({ fileId, activities }) => {
+        const people = activities.reduce((n, a) => n + a.people.filter((p) => p.mentioned).length, 0);
+        activitiesLog(
+          '%s: %d activit%s (%s), %d mention%s',
+          fileId,
+          activities.length,
+          activities.length === 1 ? 'y' : 'ies',
+          [...new Set(activities.map((a) => a.type))].join(', '),
+          people,
+          people === 1 ? '' : 's',
+        );
+      },
     }),
   );
+  // The served folder's tree, one page per folder, with links to the host pages of its files.
+  app.get('/host/folder/:containerId', (req: Request, res: Response) => {
+    void folderPage(req, res).catch((err: unknown) => {
+      if (WopiError.is(err) && err.status === 404) res.status(404).type('text/plain').send('Folder not found');
+      else res.status(500).type('text/plain').send('Internal Server Error');
+    });
+  });
+  const folderPage = async (req: Request, res: Response): Promise<void> => {
+    const containerId = String(req.params.containerId);
+    const [folder, children] = await Promise.all([storage.getContainerInfo(containerId), storage.enumerateChildren(containerId, {})]);
+    res.set('Cache-Control', 'no-store');
+    res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.type('html').send(renderFolderPage(folder.name, folder.parentId, children));
+  };
   // A bare host page per file: what a WOPI client needs to open it (WOPISrc and a fresh token).
   for (const action of ['view', 'edit'] as const) {
     app.get(`/host/${action}/:fileId`, (req: Request, res: Response) => {
@@ -265,4 +305,38 @@ function renderInfoPage(action: 'view' | 'edit', name: string, wopiSrc: string, 
 <dt>access_token_ttl</dt><dd><code>${token.accessTokenTtl}</code></dd></dl>
 </body></html>
 `;
+}
+
+function renderFolderPage(name: string, parentId: string | null, children: WopiContainerChildren): string {
+  const byName = (a: string, b: string): number => a.localeCompare(b);
+  const folders = [...children.containers].sort((a, b) => byName(a.name, b.name));
+  const files = [...children.files].sort((a, b) => byName(a.info.name, b.info.name));
+  const up = parentId === null ? '' : `<p><a href="/host/folder/${encodeURIComponent(parentId)}">Up</a></p>`;
+  const folderItems = folders.map(
+    (f) => `<li>&#128193; <a href="/host/folder/${encodeURIComponent(f.containerId)}">${escapeHtml(f.name)}</a></li>`,
+  );
+  const fileItems = files.map((f) => {
+    const id = encodeURIComponent(f.fileId);
+    return `<li>${escapeHtml(f.info.name)} (${f.info.size} bytes): <a href="/host/view/${id}">view</a> · <a href="/host/edit/${id}">edit</a></li>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(name)}</title>
+<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}</style></head>
+<body><h1>${escapeHtml(name)}</h1>${up}
+<ul>${[...folderItems, ...fileItems].join('\n') || '<li>(empty)</li>'}</ul>
+</body></html>
+`;
+}
+
+/** The file methods of a storage, bound, and none of its container methods. */
+function filesOnly(storage: FileSystemStorage): WopiStorage {
+  return {
+    getFileInfo: storage.getFileInfo.bind(storage),
+    readFile: storage.readFile.bind(storage),
+    writeFile: storage.writeFile.bind(storage),
+    findRelativeFile: storage.findRelativeFile.bind(storage),
+    createRelativeFile: storage.createRelativeFile.bind(storage),
+    renameFile: storage.renameFile.bind(storage),
+    deleteFile: storage.deleteFile.bind(storage),
+  };
 }

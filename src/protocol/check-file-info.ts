@@ -31,6 +31,8 @@ export interface WopiCheckFileInfoResponse {
   SupportsDeleteFile: boolean;
   SupportsUserInfo: boolean;
   SupportsAddActivities?: boolean;
+  IsEduUser: boolean;
+  LicenseCheckForEditIsEnabled: boolean;
   SupportsContainers?: boolean;
   SupportsEcosystem?: boolean;
   SupportedShareUrlTypes?: string[];
@@ -96,6 +98,10 @@ export function buildCheckFileInfo(file: WopiFileInfo, user: WopiUser, capabilit
     SupportsRename: capabilities.rename,
     SupportsDeleteFile: capabilities.deleteFile,
     SupportsUserInfo: capabilities.userInfo,
+    // Said outright (WOPI's default is false too): Office compares them between a file and the
+    // container it was created in, and this host has no licensing checks or education accounts.
+    IsEduUser: false,
+    LicenseCheckForEditIsEnabled: false,
   };
   if (capabilities.addActivities) info.SupportsAddActivities = true;
   if (capabilities.containers) {

@@ -68,6 +68,23 @@ describe('buildCheckFileInfo', () => {
       SupportsRename: false,
       SupportsDeleteFile: false,
       SupportsUserInfo: false,
+      IsEduUser: false,
+      LicenseCheckForEditIsEnabled: false,
+    });
+  });
+
+  it('claims containers, the ecosystem, share URL types and AddActivities only when the host has them', () => {
+    const user: WopiUser = { userId: 'u1', permissions: { write: true } };
+    const without = buildCheckFileInfo(file, user, NONE);
+    for (const key of ['SupportsContainers', 'SupportsEcosystem', 'SupportedShareUrlTypes', 'SupportsAddActivities', 'FileUrl']) {
+      expect([key, Object.hasOwn(without, key)]).toEqual([key, false]);
+    }
+    const withAll = buildCheckFileInfo(file, user, { ...NONE, containers: true, shareUrlTypes: ['ReadOnly'], addActivities: true });
+    expect(withAll).toMatchObject({
+      SupportsContainers: true,
+      SupportsEcosystem: true,
+      SupportedShareUrlTypes: ['ReadOnly'],
+      SupportsAddActivities: true,
     });
   });
 

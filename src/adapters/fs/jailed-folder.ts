@@ -33,6 +33,8 @@ export interface JailedFolder {
   list(): Promise<Dirent[]>;
   /** fsync the folder, so a rename or link in it is durable. */
   sync(): Promise<void>;
+  /** The folder's own metadata (its device and inode say which folder it is). */
+  stat(): Promise<BigIntStats>;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,10 @@ export class PathFolder implements JailedFolder {
     }
   }
 
+  stat(): Promise<BigIntStats> {
+    return lstat(this.abs, { bigint: true });
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -90,6 +96,10 @@ export class DescriptorFolder implements JailedFolder {
 
   sync(): Promise<void> {
     return syncFolder(this.fd);
+  }
+
+  stat(): Promise<BigIntStats> {
+    return fdStat(this.fd, { bigint: true });
   }
 
   async close(): Promise<void> {

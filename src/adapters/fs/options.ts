@@ -15,6 +15,11 @@ export interface FileSystemStorageOptions {
   ownerId?: string;
   /** fsync each written file and its folder before a save is reported done. Default true. */
   fsync?: boolean;
+  /**
+   * The root container's name (CheckContainerInfo `Name` of the served folder). Default the
+   * served folder's own name.
+   */
+  rootName?: string;
 }
 
 /** One file under the root, as {@link FileSystemStorage.list} reports it. */
@@ -32,6 +37,7 @@ export interface ResolvedFsOptions {
   metadataDir: string;
   ownerId: string;
   fsync: boolean;
+  rootName: string;
 }
 
 /** Checks `options` (a `WopiConfigError` naming the bad one) and fills in the defaults. */
@@ -46,5 +52,7 @@ export function resolveFsOptions(options: FileSystemStorageOptions): ResolvedFsO
     // An empty `ownerId` has always meant the default.
     ownerId: check.string('ownerId', options.ownerId, '') || DEFAULT_OWNER_ID,
     fsync: check.boolean('fsync', options.fsync, true),
+    // The folder's own name; `/` when the root of the file system is served.
+    rootName: check.nonEmptyString('rootName', options.rootName, undefined) ?? (path.basename(root) || root),
   };
 }

@@ -86,6 +86,24 @@ export class RootJail {
     return inside(path.join(realRootDir, path.relative(this.root, this.metadataDir)));
   }
 
+  /** Whether the entry `name` of the folder `folderRel` would be the metadata folder or inside it. */
+  isMetadataEntry(folderRel: string, name: string): boolean {
+    return this.isMetadataPath(path.join(this.root, joinRel(folderRel, name)));
+  }
+
+  /**
+   * Whether the metadata folder is inside the folder `rel` (`''`: the root), as given or with
+   * links resolved: such a folder is never renamed or removed.
+   */
+  holdsMetadata(rel: string): boolean {
+    const holds = (root: string): boolean => {
+      const folder = path.join(root, rel);
+      const meta = path.join(root, path.relative(this.root, this.metadataDir));
+      return meta === folder || isInside(meta, folder);
+    };
+    return holds(this.root) || (this.realRootDir !== undefined && holds(this.realRootDir));
+  }
+
   /**
    * Where the path `relativePath` really leads, as a path relative to the real root: symbolic
    * links inside the root are followed to their target, so a link never names a file of its own.

@@ -1,7 +1,19 @@
 import { createReadStream, type BigIntStats } from 'node:fs';
 import { lstat, rename, unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import type { WopiCreatedFile, WopiFileContent, WopiFileInfo, WopiRelativeTarget, WopiStorage, WopiWriteContext } from '../storage';
+import type {
+  WopiChildrenFilter,
+  WopiContainerChildren,
+  WopiContainerInfo,
+  WopiContainerStorage,
+  WopiCreatedContainer,
+  WopiCreatedFile,
+  WopiFileContent,
+  WopiFileInfo,
+  WopiRelativeTarget,
+  WopiStorage,
+  WopiWriteContext,
+} from '../storage';
 import { FileExistsError, FileNotFoundError } from '../../errors';
 import { fileNameKey } from '../../protocol/file-name';
 import { FILE_ID_PATTERN } from '../file-id';
@@ -10,24 +22,30 @@ import { log } from '../../log';
 import { folderOf, joinRel, legalName, nameOf, notFound, regularFile } from './errno';
 import { RootJail } from './root-jail';
 import { fdClose, type JailedFolder } from './jailed-folder';
-import { IdRecords, TOMBSTONE } from './id-records';
+import { IdRecords } from './id-records';
+import { IdTree, type KnownContainers, type Located } from './id-tree';
 import { ResolvedIds } from './resolved-ids';
 import { FolderNames, listFiles, moveIfFree, spelledOnDisk } from './folder-names';
-import { CHUNK_BYTES, discardTemporary, writeTemporary } from './durable-write';
+import { CHUNK_BYTES, writeTemporary } from './durable-write';
 import { resolveFsOptions, type FileSystemEntry, type FileSystemStorageOptions } from './options';
-import { publishRelative, type FileLookup } from './relative-publish';
+import { createInContainer, type CreationSite } from './relative-publish';
+import { HeldFolder, type LocateFolder } from './held-folder';
+import { TreeLock } from './tree-lock';
+import { FsContainers } from './containers';
 
 export type { FileSystemEntry, FileSystemStorageOptions } from './options';
 
 const debug = log('storage:fs');
 
 /**
- * Serves the files of one folder (and its sub-folders).
+ * Serves the files of one folder (and its sub-folders), and its folders as containers.
  *
  * File IDs are opaque, URL-safe and never paths. The ID of a file is recorded in `metadataDir`
  * when the file is first seen and derived deterministically from its path, so two processes
  * serving the same folder give it the same ID; the record, not the path, is what the ID resolves
- * through, so a rename keeps the ID. A deleted file's ID is never used again.
+ * through, so a rename keeps the ID. A deleted file's ID is never used again. Folders get IDs the
+ * same way (container IDs), and a file in a sub-folder is recorded by its folder's ID and its
+ * name, so renaming a folder keeps every ID inside it (id-tree.ts, containers.ts).
  *
  * One file, one identity: a symbolic link is never a file of its own. {@link fileIdFor} follows
  * a link inside the root to its target and answers the target's ID; resolving an ID never
@@ -36,25 +54,25 @@ const debug = log('storage:fs');
  * Writes go to a hidden temporary file in the same folder, which is fsynced, passed through the
  * router's commit step (the lock checked again), and renamed over the file the ID names at that
  * moment: readers see the old or the new content, never a mix, and a failed, aborted or refused
- * write leaves the old content byte-identical and no temporary file.
+ * write leaves the old content byte-identical and no temporary file. A save whose folder is
+ * renamed meanwhile lands on the file under its new path (held-folder.ts).
  *
  * Paths are confined to the root ({@link RootJail}): `..` segments, absolute paths and links
  * never lead outside it, also when a folder is swapped for a link while a request runs.
  * Dot-files and dot-folders are never listed.
  */
-export class FileSystemStorage implements WopiStorage {
+export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
   readonly root: string;
   private readonly ownerId: string;
   private readonly fsync: boolean;
   private readonly jail: RootJail;
-  private readonly ids: IdRecords;
+  private readonly tree: IdTree;
+  /** Container renames and deletes run alone in this process (tree-lock.ts). */
+  private readonly lock = new TreeLock();
   private readonly resolved = new ResolvedIds();
-  /** What Save As asks of this storage (relative-publish.ts). */
-  private readonly files: FileLookup = {
-    pathOf: (fileId) => this.pathOf(fileId),
-    replaceableId: (folder, name) => this.replaceableId(folder, name),
-    forget: (fileId) => this.resolved.forget(fileId),
-  };
+  /** What creating a file asks of this storage (relative-publish.ts). */
+  private readonly site: CreationSite;
+  private readonly containers: FsContainers;
 
   constructor(options: FileSystemStorageOptions) {
     const resolved = resolveFsOptions(options);
@@ -62,7 +80,23 @@ export class FileSystemStorage implements WopiStorage {
     this.ownerId = resolved.ownerId;
     this.fsync = resolved.fsync;
     this.jail = new RootJail(this.root, resolved.metadataDir);
-    this.ids = new IdRecords(resolved.metadataDir);
+    this.tree = new IdTree(this.jail, new IdRecords(resolved.metadataDir));
+    this.site = {
+      jail: this.jail,
+      lock: this.lock,
+      fsync: this.fsync,
+      containerPath: async (containerId) => (await this.tree.locateContainer(containerId)).rel,
+      pathOf: (fileId) => this.pathOf(fileId),
+      replaceableId: (folder, name) => this.replaceableId(folder, name),
+      fileIdOf: (rel) => this.tree.fileIdOf(rel),
+      forget: (fileId) => this.resolved.forget(fileId),
+    };
+    this.containers = new FsContainers({
+      ...this.site,
+      tree: this.tree,
+      rootName: resolved.rootName,
+      fileInfo: (rel, st) => this.toInfo(rel, st),
+    });
   }
 
   /**
@@ -73,72 +107,108 @@ export class FileSystemStorage implements WopiStorage {
    * @throws FileNotFoundError when the path leads outside the root or is not a regular file.
    */
   async fileIdFor(relativePath: string): Promise<string> {
-    const rel = await this.jail.resolveLinks(relativePath);
-    await this.jail.statFile(rel);
-    return (await this.ids.recordedId(rel)) ?? this.ids.assign(await spelledOnDisk(this.jail, rel));
+    return this.lock.shared(async () => {
+      const rel = await this.jail.resolveLinks(relativePath);
+      await this.jail.statFile(rel);
+      return (await this.tree.recordedPathId(rel)) ?? this.tree.fileIdOf(await spelledOnDisk(this.jail, rel));
+    });
+  }
+
+  /**
+   * The container ID of the folder at `relativePath` (relative to the root; `''` for the root
+   * itself), assigning one on first use. Links inside the root are followed as by
+   * {@link fileIdFor}.
+   *
+   * @throws FileNotFoundError when the path leads outside the root or is not a folder.
+   */
+  async containerIdFor(relativePath: string): Promise<string> {
+    if (relativePath === '' || relativePath === '.') return this.tree.rootId();
+    return this.lock.shared(async () => {
+      const rel = await this.jail.resolveLinks(relativePath);
+      await (await this.jail.openFolder(rel)).close();
+      return this.tree.containerIdOf(await spelledOnDisk(this.jail, rel));
+    });
   }
 
   /** Every regular file under the root (dot-files, dot-folders and links excluded), with its ID. */
   async list(): Promise<FileSystemEntry[]> {
-    const entries: FileSystemEntry[] = [];
-    for (const { rel, name } of await listFiles(this.jail)) entries.push({ fileId: await this.ids.assign(rel), name, path: rel });
-    return entries;
+    return this.lock.shared(async () => {
+      const known: KnownContainers = new Map();
+      const entries: FileSystemEntry[] = [];
+      for (const { rel, name } of await listFiles(this.jail))
+        entries.push({ fileId: await this.tree.fileIdOf(rel, known), name, path: rel });
+      return entries;
+    });
   }
 
   async getFileInfo(fileId: string): Promise<WopiFileInfo> {
     if (!FILE_ID_PATTERN.test(fileId)) throw new FileNotFoundError();
     const fast = await this.resolved.statIfUnchanged(fileId);
     if (fast !== undefined) return this.toInfo(fast.rel, fast.st);
-    const rel = await this.pathOf(fileId);
-    const st = await this.jail.statFile(rel);
-    this.resolved.remember(fileId, rel, this.jail.absolute(rel), st);
-    return this.toInfo(rel, st);
+    return this.lock.shared(async () => {
+      const rel = await this.pathOf(fileId);
+      const st = await this.jail.statFile(rel);
+      this.resolved.remember(fileId, rel, this.jail.absolute(rel), st);
+      return this.toInfo(rel, st);
+    });
   }
 
   async readFile(fileId: string): Promise<WopiFileContent> {
     if (!FILE_ID_PATTERN.test(fileId)) throw new FileNotFoundError();
     const fast = await this.resolved.openIfUnchanged(fileId);
     if (fast !== undefined) return this.openedContent(fast.rel, fast.fd, fast.st);
-    const rel = await this.pathOf(fileId);
-    const { fd, st } = await this.jail.openFile(rel);
-    this.resolved.remember(fileId, rel, this.jail.absolute(rel), st);
-    return this.openedContent(rel, fd, st);
+    return this.lock.shared(async () => {
+      const rel = await this.pathOf(fileId);
+      const { fd, st } = await this.jail.openFile(rel);
+      this.resolved.remember(fileId, rel, this.jail.absolute(rel), st);
+      return this.openedContent(rel, fd, st);
+    });
   }
 
   async writeFile(fileId: string, content: Readable, context: WopiWriteContext): Promise<WopiFileInfo> {
     return withBody(content, context.signal, async () => {
-      const rel = await this.pathOf(fileId);
-      return this.inFolder(folderOf(rel), async (folder) => {
-        const before = await regularFile(folder.path(nameOf(rel)));
-        const temp = await writeTemporary(folder, content, context.signal, { mode: Number(before.mode & 0o777n), fsync: this.fsync });
-        let now: string;
+      // The file's folder now: where the ID's record puts the file (a rename or a folder rename
+      // may move it while the body arrives).
+      let now = '';
+      const locate: LocateFolder = async () => {
+        now = await this.pathOf(fileId);
+        return folderOf(now);
+      };
+      const { held, seen: before } = await HeldFolder.open(this.jail, this.lock, locate, (folder) => regularFile(folder.path(nameOf(now))));
+      try {
+        const temp = await writeTemporary(held.folder, content, context.signal, { mode: Number(before.mode & 0o777n), fsync: this.fsync });
         try {
           await context.commit();
           // Renamed or deleted while the body was arriving? The content lands on the name the ID
-          // has now, or nowhere (404).
-          now = await this.pathOf(fileId);
-          if (folderOf(now) !== folder.rel) throw new FileNotFoundError();
-          await rename(folder.path(temp), folder.path(nameOf(now)));
+          // has now, in this very folder wherever it is now, or nowhere (404).
+          return await held.again(locate, async (folder) => {
+            const name = nameOf(now);
+            await rename(folder.path(temp), folder.path(name));
+            if (this.fsync) await folder.sync();
+            const st = await regularFile(folder.path(name));
+            this.resolved.remember(fileId, now, this.jail.absolute(now), st);
+            return this.toInfo(now, st);
+          });
         } catch (err) {
-          await discardTemporary(folder, temp);
+          await held.discard(locate, temp);
           throw err;
         }
-        if (this.fsync) await folder.sync();
-        const st = await regularFile(folder.path(nameOf(now)));
-        this.resolved.remember(fileId, now, this.jail.absolute(now), st);
-        return this.toInfo(now, st);
-      });
+      } finally {
+        await held.close();
+      }
     });
   }
 
   async findRelativeFile(fileId: string, name: string): Promise<string | null> {
-    const rel = await this.pathOf(fileId);
-    legalName(name);
-    return this.inFolder(folderOf(rel), async (folder) => {
-      await regularFile(folder.path(nameOf(rel)));
-      // The name as it is on disk: a case variant of `name` is the same file (see fileNameKey).
-      const onDisk = (await FolderNames.read(folder)).find(name);
-      return onDisk === undefined ? null : ((await this.replaceableId(folder, onDisk)) ?? null);
+    return this.lock.shared(async () => {
+      const rel = await this.pathOf(fileId);
+      legalName(name);
+      return this.inFolder(folderOf(rel), async (folder) => {
+        await regularFile(folder.path(nameOf(rel)));
+        // The name as it is on disk: a case variant of `name` is the same file (see fileNameKey).
+        const onDisk = (await FolderNames.read(folder)).find(name);
+        return onDisk === undefined ? null : ((await this.replaceableId(folder, onDisk)) ?? null);
+      });
     });
   }
 
@@ -149,79 +219,114 @@ export class FileSystemStorage implements WopiStorage {
     context: WopiWriteContext,
   ): Promise<WopiCreatedFile> {
     return withBody(content, context.signal, async () => {
-      const rel = await this.pathOf(fileId);
-      return this.inFolder(folderOf(rel), async (folder) => {
-        await regularFile(folder.path(nameOf(rel)));
-        const temp = await writeTemporary(folder, content, context.signal, { fsync: this.fsync });
-        let created: { fileId?: string; name: string };
-        try {
-          created = await publishRelative(this.files, folder, temp, target, context);
-        } catch (err) {
-          await discardTemporary(folder, temp);
-          throw err;
-        }
-        if (this.fsync) await folder.sync();
-        const newRel = joinRel(folder.rel, created.name);
-        const newId = created.fileId ?? (await this.ids.assign(newRel));
-        this.resolved.forget(newId);
-        debug('created %s (%s) next to %s', newId, newRel, fileId);
-        return { fileId: newId, info: this.toInfo(newRel, await regularFile(folder.path(created.name))) };
+      // "Next to the original": in its folder, followed by the folder's ID should it be renamed meanwhile.
+      const containerId = await this.lock.shared(async () => {
+        const rel = await this.pathOf(fileId);
+        await this.jail.statFile(rel);
+        return this.tree.containerIdOf(folderOf(rel));
       });
+      const created = await createInContainer(this.site, containerId, content, target, context);
+      debug('created %s (%s) next to %s', created.fileId, created.rel, fileId);
+      return { fileId: created.fileId, info: this.toInfo(created.rel, created.st) };
     });
   }
 
   async renameFile(fileId: string, candidates: Iterable<string>): Promise<WopiFileInfo> {
-    const rel = await this.pathOf(fileId);
-    const ownName = nameOf(rel);
-    return this.inFolder(folderOf(rel), async (folder) => {
-      const own = folder.path(ownName);
-      await regularFile(own);
-      const present = await FolderNames.read(folder);
-      for (const name of candidates) {
-        legalName(name);
-        const newRel = joinRel(folder.rel, name);
-        if (newRel === rel) return this.toInfo(rel, await regularFile(own));
-        // Taken by another file, also when only the case differs; a case change of its own name is fine.
-        if (present.takenByOther(name, ownName)) continue;
-        // Only the case changes, and the folder has no entry spelled `name`: on a case-insensitive
-        // file system `name` is then the file itself.
-        const caseChange = fileNameKey(name) === fileNameKey(ownName) && !present.has(name);
-        if (!(await moveIfFree(own, folder.path(name), caseChange))) continue;
-        this.resolved.forget(fileId);
-        await this.ids.moved(fileId, rel, newRel);
-        if (this.fsync) await folder.sync();
-        debug('renamed %s to %s', fileId, newRel);
-        return this.toInfo(newRel, await regularFile(folder.path(name)));
-      }
-      throw new FileExistsError();
+    return this.lock.shared(async () => {
+      const at = await this.locateFile(fileId);
+      const rel = at.rel;
+      const ownName = nameOf(rel);
+      return this.inFolder(folderOf(rel), async (folder) => {
+        const own = folder.path(ownName);
+        await regularFile(own);
+        const present = await FolderNames.read(folder);
+        for (const name of candidates) {
+          legalName(name);
+          const newRel = joinRel(folder.rel, name);
+          if (newRel === rel) return this.toInfo(rel, await regularFile(own));
+          // Taken by another file, also when only the case differs; a case change of its own name is fine.
+          if (present.takenByOther(name, ownName)) continue;
+          // Only the case changes, and the folder has no entry spelled `name`: on a case-insensitive
+          // file system `name` is then the file itself.
+          const caseChange = fileNameKey(name) === fileNameKey(ownName) && !present.has(name);
+          if (!(await moveIfFree(own, folder.path(name), caseChange))) continue;
+          this.resolved.forget(fileId);
+          await this.tree.renamed(fileId, at, name);
+          if (this.fsync) await folder.sync();
+          debug('renamed %s to %s', fileId, newRel);
+          return this.toInfo(newRel, await regularFile(folder.path(name)));
+        }
+        throw new FileExistsError();
+      });
     });
   }
 
   async deleteFile(fileId: string): Promise<void> {
-    const rel = await this.pathOf(fileId);
-    await this.inFolder(folderOf(rel), async (folder) => {
-      await unlink(folder.path(nameOf(rel))).catch(notFound);
-      this.resolved.forget(fileId);
-      // The record stays as a tombstone, so the ID is never handed to another file.
-      await this.ids.deleted(fileId, rel);
-      if (this.fsync) await folder.sync();
+    const rel = await this.lock.shared(async () => {
+      const at = await this.locateFile(fileId);
+      await this.inFolder(folderOf(at.rel), async (folder) => {
+        await unlink(folder.path(nameOf(at.rel))).catch(notFound);
+        this.resolved.forget(fileId);
+        // The record stays as a tombstone, so the ID is never handed to another file.
+        await this.tree.deleted(fileId, at);
+        if (this.fsync) await folder.sync();
+      });
+      return at.rel;
     });
     debug('deleted %s (%s)', fileId, rel);
   }
 
-  /** The path the ID names now (read from its record); 404 for an unknown or deleted ID. */
+  // Containers (WopiContainerStorage): containers.ts.
+
+  getRootContainerId(userId: string): Promise<string> {
+    return this.containers.getRootContainerId(userId);
+  }
+
+  getContainerInfo(containerId: string): Promise<WopiContainerInfo> {
+    return this.containers.getContainerInfo(containerId);
+  }
+
+  getFileContainerId(fileId: string): Promise<string> {
+    return this.containers.getFileContainerId(fileId);
+  }
+
+  enumerateChildren(containerId: string, filter: WopiChildrenFilter): Promise<WopiContainerChildren> {
+    return this.containers.enumerateChildren(containerId, filter);
+  }
+
+  createChildContainer(containerId: string, candidates: Iterable<string>): Promise<WopiCreatedContainer> {
+    return this.containers.createChildContainer(containerId, candidates);
+  }
+
+  createChildFile(containerId: string, content: Readable, target: WopiRelativeTarget, context: WopiWriteContext): Promise<WopiCreatedFile> {
+    return this.containers.createChildFile(containerId, content, target, context);
+  }
+
+  renameContainer(containerId: string, name: string): Promise<WopiContainerInfo> {
+    return this.containers.renameContainer(containerId, name);
+  }
+
+  deleteContainer(containerId: string): Promise<void> {
+    return this.containers.deleteContainer(containerId);
+  }
+
+  /** Where the file ID leads now (its record, walked up to the root); 404 for an unknown or deleted ID. */
+  private async locateFile(fileId: string): Promise<Located> {
+    const at = await this.tree.locate(fileId);
+    if (at.kind === 'root') throw new FileNotFoundError();
+    return at;
+  }
+
+  /** The path the file ID names now; 404 for an unknown or deleted ID. */
   private async pathOf(fileId: string): Promise<string> {
-    if (!FILE_ID_PATTERN.test(fileId)) throw new FileNotFoundError();
-    const rel = await this.ids.read(fileId);
-    if (rel === undefined || rel === TOMBSTONE) throw new FileNotFoundError();
-    return this.jail.normalise(rel);
+    return (await this.locateFile(fileId)).rel;
   }
 
   /** The ID of the regular file `name` in `folder`; `undefined` when it is a folder, a link or gone. */
   private async replaceableId(folder: JailedFolder, name: string): Promise<string | undefined> {
     const st = await lstat(folder.path(name)).catch(() => undefined);
     if (st === undefined || !st.isFile()) return undefined;
-    return this.ids.assign(joinRel(folder.rel, name));
+    return this.tree.fileIdOf(joinRel(folder.rel, name));
   }
 
   /** Runs `work` with the folder `rel` opened through the jail, and closes it after. */
