@@ -149,6 +149,16 @@ export interface WopiRouterOptions {
    */
   onActivities?: (context: WopiActivitiesContext) => void | Promise<void>;
   /**
+   * Containers and the ecosystem: let editors browse, create, rename and delete in the storage's
+   * folders (Microsoft 365's file pickers, "Save a copy" into a folder). Needs a storage with every
+   * `WopiContainerStorage` method and an auth with `authenticateResource` and
+   * `issueResourceToken` (`FileSystemStorage`, `MemoryStorage` and `JwtAuth` have them). Default
+   * false: with it, a token for one file leads to every container and file under the user's root
+   * container (`getRootContainerId`), with that token's permissions, unless the auth's token
+   * methods narrow them (docs/security.md).
+   */
+  containers?: boolean;
+  /**
    * GetShareUrl for files and containers: the share URL types the host supports and a function
    * that makes them. Default: none (`SupportedShareUrlTypes` absent, GetShareUrl answers 501).
    */
@@ -243,6 +253,7 @@ const KNOWN_OPTIONS = new Set([
   'shareUrls',
   'fileUrl',
   'checkContainerInfo',
+  'containers',
 ]);
 const CONTAINER_METHODS = [
   'getRootContainerId',
@@ -291,6 +302,8 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
     lockStore = new MemoryLockStore();
   }
   const handles = optionalMethods(storage, auth, userInfo);
+  const someContainerMethods = CONTAINER_METHODS.filter((name) => typeof storage[name] === 'function');
+  if (someContainerMethods.length > 0 && someContainerMethods.length < CONTAINER_METHODS.length) containerMethods(check, storage, handles);
   if (fileUrlTtlSeconds !== undefined && handles.resourceTokens === undefined) {
     throw check.error(
       'WOPI_OPTION_CONFLICT',
@@ -298,7 +311,7 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
       'needs an auth with issueResourceToken and authenticateResource (JwtAuth has both) to sign the URL',
     );
   }
-  const containers = containerMethods(check, storage, handles);
+  const containers = check.boolean('containers', options.containers, false) ? containerMethods(check, storage, handles) : undefined;
   return {
     storage,
     auth,
@@ -325,7 +338,6 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
       addActivities: options.onActivities !== undefined,
       containers: containers !== undefined,
       shareUrlTypes: shareUrls?.types ?? [],
-      fileUrl: fileUrlTtlSeconds !== undefined,
     },
   };
 }
@@ -363,25 +375,27 @@ function optionalMethods(storage: WopiStorage, auth: WopiAuth, userInfo: WopiUse
 }
 
 /**
- * The storage's container methods, bound, when it has all of them; a storage with only some is a
- * mistake reported at once. Containers also need resource tokens (container and ecosystem URLs)
- * and file tokens (the files they list): without them the capability is off, and the router says
- * so on its log.
+ * The storage's container methods, bound, for the `containers` option: the storage must have all
+ * of them, and the auth resource tokens (container and ecosystem URLs) and file tokens (the files
+ * they list). Anything missing is reported at once.
  */
-function containerMethods(check: OptionChecks, storage: WopiStorage, handles: OptionalMethods): WopiContainerStorage | undefined {
-  const present = CONTAINER_METHODS.filter((name) => typeof storage[name] === 'function');
-  if (present.length === 0) return undefined;
-  if (present.length < CONTAINER_METHODS.length) {
-    const missing = CONTAINER_METHODS.filter((name) => !present.includes(name));
+function containerMethods(check: OptionChecks, storage: WopiStorage, handles: OptionalMethods): WopiContainerStorage {
+  const missing = CONTAINER_METHODS.filter((name) => typeof storage[name] !== 'function');
+  if (missing.length > 0) {
     throw check.error(
-      'WOPI_ADAPTER_SHAPE',
-      'storage',
-      `has some container methods but not ${missing.join(', ')}: implement all of WopiContainerStorage or none`,
+      missing.length === CONTAINER_METHODS.length ? 'WOPI_OPTION_CONFLICT' : 'WOPI_ADAPTER_SHAPE',
+      missing.length === CONTAINER_METHODS.length ? 'containers' : 'storage',
+      missing.length === CONTAINER_METHODS.length
+        ? 'needs a storage with the WopiContainerStorage methods (FileSystemStorage and MemoryStorage have them)'
+        : `has some container methods but not ${missing.join(', ')}: implement all of WopiContainerStorage or none`,
     );
   }
   if (handles.resourceTokens === undefined || handles.issueToken === undefined) {
-    log('router')('the storage has containers, but the auth cannot issue resource tokens: containers are off');
-    return undefined;
+    throw check.error(
+      'WOPI_OPTION_CONFLICT',
+      'containers',
+      'needs an auth with issueToken, issueResourceToken and authenticateResource (JwtAuth has them) for the URLs it answers with',
+    );
   }
   const methods = {} as Record<(typeof CONTAINER_METHODS)[number], unknown>;
   for (const name of CONTAINER_METHODS) methods[name] = (storage[name] as (...args: unknown[]) => unknown).bind(storage);
@@ -394,7 +408,8 @@ function resolveShareUrls(check: OptionChecks, value: unknown): WopiShareUrls | 
     throw check.error('WOPI_OPTION_TYPE', 'shareUrls', 'must be an object { types, url }');
   }
   const { types, url } = value as Partial<WopiShareUrls>;
-  if (!Array.isArray(types) || types.length === 0 || types.some((t) => !(SHARE_URL_TYPES as readonly unknown[]).includes(t))) {
+  if (!Array.isArray(types)) throw check.error('WOPI_OPTION_TYPE', 'shareUrls.types', `must be a list of ${SHARE_URL_TYPES.join(', ')}`);
+  if (types.length === 0 || types.some((t) => !(SHARE_URL_TYPES as readonly unknown[]).includes(t))) {
     throw check.error('WOPI_OPTION_VALUE', 'shareUrls.types', `must be a non-empty list of ${SHARE_URL_TYPES.join(', ')}`);
   }
   if (typeof url !== 'function') throw check.error('WOPI_OPTION_TYPE', 'shareUrls.url', 'must be a function');

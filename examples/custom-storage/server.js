@@ -50,6 +50,9 @@ app.use(
     storage,
     auth,
     userInfo, // PutUserInfo and CheckFileInfo's UserInfo
+    // Folders: browse, create, rename and delete through /wopi/containers. Off by default: with
+    // it, a token for one file leads to every folder and file under the root (docs/security.md).
+    containers: true,
     locks: new MemoryLockStore(), // one process only; see docs/locking.md
     publicUrl: () => `${publicUrl}/wopi`, // base of the Url in PutRelativeFile answers
   }),

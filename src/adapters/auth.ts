@@ -36,6 +36,14 @@ export interface WopiUser {
   /** Name editors show for this user (CheckFileInfo `UserFriendlyName`). */
   userFriendlyName?: string;
   permissions: WopiPermissions;
+  /**
+   * When the access token stops being valid, in milliseconds since the Unix epoch (as WOPI's
+   * `access_token_ttl`). Optional. When present, every token the router issues from this one (the
+   * `Url` of a file Save As created, container, ecosystem and FileUrl URLs) expires no later:
+   * following links never extends a session (Microsoft's "preventing token trading").
+   * `JwtAuth` sets it from `exp`.
+   */
+  accessTokenTtl?: number;
 }
 
 /** What a token is issued for: one file, one user, some permissions. */

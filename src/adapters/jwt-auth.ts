@@ -160,39 +160,39 @@ export class JwtAuth implements WopiAuth {
   }
 
   async authenticate(accessToken: string, fileId: string): Promise<WopiUser> {
-    const claims = this.verify(accessToken);
+    const { claims, exp } = this.verify(accessToken);
     // A resource token has an empty `fid` and never matches a file ID (URLs never carry an empty one).
     if (claims.fid !== fileId || fileId === '' || claims.res !== undefined) {
       debug('token refused: issued for another file');
       throw new InvalidTokenError();
     }
-    return userOf(claims);
+    return userOf(claims, exp);
   }
 
   async authenticateResource(accessToken: string, resource: WopiResource): Promise<WopiUser> {
-    const claims = this.verify(accessToken);
+    const { claims, exp } = this.verify(accessToken);
     if (claims.res === undefined || claims.res !== resourceClaim(resource, 'authenticateResource')) {
       debug('token refused: issued for another resource');
       throw new InvalidTokenError();
     }
-    return userOf(claims);
+    return userOf(claims, exp);
   }
 
-  /** The claims of a valid token (signature, algorithm, header, expiry, issuer, audience, shape); 401 otherwise. */
-  private verify(accessToken: string): TokenClaims {
-    if (this.verified.maxSize === 0) return this.verifyNow(accessToken).claims;
+  /** A valid token's claims and expiry (signature, algorithm, header, expiry, issuer, audience, shape); 401 otherwise. */
+  private verify(accessToken: string): VerifiedToken {
+    if (this.verified.maxSize === 0) return this.verifyNow(accessToken);
     const key = sha256(accessToken);
     const known = this.verified.get(key);
     if (known !== undefined) {
       // The same token string verified before: same header, signature and claims. Only time has moved.
-      if (Math.floor(Date.now() / 1000) < known.exp) return known.claims;
+      if (Math.floor(Date.now() / 1000) < known.exp) return known;
       this.verified.delete(key);
       debug('token refused: jwt expired');
       throw new InvalidTokenError();
     }
     const verified = this.verifyNow(accessToken);
     this.verified.set(key, verified);
-    return verified.claims;
+    return verified;
   }
 
   private verifyNow(accessToken: string): VerifiedToken {
@@ -230,7 +230,7 @@ export class JwtAuth implements WopiAuth {
 }
 
 /** The user a verified token stands for. */
-function userOf(claims: TokenClaims): WopiUser {
+function userOf(claims: TokenClaims, exp: number): WopiUser {
   const permissions: WopiPermissions = { write: claims.perm.w === true };
   if (typeof claims.perm.c === 'boolean') permissions.create = claims.perm.c;
   if (typeof claims.perm.r === 'boolean') permissions.rename = claims.perm.r;
@@ -238,6 +238,7 @@ function userOf(claims: TokenClaims): WopiUser {
     userId: claims.sub,
     ...(typeof claims.name === 'string' ? { userFriendlyName: claims.name } : {}),
     permissions,
+    accessTokenTtl: exp * 1000,
   };
 }
 

@@ -10,7 +10,7 @@ import { RedisLockStore } from '../adapters/redis-locks';
 import { log } from '../log';
 import { JwtAuth } from '../adapters/jwt-auth';
 import type { WopiIssuedToken, WopiPermissions } from '../adapters/auth';
-import type { WopiContainerChildren, WopiStorage } from '../adapters/storage';
+import type { WopiContainerChildren } from '../adapters/storage';
 import { WopiError } from '../errors';
 import { WopiDiscovery } from '../discovery/discovery';
 import { escapeHtml, hostPageContentSecurityPolicy, renderHostPage } from '../host-page';
@@ -35,7 +35,7 @@ export interface ServeOptions {
   readOnly: boolean;
   /** Issue tokens that may not create files (PutRelativeFile answers 501, `UserCanNotWriteRelative: true`). */
   noCreate?: boolean;
-  /** Serve files only: the router gets a storage without the container methods. */
+  /** Serve files only: no containers and no ecosystem (the router's `containers: false`). */
   noContainers?: boolean;
   /** Share locks through this Redis (needs the `redis` package installed); default in-process locks. */
   redisUrl?: string;
@@ -110,7 +110,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   app.use(
     '/wopi',
     createWopiRouter({
-      storage: options.noContainers ? filesOnly(storage) : storage,
+      storage,
+      containers: !options.noContainers,
       auth,
       locks,
       userInfo,
@@ -326,17 +327,4 @@ function renderFolderPage(name: string, parentId: string | null, children: WopiC
 <ul>${[...folderItems, ...fileItems].join('\n') || '<li>(empty)</li>'}</ul>
 </body></html>
 `;
-}
-
-/** The file methods of a storage, bound, and none of its container methods. */
-function filesOnly(storage: FileSystemStorage): WopiStorage {
-  return {
-    getFileInfo: storage.getFileInfo.bind(storage),
-    readFile: storage.readFile.bind(storage),
-    writeFile: storage.writeFile.bind(storage),
-    findRelativeFile: storage.findRelativeFile.bind(storage),
-    createRelativeFile: storage.createRelativeFile.bind(storage),
-    renameFile: storage.renameFile.bind(storage),
-    deleteFile: storage.deleteFile.bind(storage),
-  };
 }

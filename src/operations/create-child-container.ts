@@ -15,7 +15,8 @@ import { containerPointer } from './resource-urls';
 export const createChildContainer = optionalOperation({
   name: 'CreateChildContainer',
   logName: 'create-child-container',
-  requiresWrite: true,
+  // Creating needs `create` (default: `write`), checked below, as for PutRelativeFile.
+  requiresWrite: false,
   resource: 'container',
   handle: (options) => options.containers,
   async run(ctx, containers) {

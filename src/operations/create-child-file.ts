@@ -24,7 +24,8 @@ import { fileUrl } from './resource-urls';
 export const createChildFile = optionalOperation({
   name: 'CreateChildFile',
   logName: 'create-child-file',
-  requiresWrite: true,
+  // Creating needs `create` (default: `write`), checked below, as for PutRelativeFile.
+  requiresWrite: false,
   resource: 'container',
   handle: (options) => options.containers,
   async run(ctx, containers) {

@@ -10,7 +10,7 @@ import { canCreate, canWrite } from '../protocol/permissions';
 import { encodeUtf7 } from '../protocol/utf7';
 import { boundedCandidates, readNameHeader } from './name-headers';
 import { checkDeclaredSize, limitedBody, saveContext } from './request-body';
-import { wopiBaseUrl } from '../public-url';
+import { fileUrl } from './resource-urls';
 import { commitStep } from './commit-step';
 
 /**
@@ -88,13 +88,7 @@ export const putRelativeFile = optionalOperation({
     }
     ctx.log('created %s as %s', created.fileId, created.info.name);
 
-    const token = await issueToken({
-      fileId: created.fileId,
-      userId: ctx.user.userId,
-      ...(ctx.user.userFriendlyName === undefined ? {} : { userFriendlyName: ctx.user.userFriendlyName }),
-      permissions: ctx.user.permissions,
-    });
-    const url = `${wopiBaseUrl(ctx.req, ctx.options.publicUrl)}/files/${encodeURIComponent(created.fileId)}?access_token=${encodeURIComponent(token.accessToken)}`;
+    const url = await fileUrl(ctx, created.fileId, issueToken);
     const hostUrls = ctx.options.hostUrls
       ? await ctx.options.hostUrls({ req: ctx.req, fileId: created.fileId, name: created.info.name, user: ctx.user })
       : undefined;

@@ -1,5 +1,5 @@
 import { optionalOperation } from './operation';
-import { BadRequestError, InvalidTokenError } from '../errors';
+import { BadRequestError, InvalidTokenError, WopiError } from '../errors';
 import { HEADER } from '../protocol/headers';
 import { checkFileName } from '../protocol/file-name';
 import { canRename } from '../protocol/permissions';
@@ -29,7 +29,14 @@ export const renameContainer = optionalOperation({
     }
     const legal = checkFileName(requested);
     if (!legal.ok) throw new BadRequestError(legal.reason, { headers: invalidName(legal.reason) });
-    const renamed = await containers.renameContainer(ctx.containerId, requested);
+    let renamed: Awaited<ReturnType<typeof containers.renameContainer>>;
+    try {
+      renamed = await containers.renameContainer(ctx.containerId, requested);
+    } catch (err) {
+      // The storage's 400 (a root keeps its name) carries the reason header like the router's own.
+      if (WopiError.is(err, 'WOPI_BAD_REQUEST')) throw new BadRequestError(err.message, { headers: invalidName(err.message) });
+      throw err;
+    }
     ctx.log('renamed container %s to %s', ctx.containerId, renamed.name);
     return { json: { Name: renamed.name } };
   },

@@ -35,7 +35,20 @@ function resourceTokens(ctx: WopiContext): ResourceTokenMethods {
   return tokens;
 }
 
-async function resourceToken(ctx: WopiContext, resource: WopiResource, permissions: WopiPermissions, ttlSeconds?: number): Promise<string> {
+/**
+ * The lifetime, in seconds, of a token issued from the request's: what is left of the request's
+ * token (when the auth says, as `accessTokenTtl`), or `cap` if shorter; `undefined` (the auth's
+ * default) when neither is known. A token made from a token never outlives it.
+ */
+export function derivedTtlSeconds(ctx: WopiContext, cap?: number): number | undefined {
+  const expiresAt = ctx.user.accessTokenTtl;
+  const left = expiresAt !== undefined && expiresAt > 0 ? Math.max(1, Math.floor((expiresAt - Date.now()) / 1000)) : undefined;
+  if (left === undefined) return cap;
+  return cap === undefined ? left : Math.min(left, cap);
+}
+
+async function resourceToken(ctx: WopiContext, resource: WopiResource, permissions: WopiPermissions, cap?: number): Promise<string> {
+  const ttlSeconds = derivedTtlSeconds(ctx, cap);
   const issued = await resourceTokens(ctx).issueResourceToken({
     resource,
     ...userFields(ctx),
@@ -46,10 +59,15 @@ async function resourceToken(ctx: WopiContext, resource: WopiResource, permissio
 }
 
 /** A file's WOPISrc with a token for it, with the requesting user's permissions. */
-export async function fileUrl(ctx: WopiContext, fileId: string): Promise<string> {
-  const issueToken = ctx.options.issueToken;
+export async function fileUrl(ctx: WopiContext, fileId: string, issueToken = ctx.options.issueToken): Promise<string> {
   if (issueToken === undefined) throw new NotImplementedError('This host issues no file tokens');
-  const token = await issueToken({ fileId, ...userFields(ctx), permissions: ctx.user.permissions });
+  const ttlSeconds = derivedTtlSeconds(ctx);
+  const token = await issueToken({
+    fileId,
+    ...userFields(ctx),
+    permissions: ctx.user.permissions,
+    ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+  });
   return withToken(`${base(ctx)}/files/${encodeURIComponent(fileId)}`, token.accessToken);
 }
 

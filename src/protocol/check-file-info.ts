@@ -66,8 +66,6 @@ export interface HostCapabilities {
   containers: boolean;
   /** GetShareUrl: the types the host's `shareUrls` makes (empty: GetShareUrl is not supported). */
   shareUrlTypes: readonly string[];
-  /** CheckFileInfo `FileUrl`. */
-  fileUrl: boolean;
 }
 
 /** The extension of a file name including its dot (`report.docx` → `.docx`), or `''`. */

@@ -231,6 +231,8 @@ describe('JwtAuth.authenticate', () => {
       userId: 'user-7',
       ...(userFriendlyName === undefined ? {} : { userFriendlyName }),
       permissions,
+      // The token's expiry, in ms: what tokens issued from this one may not outlive.
+      accessTokenTtl: JSON.parse(Buffer.from(accessToken.split('.')[1] as string, 'base64url').toString()).exp * 1000,
     });
   });
 
@@ -344,7 +346,11 @@ describe('JwtAuth.authenticate', () => {
 
   it('coerces non-boolean permission claims to safe values', async () => {
     const token = jwt.sign({ sub: 'u', fid: 'f', perm: { w: 'true', c: 1, r: 'yes' } }, SECRET, { algorithm: 'HS256', expiresIn: 60 });
-    await expect(auth.authenticate(token, 'f')).resolves.toStrictEqual({ userId: 'u', permissions: { write: false } });
+    await expect(auth.authenticate(token, 'f')).resolves.toStrictEqual({
+      userId: 'u',
+      permissions: { write: false },
+      accessTokenTtl: expect.any(Number),
+    });
   });
 });
 
@@ -513,6 +519,7 @@ describe('JwtAuth: exp is required, crit is refused, and the cache lets neither 
       await expect(auth.authenticate(hs256(HEADER, goodClaims()), 'f')).resolves.toStrictEqual({
         userId: 'u',
         permissions: { write: true },
+        accessTokenTtl: expect.any(Number),
       });
       await expect(auth.authenticate(hs256({ alg: 'HS256' }, goodClaims()), 'f')).resolves.toMatchObject({ userId: 'u' });
     });

@@ -173,7 +173,7 @@ describe.each(STORAGES)('CheckFileInfo on %s', (_name, makeStorage) => {
       expect(ctx.fileId).toBe(fileId);
       expect(ctx.file).toMatchObject({ name: 'report.docx', size: 5, version: res.body.Version });
       expect(ctx.file.lastModifiedTime).toBeInstanceOf(Date);
-      expect(ctx.user).toEqual({ userId: 'u7', userFriendlyName: 'Ada', permissions: { write: true } });
+      expect(ctx.user).toEqual({ userId: 'u7', userFriendlyName: 'Ada', permissions: { write: true }, accessTokenTtl: expect.any(Number) });
       expect(ctx.req.method).toBe('GET');
     });
 

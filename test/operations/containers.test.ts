@@ -35,7 +35,7 @@ async function setup(options: Parameters<typeof createApp>[0] = {}) {
   storage.addFile('budget.xlsx', 'budget', { containerId: projects });
   storage.addFile('readme.txt', 'read me', { containerId: projects });
   storage.addContainer('Archive', projects);
-  const app = createApp({ storage, ...options });
+  const app = createApp({ storage, containers: true, ...options });
   const t = await app.token(fileId);
   return { ...app, storage, projects, fileId, t };
 }
@@ -50,32 +50,49 @@ async function ancestors(app: App, fileId: string, t: string): Promise<Array<{ N
 }
 
 describe('containers through the router', () => {
-  test('CheckFileInfo says SupportsContainers and SupportsEcosystem only with a container storage and resource tokens', async () => {
+  test('CheckFileInfo says SupportsContainers and SupportsEcosystem only with the containers option', async () => {
     const { app, fileId, t } = await setup();
     const cfi = await checkFileInfo(app, fileId, t);
     expect(cfi.body).toMatchObject({ SupportsContainers: true, SupportsEcosystem: true });
 
-    // An auth without resource tokens: containers are off, and their endpoints answer 501.
+    // Off by default, even with a storage and an auth that could: a file token leads nowhere else.
     const storage = new MemoryStorage();
+    storage.addContainer('Private');
     const plain = storage.addFile('a.docx', 'x');
-    const { app: app2, auth } = createApp({ storage });
-    const limited: WopiAuth = { authenticate: (token, id) => auth.authenticate(token, id), issueToken: (r) => auth.issueToken(r) };
-    const { app: app3 } = createApp({ storage, auth: limited });
-    for (const a of [app3]) {
-      const token = (await auth.issueToken({ fileId: plain, userId: 'u1', permissions: { write: true } })).accessToken;
-      const res = await checkFileInfo(a, plain, token);
-      expect(res.body).not.toHaveProperty('SupportsContainers');
-      expect(
-        (
-          await request(a)
-            .get(`${fileUrl(plain)}/ancestry`)
-            .query({ access_token: token })
-        ).status,
-      ).toBe(501);
-      expect((await request(a).get('/wopi/containers/root').query({ access_token: token })).status).toBe(501);
-      expect((await request(a).get('/wopi/ecosystem').query({ access_token: token })).status).toBe(501);
-    }
-    expect(app2).toBeDefined();
+    const { app: off, token } = createApp({ storage });
+    const tok = await token(plain);
+    expect((await checkFileInfo(off, plain, tok)).body).not.toHaveProperty('SupportsContainers');
+    expect((await checkFileInfo(off, plain, tok)).body).not.toHaveProperty('SupportsEcosystem');
+    expect(
+      (
+        await request(off)
+          .get(`${fileUrl(plain)}/ancestry`)
+          .query({ access_token: tok })
+      ).status,
+    ).toBe(501);
+    expect(
+      (
+        await request(off)
+          .get(`${fileUrl(plain)}/ecosystem_pointer`)
+          .query({ access_token: tok })
+      ).status,
+    ).toBe(501);
+    expect((await request(off).get('/wopi/containers/root').query({ access_token: tok })).status).toBe(501);
+    expect((await request(off).get('/wopi/ecosystem').query({ access_token: tok })).status).toBe(501);
+  });
+
+  test('containers: true is refused at creation without a container storage or resource tokens', () => {
+    const storage = new MemoryStorage();
+    const { auth } = createApp({ storage });
+    const noResources: WopiAuth = { authenticate: (token, id) => auth.authenticate(token, id), issueToken: (r) => auth.issueToken(r) };
+    expect(() => createApp({ storage, auth: noResources, containers: true })).toThrow(/WOPI_OPTION_CONFLICT/);
+    const filesOnly = {
+      getFileInfo: storage.getFileInfo.bind(storage),
+      readFile: storage.readFile.bind(storage),
+      writeFile: storage.writeFile.bind(storage),
+    };
+    expect(() => createApp({ storage: filesOnly, containers: true })).toThrow(/`containers` needs a storage/);
+    expect(() => createApp({ storage, containers: 'yes' as never })).toThrow(/WOPI_OPTION_TYPE/);
   });
 
   test('EnumerateAncestors of a file: root first, its own container last, each URL opening that container', async () => {
@@ -253,6 +270,7 @@ describe('containers through the router', () => {
     // A host page hook is asked for the created file, as for PutRelativeFile.
     const withHost = createApp({
       storage: new MemoryStorage(),
+      containers: true,
       hostUrls: ({ fileId: id }) => ({ HostEditUrl: `https://dms.example.com/edit/${id}` }),
     });
     const rootToken = await withHost.auth.issueResourceToken({
@@ -282,7 +300,9 @@ describe('containers through the router', () => {
     expect(bad.status).toBe(400);
     expect(bad.headers['x-wopi-invalidcontainernameerror']).toMatch(/separator/);
     expect((await post(app, projects!.Url, 'RENAME_CONTAINER')).status).toBe(400);
-    expect((await post(app, root!.Url, 'RENAME_CONTAINER', { 'X-WOPI-RequestedName': 'Other' })).status).toBe(400);
+    const rootRename = await post(app, root!.Url, 'RENAME_CONTAINER', { 'X-WOPI-RequestedName': 'Other' });
+    expect(rootRename.status).toBe(400);
+    expect(rootRename.headers['x-wopi-invalidcontainernameerror']).toBeTruthy();
     // A name a sibling has: 409.
     const sibling = await post(app, root!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-RelativeTarget': 'Sibling' });
     const clash = await post(app, sibling.body.ContainerPointer.Url, 'RENAME_CONTAINER', {
@@ -356,6 +376,53 @@ describe('containers through the router', () => {
     expect((await request(app).post(local(projects!.Url))).status).toBe(501);
     expect((await request(app).get('/wopi/containers/x/nothing')).status).toBe(404);
     expect((await request(app).get('/wopi/ecosystem/other')).status).toBe(404);
+  });
+
+  test('tokens in answers never outlive the token of the request (no token trading)', async () => {
+    const { app, auth, fileId } = await setup();
+    const short = (await auth.issueToken({ fileId, userId: 'u1', permissions: { write: true }, ttlSeconds: 60 })).accessToken;
+    const exp = (token: string): number => JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).exp;
+    const tokenOf = (url: string): string => new URL(url).searchParams.get('access_token') as string;
+    const limit = exp(short);
+    const chain = await ancestors(app, fileId, short);
+    const children = await request(app).get(below(chain[1]!.Url, 'children'));
+    const eco = await request(app)
+      .get(`${fileUrl(fileId)}/ecosystem_pointer`)
+      .query({ access_token: short });
+    const saveAs = await request(app)
+      .post(fileUrl(fileId))
+      .query({ access_token: short })
+      .set('X-WOPI-Override', 'PUT_RELATIVE')
+      .set('X-WOPI-SuggestedTarget', '.pdf')
+      .send('pdf');
+    const urls = [...chain.map((c) => c.Url), children.body.ChildFiles[0].Url, eco.body.Url, saveAs.body.Url];
+    for (const url of urls) {
+      expect(exp(tokenOf(url))).toBeLessThanOrEqual(limit);
+      expect(exp(tokenOf(url))).toBeGreaterThan(limit - 5);
+    }
+  });
+
+  test('a user who may create but not write creates files and folders, and cannot overwrite', async () => {
+    const { app, fileId, token } = await setup();
+    const creator = await token(fileId, { write: false, create: true });
+    const [, projects] = await ancestors(app, fileId, creator);
+    const info = (await request(app).get(local(projects!.Url))).body;
+    expect(info).toMatchObject({
+      UserCanCreateChildFile: true,
+      UserCanCreateChildContainer: true,
+      UserCanDelete: false,
+      UserCanRename: false,
+    });
+    expect((await post(app, projects!.Url, 'CREATE_CHILD_FILE', { 'X-WOPI-RelativeTarget': 'new.docx' })).status).toBe(200);
+    expect((await post(app, projects!.Url, 'CREATE_CHILD_CONTAINER', { 'X-WOPI-RelativeTarget': 'New' })).status).toBe(200);
+    const overwrite = await post(app, projects!.Url, 'CREATE_CHILD_FILE', {
+      'X-WOPI-RelativeTarget': 'plan.docx',
+      'X-WOPI-OverwriteRelativeTarget': 'True',
+    });
+    expect(overwrite.status).toBe(501);
+    expect((await checkFileInfo(app, fileId, await token(fileId))).body.Size).toBe(4);
+    expect((await post(app, projects!.Url, 'DELETE_CONTAINER')).status).toBe(401);
+    expect((await post(app, projects!.Url, 'RENAME_CONTAINER', { 'X-WOPI-RequestedName': 'x' })).status).toBe(401);
   });
 
   test('a storage with only some container methods is refused when the router is created', () => {

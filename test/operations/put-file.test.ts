@@ -374,7 +374,12 @@ describe.each(STORAGES)('PutFile on %s', (_name, makeStorage) => {
         isExitSave: true,
       });
       expect(event.fileId).toBe(fileId);
-      expect(event.user).toEqual({ userId: 'u1', userFriendlyName: 'Ada', permissions: { write: true } });
+      expect(event.user).toEqual({
+        userId: 'u1',
+        userFriendlyName: 'Ada',
+        permissions: { write: true },
+        accessTokenTtl: expect.any(Number),
+      });
       expect(event.file).toMatchObject({ name: 'report.docx', size: 5, version: res.headers['x-wopi-itemversion'] });
       expect(event.req.method).toBe('POST');
     });

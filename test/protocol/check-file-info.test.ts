@@ -34,7 +34,6 @@ describe('buildCheckFileInfo', () => {
     addActivities: false,
     containers: false,
     shareUrlTypes: [],
-    fileUrl: false,
   };
   const ALL: HostCapabilities = {
     rename: true,
@@ -44,7 +43,6 @@ describe('buildCheckFileInfo', () => {
     addActivities: true,
     containers: false,
     shareUrlTypes: [],
-    fileUrl: false,
   };
 
   it('builds the full property set for a writer (exact object)', () => {
