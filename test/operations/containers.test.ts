@@ -6,7 +6,10 @@
  * followed as an editor would, with the token it carries.
  */
 import request from 'supertest';
-import { MemoryStorage, type WopiAuth } from '../../src';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { FileSystemStorage, MemoryStorage, type WopiAuth } from '../../src';
 import { createApp } from '../helpers/create-app';
 import { checkFileInfo, fileUrl, lockReq, type App } from '../helpers/wopi-requests';
 import { expectNoToken } from '../helpers/wopi-assertions';
@@ -28,17 +31,45 @@ function post(app: App, url: string, override: string, headers: Record<string, s
   return request(app).post(local(url)).set('X-WOPI-Override', override).set(headers);
 }
 
-async function setup(options: Parameters<typeof createApp>[0] = {}) {
+/** A storage with folders: Documents/Projects/{plan.docx, budget.xlsx, readme.txt, Archive/}. */
+interface Tree {
+  storage: MemoryStorage | FileSystemStorage;
+  /** The ID of `plan.docx`. */
+  fileId: string;
+  cleanup(): Promise<void>;
+}
+
+async function memoryTree(): Promise<Tree> {
   const storage = new MemoryStorage({ rootName: 'Documents' });
   const projects = storage.addContainer('Projects');
   const fileId = storage.addFile('plan.docx', 'plan', { containerId: projects });
   storage.addFile('budget.xlsx', 'budget', { containerId: projects });
   storage.addFile('readme.txt', 'read me', { containerId: projects });
   storage.addContainer('Archive', projects);
-  const app = createApp({ storage, containers: true, ...options });
-  const t = await app.token(fileId);
-  return { ...app, storage, projects, fileId, t };
+  return { storage, fileId, cleanup: async () => undefined };
 }
+
+async function fileSystemTree(): Promise<Tree> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-containers-'));
+  await mkdir(path.join(root, 'Projects', 'Archive'), { recursive: true });
+  await writeFile(path.join(root, 'Projects', 'plan.docx'), 'plan');
+  await writeFile(path.join(root, 'Projects', 'budget.xlsx'), 'budget');
+  await writeFile(path.join(root, 'Projects', 'readme.txt'), 'read me');
+  const storage = new FileSystemStorage({ root, rootName: 'Documents' });
+  const fileId = await storage.fileIdFor('Projects/plan.docx');
+  return { storage, fileId, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+const TREES: Array<[string, () => Promise<Tree>]> = [
+  ['MemoryStorage', memoryTree],
+  ['FileSystemStorage', fileSystemTree],
+];
+
+let trees: Tree[] = [];
+afterEach(async () => {
+  await Promise.all(trees.map((t) => t.cleanup()));
+  trees = [];
+});
 
 /** The container URLs of a file's ancestors, root first. */
 async function ancestors(app: App, fileId: string, t: string): Promise<Array<{ Name: string; Url: string }>> {
@@ -49,7 +80,15 @@ async function ancestors(app: App, fileId: string, t: string): Promise<Array<{ N
   return res.body.AncestorsWithRootFirst;
 }
 
-describe('containers through the router', () => {
+describe.each(TREES)('containers through the router on %s', (_name, makeTree) => {
+  async function setup(options: Parameters<typeof createApp>[0] = {}) {
+    const tree = await makeTree();
+    trees.push(tree);
+    const app = createApp({ storage: tree.storage, containers: true, ...options });
+    const t = await app.token(tree.fileId);
+    return { ...app, storage: tree.storage, fileId: tree.fileId, t };
+  }
+
   test('CheckFileInfo says SupportsContainers and SupportsEcosystem only with the containers option', async () => {
     const { app, fileId, t } = await setup();
     const cfi = await checkFileInfo(app, fileId, t);
@@ -424,6 +463,36 @@ describe('containers through the router', () => {
     expect((await post(app, projects!.Url, 'DELETE_CONTAINER')).status).toBe(401);
     expect((await post(app, projects!.Url, 'RENAME_CONTAINER', { 'X-WOPI-RequestedName': 'x' })).status).toBe(401);
   });
+
+  test.each(['..', '../..', '.', '/etc', 'a/b', '.express-wopi', '\u0000', 'x'.repeat(300)])(
+    'a container ID %j that names no container is 404 on every container endpoint, with a token made for it',
+    async (id) => {
+      const { app, auth } = await setup();
+      const { accessToken } = await auth.issueResourceToken({
+        resource: { type: 'container', containerId: id },
+        userId: 'u1',
+        permissions: { write: true },
+      });
+      const base = `/wopi/containers/${encodeURIComponent(id)}`;
+      for (const [method, suffix, override] of [
+        ['get', '', undefined],
+        ['get', '/children', undefined],
+        ['get', '/ancestry', undefined],
+        ['get', '/ecosystem_pointer', undefined],
+        ['post', '', 'CREATE_CHILD_CONTAINER'],
+        ['post', '', 'CREATE_CHILD_FILE'],
+        ['post', '', 'RENAME_CONTAINER'],
+        ['post', '', 'DELETE_CONTAINER'],
+      ] as const) {
+        let req = request(app)[method](`${base}${suffix}`).query({ access_token: accessToken });
+        if (override !== undefined)
+          req = req.set('X-WOPI-Override', override).set('X-WOPI-RelativeTarget', 'x.docx').set('X-WOPI-RequestedName', 'x');
+        const res = await req;
+        expect([method, suffix, override, res.status]).toEqual([method, suffix, override, 404]);
+        expectNoToken(res, accessToken);
+      }
+    },
+  );
 
   test('a storage with only some container methods is refused when the router is created', () => {
     const storage = new MemoryStorage();
