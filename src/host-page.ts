@@ -52,17 +52,53 @@ export interface HostPageOptions {
   frameTitle?: string;
   /** A CSP nonce for the inline script and style (otherwise use {@link hostPageContentSecurityPolicy}). */
   nonce?: string;
+  /**
+   * Where the page goes when the editor's close button is pressed (PostMessage `UI_Close`), unless
+   * a `wopi:message` listener cancels the event. Absolute http(s) URL. Default: the page stays.
+   */
+  closeUrl?: string;
+  /**
+   * The origin of the page that embeds this host page in an iframe (your app's page). Every
+   * PostMessage from the editor is then relayed to `window.parent` as
+   * `{ type: 'express-wopi:message', messageId, values }`, to that origin only. Default: no relay.
+   */
+  relayToParentOrigin?: string;
+  /**
+   * A script of your own the page loads after its own (absolute http(s) URL), e.g. one that
+   * listens to the `wopi:message` events. {@link hostPageContentSecurityPolicy} allows its origin
+   * when given the same URL.
+   */
+  scriptUrl?: string;
 }
 
-// The page's only script: put a fresh iframe in place, then post the form into it. Creating the
-// iframe from script (rather than in the markup) keeps browsers from restoring a stale editor
-// session on back/forward navigation. It carries no values: everything it needs is in the
-// escaped markup, so nothing here needs JavaScript escaping.
+// The page's only script: put a fresh iframe in place, listen to the editor's PostMessages, then
+// post the form into the iframe. Creating the iframe from script (rather than in the markup)
+// keeps browsers from restoring a stale editor session on back/forward navigation.
+//
+// PostMessages: only from the editor's origin (the form's action) and its frame. Each one is
+// dispatched on `window` as a cancelable `wopi:message` CustomEvent (`detail`: messageId,
+// values, sendTime); with `data-parent-origin`, relayed to `window.parent` at that origin; on
+// App_LoadingStatus (and when the frame loads) the page answers Host_PostmessageReady, which
+// editors wait for before sending the rest; on UI_Close, unless a listener cancelled the event,
+// the page goes to `data-close-url`. It carries no values: everything it needs is in the escaped
+// markup, so nothing here needs JavaScript escaping.
 const SCRIPT =
   "(function(){var t=document.getElementById('office_frame_template');" +
   'var f=document.importNode(t.content,true);' +
   "document.getElementById('office_frame_holder').appendChild(f);" +
-  "document.getElementById('office_form').submit();})();";
+  "var form=document.getElementById('office_form'),frame=document.getElementById('office_frame');" +
+  "var editor=new URL(form.action).origin,closeUrl=form.getAttribute('data-close-url'),parentOrigin=form.getAttribute('data-parent-origin');" +
+  'function ready(){frame.contentWindow.postMessage(JSON.stringify({MessageId:"Host_PostmessageReady",SendTime:Date.now(),Values:{}}),editor);}' +
+  "frame.addEventListener('load',ready);" +
+  "window.addEventListener('message',function(e){if(e.origin!==editor||e.source!==frame.contentWindow)return;" +
+  "var m=e.data;if(typeof m==='string'){try{m=JSON.parse(m);}catch(x){return;}}" +
+  "if(!m||typeof m.MessageId!=='string')return;" +
+  'var d={messageId:m.MessageId,values:m.Values||{},sendTime:m.SendTime};' +
+  "if(d.messageId==='App_LoadingStatus')ready();" +
+  "var go=window.dispatchEvent(new CustomEvent('wopi:message',{detail:d,cancelable:true}));" +
+  "if(parentOrigin&&window.parent!==window)window.parent.postMessage({type:'express-wopi:message',messageId:d.messageId,values:d.values},parentOrigin);" +
+  "if(go&&d.messageId==='UI_Close'&&closeUrl)location.assign(closeUrl);});" +
+  'form.submit();})();';
 
 const STYLE =
   'html,body{margin:0;padding:0;height:100%;overflow:hidden;-ms-content-zooming:none}' +
@@ -98,6 +134,14 @@ export function renderHostPage(options: HostPageOptions): string {
     ['access_token_ttl', String(ttl)],
     ...Object.entries(options.formFields ?? {}).filter(([name]) => name !== 'access_token' && name !== 'access_token_ttl'),
   ];
+  const formData = [
+    ...(options.closeUrl === undefined ? [] : [` data-close-url="${escapeHtml(httpUrl(options.closeUrl, 'closeUrl'))}"`]),
+    ...(options.relayToParentOrigin === undefined
+      ? []
+      : [` data-parent-origin="${escapeHtml(new URL(httpUrl(options.relayToParentOrigin, 'relayToParentOrigin')).origin)}"`]),
+  ].join('');
+  const extraScript =
+    options.scriptUrl === undefined ? '' : `\n<script src="${escapeHtml(httpUrl(options.scriptUrl, 'scriptUrl'))}"${nonce}></script>`;
   const inputs = fields
     .map(([name, value]) => `\n  <input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(String(value))}">`)
     .join('');
@@ -119,27 +163,29 @@ export function renderHostPage(options: HostPageOptions): string {
 <style${nonce}>${STYLE}</style>
 </head>
 <body>
-<form id="office_form" name="office_form" target="office_frame" action="${escapeHtml(actionUrl)}" method="post">${inputs}
+<form id="office_form" name="office_form" target="office_frame" action="${escapeHtml(actionUrl)}" method="post"${formData}>${inputs}
 </form>
 <span id="office_frame_holder"></span>
 <template id="office_frame_template"><iframe ${frameAttributes}></iframe></template>
 <noscript>This page opens the document editor with JavaScript, which is turned off.</noscript>
-<script${nonce}>${SCRIPT}</script>
+<script${nonce}>${SCRIPT}</script>${extraScript}
 </body>
 </html>
 `;
 }
 
 /**
- * A `Content-Security-Policy` for a host page without a nonce: only the page's own script and
- * style run, and the form may only post to, and the frame only show, the editor's origin.
+ * A `Content-Security-Policy` for a host page without a nonce: only the page's own script (and
+ * `scriptUrl`, when the page loads one) and style run, and the form may only post to, and the
+ * frame only show, the editor's origin.
  */
-export function hostPageContentSecurityPolicy(actionUrl: string, favIconUrl?: string): string {
+export function hostPageContentSecurityPolicy(actionUrl: string, favIconUrl?: string, scriptUrl?: string): string {
   const editor = new URL(httpUrl(actionUrl, 'actionUrl')).origin;
   const icon = favIconUrl === undefined ? "'none'" : new URL(httpUrl(favIconUrl, 'favIconUrl')).origin;
+  const script = scriptUrl === undefined ? '' : ` ${httpUrl(scriptUrl, 'scriptUrl').replace(/[;,\s]/g, encodeURIComponent)}`;
   return [
     "default-src 'none'",
-    `script-src ${HOST_PAGE_SCRIPT_HASH}`,
+    `script-src ${HOST_PAGE_SCRIPT_HASH}${script}`,
     `style-src ${HOST_PAGE_STYLE_HASH}`,
     `img-src ${icon}`,
     `frame-src ${editor}`,
@@ -171,7 +217,7 @@ export function hostPageHandler(
       res.set('Cache-Control', 'no-store');
       res.set('Referrer-Policy', 'no-referrer');
       if (options.nonce === undefined) {
-        res.set('Content-Security-Policy', hostPageContentSecurityPolicy(options.actionUrl, options.favIconUrl));
+        res.set('Content-Security-Policy', hostPageContentSecurityPolicy(options.actionUrl, options.favIconUrl, options.scriptUrl));
       }
       res.type('html').send(html);
     })().catch(next);

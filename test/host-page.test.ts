@@ -79,10 +79,51 @@ describe('renderHostPage: structure', () => {
     const script = html.match(/<script>([^<]*)<\/script>/)?.[1] ?? '';
     expect(script).toContain("getElementById('office_frame_template')");
     expect(script).toContain("getElementById('office_frame_holder').appendChild");
-    expect(script.indexOf('appendChild')).toBeLessThan(script.indexOf("getElementById('office_form').submit()"));
+    expect(script.indexOf('appendChild')).toBeLessThan(script.indexOf('form.submit()'));
+    // The editor's PostMessages are listened to before the editor is loaded.
+    expect(script.indexOf("addEventListener('message'")).toBeLessThan(script.indexOf('form.submit()'));
     // The script holds no value of the page: nothing in it could need escaping.
     expect(script).not.toContain('tok.en-123');
     expect(script).not.toContain('office.example.com');
+  });
+
+  it('PostMessages: only from the editor, relayed as wopi:message events, answered with Host_PostmessageReady', () => {
+    const script = html.match(/<script>([^<]*)<\/script>/)?.[1] ?? '';
+    expect(script).toContain('e.origin!==editor||e.source!==frame.contentWindow');
+    expect(script).toContain("new CustomEvent('wopi:message'");
+    expect(script).toContain('Host_PostmessageReady');
+    // Without closeUrl, relayToParentOrigin and scriptUrl the page carries none of them.
+    const form = attributes(element(html, 'form'));
+    expect(form).not.toHaveProperty('data-close-url');
+    expect(form).not.toHaveProperty('data-parent-origin');
+    expect(html.match(/<script/g)).toHaveLength(1);
+  });
+
+  it('closeUrl, relayToParentOrigin and scriptUrl go into the markup, escaped, and only as http(s) URLs', () => {
+    const page = renderHostPage({
+      actionUrl: 'https://office.example.com/edit?a=1',
+      accessToken: 'tok',
+      accessTokenTtl: 0,
+      closeUrl: 'https://dms.example.com/folder?x="1"',
+      relayToParentOrigin: 'https://dms.example.com/some/page',
+      scriptUrl: 'https://dms.example.com/wopi-messages.js',
+    });
+    const form = attributes(element(page, 'form'));
+    expect(form['data-close-url']).toBe('https://dms.example.com/folder?x="1"');
+    expect(page).toContain('data-close-url="https://dms.example.com/folder?x=&#34;1&#34;"');
+    expect(form['data-parent-origin']).toBe('https://dms.example.com');
+    expect(page).toContain('<script src="https://dms.example.com/wopi-messages.js"></script>');
+    for (const bad of ['javascript:alert(1)', 'data:text/html,x', '/relative']) {
+      expect(() => renderHostPage({ actionUrl: 'https://o.example', accessToken: 't', accessTokenTtl: 0, closeUrl: bad })).toThrow(
+        TypeError,
+      );
+      expect(() => renderHostPage({ actionUrl: 'https://o.example', accessToken: 't', accessTokenTtl: 0, scriptUrl: bad })).toThrow(
+        TypeError,
+      );
+    }
+    expect(hostPageContentSecurityPolicy('https://office.example.com/x', undefined, 'https://dms.example.com/wopi-messages.js')).toContain(
+      `script-src ${HOST_PAGE_SCRIPT_HASH} https://dms.example.com/wopi-messages.js;`,
+    );
   });
 
   it('the page has a viewport, a title, a favicon, no referrer', () => {

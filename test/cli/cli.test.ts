@@ -317,6 +317,7 @@ describe('serve (in-process)', () => {
         userId: 'user',
         userFriendlyName: 'Demo User',
         permissions: { write: true, create: false },
+        accessTokenTtl: expect.any(Number),
       });
       for (const headers of [{ 'X-WOPI-SuggestedTarget': '.pdf' }, { 'X-WOPI-RelativeTarget': 'copy.docx' }] as Array<
         Record<string, string>
@@ -511,7 +512,11 @@ describe('token', () => {
     expect(out).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
     const token = out.trim();
     const auth = new JwtAuth({ secret: SECRET });
-    await expect(auth.authenticate(token, 'X')).resolves.toEqual({ userId: 'user', permissions: { write: true } });
+    await expect(auth.authenticate(token, 'X')).resolves.toEqual({
+      userId: 'user',
+      permissions: { write: true },
+      accessTokenTtl: expect.any(Number),
+    });
     await expect(auth.authenticate(token, 'Y')).rejects.toBeInstanceOf(InvalidTokenError);
     await expect(new JwtAuth({ secret: ENV_SECRET }).authenticate(token, 'X')).rejects.toBeInstanceOf(InvalidTokenError);
   });
@@ -535,11 +540,13 @@ describe('token', () => {
     await expect(auth.authenticate(writer.out.trim(), 'X')).resolves.toEqual({
       userId: 'user',
       permissions: { write: true, create: false },
+      accessTokenTtl: expect.any(Number),
     });
     const reader = await run(['--secret', SECRET, '--file-id', 'X', '--no-create', '--read-only']);
     await expect(auth.authenticate(reader.out.trim(), 'X')).resolves.toEqual({
       userId: 'user',
       permissions: { write: false, create: false },
+      accessTokenTtl: expect.any(Number),
     });
     // Without the flag, create is left to default (absent, i.e. same as write).
     const plain = await run(['--secret', SECRET, '--file-id', 'X']);
@@ -569,6 +576,7 @@ describe('token', () => {
       userId: 'bob',
       userFriendlyName: 'Bob B.',
       permissions: { write: false },
+      accessTokenTtl: expect.any(Number),
     });
   });
 
