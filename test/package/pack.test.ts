@@ -767,7 +767,11 @@ describe('installed into a consumer project', () => {
     const { stdout } = await run(bin, ['token', '--secret', SECRET, '--file-id', 'a'], consumer);
     expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
     const auth = new JwtAuth({ secret: SECRET });
-    await expect(auth.authenticate(stdout.trim(), 'a')).resolves.toEqual({ userId: 'user', permissions: { write: true } });
+    await expect(auth.authenticate(stdout.trim(), 'a')).resolves.toEqual({
+      userId: 'user',
+      permissions: { write: true },
+      accessTokenTtl: expect.any(Number),
+    });
     await expect(auth.authenticate(stdout.trim(), 'b')).rejects.toBeInstanceOf(InvalidTokenError);
 
     const help = await run(bin, ['--help'], consumer);
