@@ -6,12 +6,15 @@
  *   express-wopi token --secret S --file-id ID [--user U] [--read-only] [--ttl SECONDS] [--json]
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve, type RunningServer } from './serve';
 import { JwtAuth } from '../adapters/jwt-auth';
 import { WopiConfigError } from '../errors';
 
 export const USAGE = `Usage:
+  express-wopi --version                 print the version
   express-wopi serve <dir> [options]     serve a folder over WOPI and print a WOPISrc and token per file
       --port N              port to listen on (default 8080; 0 picks a free one)
       --host H              interface to bind (default 127.0.0.1)
@@ -60,6 +63,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | Runnin
     if (command === undefined) {
       io.stderr.write(USAGE);
       return 2;
+    }
+    if (command === '--version' || command === '-v' || command === 'version') {
+      io.stdout.write(`${packageVersion()}\n`);
+      return 0;
     }
     if (command === 'help' || command === '--help' || command === '-h') {
       io.stdout.write(USAGE);
@@ -133,12 +140,20 @@ async function serveCommand(args: string[], io: CliIo): Promise<RunningServer> {
       );
     }
   } else {
-    io.stdout.write(`express-wopi: serving ${positionals[0]} at ${running.url}\n`);
+    io.stdout.write(`express-wopi ${packageVersion()}: serving ${positionals[0]} at ${running.url}\n`);
     if (running.discovery !== undefined) io.stdout.write(`checking proof keys from ${running.discovery.client.url}\n`);
+    if (running.folderUrl !== undefined) io.stdout.write(`folder page: ${running.folderUrl}\n`);
     if (running.files.length === 0) io.stdout.write('(the folder has no files)\n');
     for (const f of running.files) {
       io.stdout.write(
-        `\n${f.name}\n  WOPISrc:          ${f.wopiSrc}\n  access_token:     ${f.accessToken}\n  access_token_ttl: ${f.accessTokenTtl}\n`,
+        `\n${f.name}\n  host pages:       ${f.viewUrl}  ${f.editUrl}\n  WOPISrc:          ${f.wopiSrc}\n  access_token:     ${f.accessToken}\n  access_token_ttl: ${f.accessTokenTtl}\n`,
+      );
+    }
+    if (values['public-url'] === undefined && isLoopback(values.host)) {
+      io.stdout.write(
+        `\nAn editor in a container or on another machine cannot reach ${values.host}: start with\n` +
+          "  --host 0.0.0.0 --public-url http://<this machine's LAN IP>:<port>\n" +
+          'and allow that URL in the editor (docs/editors.md).\n',
       );
     }
     io.stdout.write('\nPress Ctrl-C to stop.\n');
@@ -185,6 +200,16 @@ function integerOption(name: string, raw: string, min: number): number {
   return n;
 }
 
+/** This package's version, from its package.json (two folders up from dist/cli and src/cli). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 function isParseArgsError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
@@ -203,6 +228,15 @@ if (require.main === module) {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // Started by an npm script (`npm start`): npm stops the script's shell, and a shell such as
+      // dash does not pass the signal on, which would leave this server running on its own. So
+      // stop when the process that started this one goes away.
+      if (process.env.npm_lifecycle_event !== undefined) {
+        const parent = process.ppid;
+        setInterval(() => {
+          if (process.ppid !== parent) stop();
+        }, 500).unref();
+      }
     },
     (err: unknown) => {
       process.stderr.write(`express-wopi: ${(err as Error).message}\n`);

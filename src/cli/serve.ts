@@ -56,12 +56,17 @@ export interface ServedFile extends WopiIssuedToken {
   name: string;
   fileId: string;
   wopiSrc: string;
+  /** The file's host pages on this server: they open it in the editor (with `--discovery`) or show what a WOPI client needs. */
+  viewUrl: string;
+  editUrl: string;
 }
 
 export interface RunningServer {
   /** The WOPI base URL, e.g. `http://127.0.0.1:8080/wopi`. */
   url: string;
   files: ServedFile[];
+  /** The page listing the served folder (its root container); absent with `noContainers`. */
+  folderUrl?: string;
   /** With `discoveryUrl`: the discovery client, and why its first fetch failed, if it did. */
   discovery?: { client: WopiDiscovery; error?: string };
   close(): Promise<void>;
@@ -147,7 +152,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }),
   );
   // The served folder's tree, one page per folder, with links to the host pages of its files.
-  app.get('/host/folder/:containerId', (req: Request, res: Response) => {
+  app.get('/host/folder/:containerId', (req: Request, res: Response, next) => {
+    if (options.noContainers) {
+      next();
+      return;
+    }
     void folderPage(req, res).catch((err: unknown) => {
       if (WopiError.is(err) && err.status === 404) res.status(404).type('text/plain').send('Folder not found');
       else res.status(500).type('text/plain').send('Internal Server Error');
@@ -211,12 +220,21 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   const files: ServedFile[] = [];
   for (const entry of entries) {
-    files.push({ name: entry.path, fileId: entry.fileId, wopiSrc: `${url}/files/${entry.fileId}`, ...(await issue(entry.fileId)) });
+    files.push({
+      name: entry.path,
+      fileId: entry.fileId,
+      wopiSrc: `${url}/files/${entry.fileId}`,
+      ...(await issue(entry.fileId)),
+      viewUrl: `${base}/host/view/${entry.fileId}`,
+      editUrl: `${base}/host/edit/${entry.fileId}`,
+    });
   }
+  const rootId = options.noContainers ? undefined : await storage.getRootContainerId(options.userId);
 
   return {
     url,
     files,
+    ...(rootId === undefined ? {} : { folderUrl: `${base}/host/folder/${encodeURIComponent(rootId)}` }),
     ...(discovery === undefined
       ? {}
       : { discovery: { client: discovery, ...(discoveryError === undefined ? {} : { error: discoveryError }) } }),
@@ -230,7 +248,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   };
 }
 
-const REDIS_CONNECT_TIMEOUT_MS = 5000;
+/** How long `--redis` waits for the first connection by default, in ms. */
+export const REDIS_CONNECT_TIMEOUT_MS = 5000;
 
 /** A Redis URL without its password, for messages. */
 function redactUrl(url: string): string {
@@ -243,7 +262,8 @@ function redactUrl(url: string): string {
   }
 }
 
-interface ConnectedRedis {
+/** A connection made by {@link connectRedis}: a `sendCommand` for `RedisLockStore`, and a `close` that never throws. */
+export interface ConnectedRedis {
   sendCommand(args: string[]): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -252,7 +272,7 @@ interface ConnectedRedis {
  * Connects to Redis with the `redis` package (node-redis), loaded only when asked for: it is an
  * optional peer dependency of express-wopi, not something every install carries.
  */
-async function connectRedis(url: string, connectTimeoutMs: number): Promise<ConnectedRedis> {
+export async function connectRedis(url: string, connectTimeoutMs: number): Promise<ConnectedRedis> {
   let createClient: (options: object) => {
     connect(): Promise<unknown>;
     on(event: 'error', listener: (err: Error) => void): unknown;

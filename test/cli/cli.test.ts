@@ -88,6 +88,33 @@ async function checkFileInfo(file: { wopiSrc: string; accessToken: string }): Pr
 }
 
 describe('serve (in-process)', () => {
+  test('the human output names the host pages and the folder page, and says how an editor in a container gets in', async () => {
+    const { server, cap } = await startServe([dir, '--port', '0', '--secret', SECRET]);
+    const out = cap.out();
+    expect(out).toMatch(/^express-wopi \d+\.\d+\.\d+\S*: serving /);
+    expect(out).toContain(`folder page: ${server.folderUrl}`);
+    for (const f of server.files) expect(out).toContain(`host pages:       ${f.viewUrl}  ${f.editUrl}`);
+    expect(out).toContain('--host 0.0.0.0 --public-url');
+    const page = await fetch(server.folderUrl as string);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('report.docx');
+    expect(html).toContain('sub');
+    expect(html).not.toContain('.hidden.docx');
+    // With a public URL, no hint.
+    const second = await startServe([dir, '--port', '0', '--secret', SECRET, '--public-url', 'http://files.example.com:9000']);
+    expect(second.cap.out()).not.toContain('--host 0.0.0.0');
+  });
+
+  test('--no-containers: no folder page, and CheckFileInfo claims no containers', async () => {
+    const { server } = await startServe([dir, '--port', '0', '--secret', SECRET, '--no-containers']);
+    expect(server.folderUrl).toBeUndefined();
+    const f = server.files.find((x) => x.name === 'report.docx')!;
+    expect((await checkFileInfo(f)).body).not.toHaveProperty('SupportsContainers');
+    const base = new URL(server.url).origin;
+    expect((await fetch(`${base}/host/folder/anything`)).status).toBe(404);
+  });
+
   test('--json prints the listening event, then one file event per listed file', async () => {
     const { server, cap } = await startServe([dir, '--port', '0', '--json', '--secret', SECRET]);
     expect(cap.err()).toBe('');
@@ -668,6 +695,50 @@ describe('the built CLI as a process', () => {
       });
     });
   }
+
+  test('started by an npm script through a shell, serve stops when the shell is stopped (npm start, then SIGTERM)', async () => {
+    // What `npm start` does: npm runs the script in `sh -c`, and on SIGTERM stops that shell;
+    // dash does not pass the signal on to its child.
+    const shell = spawn(
+      '/bin/sh',
+      ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} serve ${JSON.stringify(dir)} --port 0 --json; true`],
+      {
+        cwd: REPO,
+        env: { ...process.env, WOPI_SECRET: SECRET, npm_lifecycle_event: 'start' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child = shell;
+    const url = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      const timer = setTimeout(() => reject(new Error('no listening line within 10 s')), 10_000);
+      shell.stdout!.setEncoding('utf8').on('data', (c: string) => {
+        buf += c;
+        const m = /"url":"([^"]+)"/.exec(buf);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      });
+    });
+    expect((await fetch(`${url}/files/nope`)).status).toBe(401);
+    shell.kill('SIGKILL'); // the shell is gone; the server must notice and stop
+    const deadline = Date.now() + 5_000;
+    let up = true;
+    while (up && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      up = await fetch(`${url}/files/nope`).then(
+        () => true,
+        () => false,
+      );
+    }
+    expect(up).toBe(false);
+  });
+
+  test('--version prints the package version', () => {
+    const out = execSync(`${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} --version`, { encoding: 'utf8' });
+    expect(out).toBe(`${JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version}\n`);
+  });
 
   test.each(['SIGTERM', 'SIGINT'] as const)('serve stops with exit code 0 on %s', async (signal) => {
     const { proc, listening, stderr } = await spawnServe();
