@@ -92,6 +92,7 @@ let stage: string;
 let consumer: string;
 let tarball: string;
 let tarballEntries: string[];
+let installOutput: { stdout: string; stderr: string };
 
 async function run(cmd: string, args: string[], cwd: string, timeout = 60_000): Promise<{ stdout: string; stderr: string }> {
   try {
@@ -152,10 +153,14 @@ beforeAll(async () => {
     .filter(Boolean)
     .map((p) => p.replace(/^package\//, ''));
 
+  // The stage's package.json is back as it was (postpack undoes prepack's strip).
+  expect(readFileSync(path.join(stage, 'package.json'), 'utf8')).toBe(readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+  expect(existsSync(path.join(stage, 'package.json.prepack'))).toBe(false);
+
   // 3. A fresh consumer project that installs the tarball and express 5.
   mkdirSync(consumer);
   writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'wopi-consumer', version: '1.0.0', private: true }, null, 2));
-  await run(
+  installOutput = await run(
     NPM,
     ['install', tarball, 'express@5', '@types/express@5', '@types/node@20', '--no-audit', '--no-fund', '--prefer-offline'],
     consumer,
@@ -242,6 +247,13 @@ const checkFileInfoScript = (w: string): string => `
 describe('the packed tarball', () => {
   test('was built by npm pack from a checkout without dist/', () => {
     expect(tarballEntries).toContain('dist/index.js');
+  });
+
+  test('has no install-time script, so installing it prints no install-scripts warning', async () => {
+    const { stdout } = await run('tar', ['-xOzf', tarball, 'package/package.json'], work);
+    const scripts = (JSON.parse(stdout) as { scripts?: Record<string, string> }).scripts ?? {};
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect([hook, scripts[hook]]).toEqual([hook, undefined]);
+    expect(`${installOutput.stdout}${installOutput.stderr}`).not.toMatch(/install-scripts|express-wopi@[^ ]* \(prepare/);
   });
 
   test('contains the build, the types, the ESM face, the CLI, LICENSE, README, CHANGELOG and package.json', () => {
