@@ -31,6 +31,8 @@ export type {
   WopiCreatedContainer,
 } from './adapters/storage';
 export type { WopiLockStore, WopiLockOutcome } from './adapters/locks';
+export type { WopiLockInfo, WopiListedLock } from './adapters/locks';
+export { isFileLocked } from './adapters/locks';
 export type { WopiUserInfoStore } from './adapters/user-info';
 export type {
   WopiAuth,
@@ -94,6 +96,8 @@ export {
 } from './errors';
 export type { WopiErrorOptions, WopiErrorCode, WopiConfigErrorCode, WopiConfigErrorDetails } from './errors';
 export { MAX_LOCK_ID_LENGTH, DEFAULT_LOCK_TTL_MS } from './protocol/lock-id';
+export { lockIdsMatch, officeLockSession } from './protocol/lock-id';
+export type { WopiLockIdComparison } from './protocol/lock-id';
 // For storage adapters: when two file names are the same name.
 export { fileNameKey, checkFileName, MAX_FILE_NAME_BYTES } from './protocol/file-name';
 export type { FileNameCheck } from './protocol/file-name';

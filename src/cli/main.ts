@@ -4,12 +4,14 @@
  *
  *   express-wopi serve <dir> [--port N] [--host H] [--secret S] [--max-file-size BYTES] [--json] …
  *   express-wopi token --secret S --file-id ID [--user U] [--read-only] [--ttl SECONDS] [--json]
+ *   express-wopi locks list|release … --redis URL [--redis-prefix P]
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve, type RunningServer } from './serve';
+import { LOCKS_USAGE, runLocksCommand } from './locks';
 import { JwtAuth } from '../adapters/jwt-auth';
 import { WopiConfigError } from '../errors';
 
@@ -41,7 +43,8 @@ export const USAGE = `Usage:
       --no-create           may not create files (PutRelativeFile answers 501)
       --ttl SECONDS         lifetime (default 36000)
       --json                print {"accessToken":…,"accessTokenTtl":…}
-`;
+
+${LOCKS_USAGE}`;
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -60,6 +63,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | Runnin
   try {
     if (command === 'serve') return await serveCommand(rest, io);
     if (command === 'token') return await tokenCommand(rest, io);
+    if (command === 'locks') return await runLocksCommand(rest, io);
     if (command === undefined) {
       io.stderr.write(USAGE);
       return 2;

@@ -7,7 +7,7 @@ export type { AuthFixture, AuthCapability, AuthSuiteOptions } from './auth-suite
 export { describeWopiContainerStorage } from './container-suite';
 export type { ContainerFixture, ContainerSuiteOptions } from './container-suite';
 export { describeWopiLockStore } from './lock-suite';
-export type { LockSuiteOptions } from './lock-suite';
+export type { LockCapability, LockSuiteOptions } from './lock-suite';
 export { describeWopiStorage } from './storage-suite';
 export type { StorageFixture, StorageCapability, StorageSuiteOptions } from './storage-suite';
 export { describeWopiUserInfoStore } from './user-info-suite';

@@ -36,7 +36,10 @@ describeWopiStorage(
   { capabilities: [...ALL] },
 );
 
-describeWopiLockStore('MemoryLockStore', () => new MemoryLockStore());
+describeWopiLockStore('MemoryLockStore', () => new MemoryLockStore(), { capabilities: ['admin', 'list'] });
+describeWopiLockStore('MemoryLockStore (office lock IDs)', () => new MemoryLockStore({ lockIdComparison: 'office' }), {
+  capabilities: ['admin', 'list', 'officeLockIds'],
+});
 
 describeWopiUserInfoStore('MemoryUserInfoStore', () => ({ store: new MemoryUserInfoStore() }));
 

@@ -1,4 +1,11 @@
-import { MemoryLockStore, WopiConfigError, type WopiLockOutcome, type MemoryLockStoreOptions } from '../../src';
+import {
+  isFileLocked,
+  LockStoreUnavailableError,
+  MemoryLockStore,
+  WopiConfigError,
+  type WopiLockOutcome,
+  type MemoryLockStoreOptions,
+} from '../../src';
 
 const TTL = 1000;
 
@@ -206,6 +213,64 @@ describe('MemoryLockStore', () => {
     expect(outcomes.filter((o) => !o.ok).every((o) => !o.ok && o.currentLockId === current)).toBe(true);
   });
 
+  describe('administration', () => {
+    it('inspectLock reports lockedAt and expiresAt from the store clock', async () => {
+      const { store, at } = setup(1_000_000);
+      await store.lock('f', 'A', TTL);
+      at(400);
+      await store.refreshLock('f', 'A', TTL);
+      expect(await store.inspectLock('f')).toStrictEqual({
+        lockId: 'A',
+        lockedAt: new Date(1_000_000),
+        expiresAt: new Date(1_000_000 + 400 + TTL),
+      });
+      at(400 + TTL);
+      expect(await store.inspectLock('f')).toBeNull();
+    });
+
+    it('a Lock matched on S (office) keeps lockedAt and the stored lock ID', async () => {
+      let now = 5_000;
+      const store = new MemoryLockStore({ now: () => now, lockIdComparison: 'office' });
+      expect(store.lockIdComparison).toBe('office');
+      await store.lock('f', '{"S":"s1","F":4}', TTL);
+      now = 5_500;
+      expect(await store.lock('f', '{"S":"s1","F":6}', TTL)).toStrictEqual(OK);
+      expect(await store.inspectLock('f')).toStrictEqual({
+        lockId: '{"S":"s1","F":4}',
+        lockedAt: new Date(5_000),
+        expiresAt: new Date(5_500 + TTL),
+      });
+    });
+
+    it('listLocks is a snapshot: changing locks while iterating is safe', async () => {
+      const { store } = setup();
+      for (const f of ['a', 'b', 'c']) await store.lock(f, f.toUpperCase(), TTL);
+      const seen: string[] = [];
+      for await (const entry of store.listLocks()) {
+        seen.push(entry.fileId);
+        await store.forceUnlock(entry.fileId);
+        await store.lock(`new-${entry.fileId}`, 'N', TTL);
+      }
+      expect(seen.sort()).toEqual(['a', 'b', 'c']);
+      expect(store.size).toBe(3);
+    });
+
+    it('isFileLocked answers from getLock, for any store', async () => {
+      const { store, at } = setup();
+      expect(await isFileLocked(store, 'f')).toBe(false);
+      await store.lock('f', 'A', TTL);
+      expect(await isFileLocked(store, 'f')).toBe(true);
+      at(TTL);
+      expect(await isFileLocked(store, 'f')).toBe(false);
+    });
+
+    it('isFileLocked rejects when the store cannot answer (never "not locked")', async () => {
+      const failing = new MemoryLockStore();
+      failing.getLock = () => Promise.reject(new LockStoreUnavailableError('down'));
+      await expect(isFileLocked(failing, 'f')).rejects.toBeInstanceOf(LockStoreUnavailableError);
+    });
+  });
+
   it('uses Date.now when no clock is given', async () => {
     const store = new MemoryLockStore();
     await store.lock('f', 'A', 60_000);
@@ -220,6 +285,11 @@ describe('MemoryLockStore options', () => {
   it.each<[string, unknown, string]>([
     ['null options', null, 'MemoryLockStore: options must be an object (or nothing), got null [WOPI_OPTION_TYPE]'],
     ['a clock that is not a function', { now: 1000 }, 'MemoryLockStore: `now` must be a function, got 1000 [WOPI_OPTION_TYPE]'],
+    [
+      'an unknown lockIdComparison',
+      { lockIdComparison: 'strict' },
+      'MemoryLockStore: `lockIdComparison` must be one of exact, office, got "strict" [WOPI_OPTION_VALUE]',
+    ],
   ])('refuses %s', (_label, options, message) => {
     expect(() => new MemoryLockStore(options as MemoryLockStoreOptions)).toThrow(WopiConfigError);
     expect(() => new MemoryLockStore(options as MemoryLockStoreOptions)).toThrow(message);

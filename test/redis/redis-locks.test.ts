@@ -42,7 +42,14 @@ describeWithRedis('RedisLockStore on a real Redis', () => {
       client = await connectNodeRedis();
       closers.push(() => client.close());
     });
-    describeWopiLockStore('RedisLockStore (node-redis)', () => new RedisLockStore({ client, prefix: `${prefix}node:` }));
+    describeWopiLockStore('RedisLockStore (node-redis)', () => new RedisLockStore({ client, prefix: `${prefix}node:` }), {
+      capabilities: ['admin', 'list'],
+    });
+    describeWopiLockStore(
+      'RedisLockStore (node-redis, office lock IDs)',
+      () => new RedisLockStore({ client, prefix: `${prefix}office:`, lockIdComparison: 'office' }),
+      { capabilities: ['admin', 'list', 'officeLockIds'] },
+    );
   });
 
   describe('with an ioredis client', () => {
@@ -51,13 +58,16 @@ describeWithRedis('RedisLockStore on a real Redis', () => {
       client = await connectIoredis();
       closers.push(() => client.quit());
     });
-    describeWopiLockStore('RedisLockStore (ioredis)', () => new RedisLockStore({ client, prefix: `${prefix}io:` }));
+    describeWopiLockStore('RedisLockStore (ioredis)', () => new RedisLockStore({ client, prefix: `${prefix}io:` }), {
+      capabilities: ['admin', 'list'],
+    });
   });
 
   describe('with a sendCommand function', () => {
     describeWopiLockStore(
       'RedisLockStore (sendCommand)',
       () => new RedisLockStore({ sendCommand: (args) => admin.sendCommand(args), prefix: `${prefix}fn:` }),
+      { capabilities: ['admin', 'list'] },
     );
   });
 
@@ -77,6 +87,123 @@ describeWithRedis('RedisLockStore on a real Redis', () => {
     expect(await b.lock('same-file', 'B', 60_000)).toEqual({ ok: true });
     expect(await a.getLock('same-file')).toBe('A');
     expect(await b.getLock('same-file')).toBe('B');
+  });
+
+  describe('keys written by express-wopi 0.1.0, and administration', () => {
+    const legacy = `${prefix}legacy:`;
+    const store = (options: { lockIdComparison?: 'exact' | 'office' } = {}): RedisLockStore =>
+      new RedisLockStore({ client: admin, prefix: legacy, ...options });
+    /** A lock as 0.1.0 wrote it: the string key alone, no info hash. */
+    const setAsBefore = (fileId: string, lockId: string, ttlMs = 60_000): Promise<unknown> =>
+      admin.set(`${legacy}lock:${fileId}`, lockId, { PX: ttlMs });
+
+    test('the lock is still a plain string key (what 0.1.0 and redis-cli GET read), its info a hash with the same expiry', async () => {
+      await store().lock('shape', '{"S":"abc","F":4}', 60_000);
+      expect(await admin.get(`${legacy}lock:shape`)).toBe('{"S":"abc","F":4}');
+      const info = await admin.hGetAll(`${legacy}lockinfo:shape`);
+      expect(info).toEqual({ id: '{"S":"abc","F":4}', at: expect.stringMatching(/^\d{13}$/), s: 'abc' });
+      expect(Math.abs(Number(info.at) - Date.now())).toBeLessThan(5000);
+      const ttl = await admin.pTTL(`${legacy}lockinfo:shape`);
+      expect(ttl).toBeGreaterThan(55_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      expect(await store().unlock('shape', '{"S":"abc","F":4}')).toEqual({ ok: true });
+      expect(await admin.exists([`${legacy}lock:shape`, `${legacy}lockinfo:shape`])).toBe(0);
+    });
+
+    test('a 0.1.0 lock works with every operation and reports lockedAt unknown', async () => {
+      await setAsBefore('old', 'L', 60_000);
+      expect(await store().getLock('old')).toBe('L');
+      const info = await store().inspectLock('old');
+      expect(info).toEqual({ lockId: 'L', lockedAt: null, expiresAt: expect.any(Date) });
+      expect(Math.abs((info?.expiresAt?.getTime() ?? 0) - (Date.now() + 60_000))).toBeLessThan(5000);
+      expect(await store().lock('old', 'M', 60_000)).toEqual({ ok: false, currentLockId: 'L' });
+      expect(await store().refreshLock('old', 'L', 120_000)).toEqual({ ok: true });
+      expect(await admin.pTTL(`${legacy}lock:old`)).toBeGreaterThan(100_000);
+      expect((await store().inspectLock('old'))?.lockedAt).toBeNull();
+      expect(await store().unlockAndRelock('old', 'L', 'N', 60_000)).toEqual({ ok: true });
+      expect((await store().inspectLock('old'))?.lockedAt).toBeInstanceOf(Date);
+      expect(await store().unlock('old', 'N')).toEqual({ ok: true });
+    });
+
+    test('listLocks reports 0.1.0 locks too, with lockedAt null', async () => {
+      await setAsBefore('listed-old', 'L', 60_000);
+      await store().lock('listed-new', 'M', 60_000);
+      const found: Record<string, Date | null> = {};
+      for await (const entry of store().listLocks()) found[entry.fileId] = entry.lockedAt;
+      expect(found['listed-old']).toBeNull();
+      expect(found['listed-new']).toBeInstanceOf(Date);
+      await store().forceUnlock('listed-old');
+      await store().forceUnlock('listed-new');
+    });
+
+    test('an info hash left by a lock that a 0.1.0 instance replaced is ignored', async () => {
+      const office = store({ lockIdComparison: 'office' });
+      await office.lock('mixed', '{"S":"first","F":4}', 60_000);
+      // A 0.1.0 instance releases it and locks the file with another Office lock ID.
+      await admin.del(`${legacy}lock:mixed`);
+      await setAsBefore('mixed', '{"S":"second","F":4}');
+      expect((await office.inspectLock('mixed'))?.lockedAt).toBeNull();
+      // The stale `s` (first) does not match; the lock's own S is unknown, so comparison is exact.
+      expect(await office.lock('mixed', '{"S":"first","F":6}', 60_000)).toEqual({ ok: false, currentLockId: '{"S":"second","F":4}' });
+      expect(await office.lock('mixed', '{"S":"second","F":6}', 60_000)).toEqual({ ok: false, currentLockId: '{"S":"second","F":4}' });
+      expect(await office.lock('mixed', '{"S":"second","F":4}', 60_000)).toEqual({ ok: true });
+      await office.forceUnlock('mixed');
+    });
+
+    test("locks set by an 'exact' store match on S once the store is switched to 'office'", async () => {
+      await store().lock('switch', '{"S":"sess","F":4}', 60_000);
+      expect(await store().lock('switch', '{"S":"sess","F":6}', 60_000)).toEqual({ ok: false, currentLockId: '{"S":"sess","F":4}' });
+      expect(await store({ lockIdComparison: 'office' }).lock('switch', '{"S":"sess","F":6}', 60_000)).toEqual({ ok: true });
+      expect(await store().getLock('switch')).toBe('{"S":"sess","F":4}');
+      await store().forceUnlock('switch');
+    });
+
+    test('forceUnlock removes the lock and its info', async () => {
+      await store().lock('forced', 'A', 60_000);
+      expect(await store().forceUnlock('forced')).toBe(true);
+      expect(await admin.exists([`${legacy}lock:forced`, `${legacy}lockinfo:forced`])).toBe(0);
+      expect(await store().forceUnlock('forced')).toBe(false);
+    });
+  });
+
+  describe('listLocks', () => {
+    test('pages through many locks with SCAN (never KEYS), each reported once', async () => {
+      const many = `${prefix}many:`;
+      const sent: string[] = [];
+      const store = new RedisLockStore({
+        sendCommand: (args) => {
+          sent.push(args[0] as string);
+          return admin.sendCommand(args);
+        },
+        prefix: many,
+      });
+      const count = 700;
+      await Promise.all(Array.from({ length: count }, (_, i) => store.lock(`f${i}`, `L${i}`, 60_000)));
+      sent.length = 0;
+      const seen = new Map<string, string>();
+      for await (const entry of store.listLocks()) {
+        expect(seen.has(entry.fileId)).toBe(false);
+        seen.set(entry.fileId, entry.lockId);
+      }
+      expect(seen.size).toBe(count);
+      expect(seen.get('f123')).toBe('L123');
+      expect(sent.filter((c) => c === 'SCAN').length).toBeGreaterThan(1);
+      expect(sent).not.toContain('KEYS');
+    });
+
+    test('stays within its prefix, reading glob characters in it literally, and skips keys that are not locks', async () => {
+      const base = `${prefix}glob`;
+      const store = new RedisLockStore({ client: admin, prefix: `${base}*:` });
+      await store.lock('mine', 'A', 60_000);
+      // Keys a pattern `<base>*:lock:*` would match if `*` were not escaped, another prefix that
+      // starts with this one, and a non-string key where a lock would be.
+      await admin.set(`${base}X:lock:other`, 'B', { PX: 60_000 });
+      await new RedisLockStore({ client: admin, prefix: `${base}*:tenant:` }).lock('nested', 'C', 60_000);
+      await admin.hSet(`${base}*:lock:not-a-lock`, 'x', '1');
+      const listed = [];
+      for await (const entry of store.listLocks()) listed.push([entry.fileId, entry.lockId]);
+      expect(listed).toEqual([['mine', 'A']]);
+    });
   });
 
   test('loads its scripts again after SCRIPT FLUSH', async () => {
@@ -202,6 +329,12 @@ describe('RedisLockStore when Redis cannot answer', () => {
       'RedisLockStore: `sendCommand` must be a function, got a string',
     ],
     ['prefix not a string', { sendCommand: noReply, prefix: 1 }, 'WOPI_OPTION_TYPE', 'RedisLockStore: `prefix` must be a string, got 1'],
+    [
+      'an unknown lockIdComparison',
+      { sendCommand: noReply, lockIdComparison: 'loose' },
+      'WOPI_OPTION_VALUE',
+      'RedisLockStore: `lockIdComparison` must be one of exact, office, got "loose"',
+    ],
     [
       'commandTimeoutMs 0',
       { sendCommand: noReply, commandTimeoutMs: 0 },
