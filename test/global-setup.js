@@ -27,27 +27,39 @@ function buildIfStale() {
   execSync('npm run build', { cwd: repo, stdio: 'pipe', timeout: 180_000 });
 }
 
-module.exports = async function globalSetup() {
-  buildIfStale();
-  const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const required = process.env.EXPRESS_WOPI_REQUIRE_REDIS === '1';
-  let reachable = false;
-  let reason = '';
-  const client = createClient({ url, socket: { connectTimeout: 1500, reconnectStrategy: false } });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    reachable = (await client.ping()) === 'PONG';
-  } catch (err) {
-    reason = err.message;
-  } finally {
-    if (client.isOpen) await client.close();
-  }
-  process.env.EXPRESS_WOPI_TEST_REDIS_URL = url;
-  process.env.EXPRESS_WOPI_TEST_REDIS = reachable ? '1' : '0';
-  if (!reachable) {
-    const message = `Redis is not reachable at ${url} (${reason || 'no PONG'})`;
-    if (required) throw new Error(`${message}, and EXPRESS_WOPI_REQUIRE_REDIS=1 requires it`);
-    process.stderr.write(`\n${message}: the Redis tests are skipped. Set REDIS_URL to run them.\n`);
-  }
-};
+/** The keys under RedisLockStore's default prefix. Tests must use prefixes of their own. */
+async function defaultPrefixKeys(client) {
+  const keys = [];
+  for await (const batch of client.scanIterator({ MATCH: 'express-wopi:*', COUNT: 500 })) keys.push(...[].concat(batch));
+  return keys.sort();
+}
+
+module.exports = Object.assign(
+  async function globalSetup() {
+    buildIfStale();
+    const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+    const required = process.env.EXPRESS_WOPI_REQUIRE_REDIS === '1';
+    let reachable = false;
+    let reason = '';
+    const client = createClient({ url, socket: { connectTimeout: 1500, reconnectStrategy: false } });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      reachable = (await client.ping()) === 'PONG';
+      // What is under the default key prefix before the tests: the teardown checks they left nothing there.
+      if (reachable) globalThis.__expressWopiDefaultKeys = await defaultPrefixKeys(client);
+    } catch (err) {
+      reason = err.message;
+    } finally {
+      if (client.isOpen) await client.close();
+    }
+    process.env.EXPRESS_WOPI_TEST_REDIS_URL = url;
+    process.env.EXPRESS_WOPI_TEST_REDIS = reachable ? '1' : '0';
+    if (!reachable) {
+      const message = `Redis is not reachable at ${url} (${reason || 'no PONG'})`;
+      if (required) throw new Error(`${message}, and EXPRESS_WOPI_REQUIRE_REDIS=1 requires it`);
+      process.stderr.write(`\n${message}: the Redis tests are skipped. Set REDIS_URL to run them.\n`);
+    }
+  },
+  { defaultPrefixKeys },
+);
