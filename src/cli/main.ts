@@ -5,6 +5,7 @@
  *   express-wopi serve <dir> [--port N] [--host H] [--secret S] [--max-file-size BYTES] [--json] …
  *   express-wopi token --secret S --file-id ID [--user U] [--read-only] [--ttl SECONDS] [--json]
  *   express-wopi locks list|release … --redis URL [--redis-prefix P]
+ *   express-wopi simulate <WOPISrc> --token T --editor onlyoffice|collabora|microsoft [--json] …
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve, type RunningServer } from './serve';
 import { LOCKS_USAGE, runLocksCommand } from './locks';
+import { SIMULATE_USAGE, runSimulateCommand } from './simulate';
 import { JwtAuth } from '../adapters/jwt-auth';
 import { WopiConfigError } from '../errors';
 
@@ -44,7 +46,8 @@ export const USAGE = `Usage:
       --ttl SECONDS         lifetime (default 36000)
       --json                print {"accessToken":…,"accessTokenTtl":…}
 
-${LOCKS_USAGE}`;
+${LOCKS_USAGE}
+${SIMULATE_USAGE}`;
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -64,6 +67,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | Runnin
     if (command === 'serve') return await serveCommand(rest, io);
     if (command === 'token') return await tokenCommand(rest, io);
     if (command === 'locks') return await runLocksCommand(rest, io);
+    if (command === 'simulate') return await runSimulateCommand(rest, io);
     if (command === undefined) {
       io.stderr.write(USAGE);
       return 2;

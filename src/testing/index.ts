@@ -12,3 +12,5 @@ export { describeWopiStorage } from './storage-suite';
 export type { StorageFixture, StorageCapability, StorageSuiteOptions } from './storage-suite';
 export { describeWopiUserInfoStore } from './user-info-suite';
 export type { UserInfoFixture, UserInfoSuiteOptions } from './user-info-suite';
+// The session simulator: a WOPI client per editor and the editors' whole sessions (docs/editors.md).
+export * from '../simulator';
