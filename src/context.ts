@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { WopiUser } from './adapters/auth';
 import type { ResolvedWopiOptions } from './options';
 import type { Logger } from './log';
+import type { OperationObservation } from './telemetry';
 import { readHeader } from './protocol/headers';
 
 /** Everything an operation needs about one request; built once by the router. */
@@ -21,6 +22,19 @@ export interface WopiContext {
   signal: AbortSignal;
   /** A request header by its WOPI name, or `undefined` when absent. */
   header(name: string): string | undefined;
+  /** The WOPI operation running (`PutFile`, …), as events and spans name it. */
+  operation: string;
+  /** The request's id in the debug logs (`express-wopi:router:<id>`). */
+  requestId: string;
+  /** The operation's span and metrics; `undefined` when OpenTelemetry records nothing. */
+  observation: OperationObservation | undefined;
+}
+
+/** Which operation a context runs, for events and telemetry. */
+export interface WopiRun {
+  operation: string;
+  requestId: string;
+  observation: OperationObservation | undefined;
 }
 
 /** What an operation answers; the router writes it to the response. */
@@ -46,6 +60,7 @@ export function createContext(
   options: ResolvedWopiOptions,
   logger: Logger,
   signal: () => AbortSignal,
+  run: WopiRun,
 ): WopiContext {
   return {
     req,
@@ -59,5 +74,8 @@ export function createContext(
       return signal();
     },
     header: (name) => readHeader(req.headers, name),
+    operation: run.operation,
+    requestId: run.requestId,
+    observation: run.observation,
   };
 }

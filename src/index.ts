@@ -14,6 +14,25 @@ export type {
   WopiCheckContainerInfoContext,
 } from './options';
 export { DEFAULT_MAX_FILE_SIZE, DEFAULT_UPLOAD_IDLE_TIMEOUT_MS } from './options';
+export type {
+  WopiEvent,
+  WopiEventType,
+  WopiEventMap,
+  WopiEventListener,
+  WopiEventListeners,
+  WopiEventBase,
+  WopiEventUser,
+  WopiSaveContext,
+  WopiSavedEvent,
+  WopiCreatedEvent,
+  WopiRenamedEvent,
+  WopiDeletedEvent,
+  WopiLockedEvent,
+  WopiLockRefreshedEvent,
+  WopiUnlockedEvent,
+  WopiLockConflictEvent,
+} from './events';
+export { WOPI_EVENT_TYPES } from './events';
 
 export type {
   WopiStorage,

@@ -12,6 +12,8 @@ import type { WopiCheckFileInfoResponse, HostCapabilities } from './protocol/che
 import { log } from './log';
 import { resolveProofKeys, type ProofKeyProvider, type ProofKeysOption } from './proof-check';
 import type { WopiActivitiesContext } from './protocol/activities';
+import { resolveEvents } from './event-dispatch';
+import type { ResolvedWopiEvents, WopiEventListeners, WopiSavedEvent } from './events';
 
 /** What a {@link WopiRouterOptions.checkFileInfo} hook is told about the request. */
 export interface WopiCheckFileInfoContext {
@@ -21,7 +23,10 @@ export interface WopiCheckFileInfoContext {
   user: WopiUser;
 }
 
-/** What a {@link WopiRouterOptions.onPutFile} hook is told after a successful save. */
+/**
+ * What the deprecated {@link WopiRouterOptions.onPutFile} hook is told after a successful save.
+ * The `saved` event ({@link WopiSavedEvent}) has the same fields but `req`.
+ */
 export interface WopiPutFileContext {
   req: Request;
   fileId: string;
@@ -132,8 +137,21 @@ export interface WopiRouterOptions {
    * Called after every successful PutFile, with the editor's save context. The response waits
    * for it; a throw is logged on `express-wopi:server_error` and does not fail the save, which
    * has already happened.
+   *
+   * @deprecated Use `events: { saved(event) {} }` (docs/events.md), which also hears saves that
+   * replace a file through PutRelativeFile and CreateChildFile and carries no request. Still
+   * called, after the `saved` listeners, for PutFile only.
    */
   onPutFile?: (context: WopiPutFileContext) => void | Promise<void>;
+  /**
+   * Listeners for what the router did: `saved`, `created`, `renamed`, `deleted`, `locked`,
+   * `lockRefreshed`, `unlocked`, `lockConflict` (docs/events.md). An object of listeners, or a
+   * list of them (each listener of each object is called, in order). Listeners are called
+   * after the change and before the response is written; the response does not wait for the
+   * promises they return, and their failures are logged on `express-wopi:server_error`, never
+   * sent to the editor. Default: none.
+   */
+  events?: WopiEventListeners | readonly WopiEventListeners[];
   /**
    * Where PutUserInfo stores each user's text and CheckFileInfo reads it back as `UserInfo`.
    * Default: none, and then PutUserInfo answers 501 and CheckFileInfo says
@@ -196,6 +214,8 @@ export interface ResolvedWopiOptions {
   uploadIdleTimeoutMs: number;
   checkFileInfo: WopiRouterOptions['checkFileInfo'];
   onPutFile: WopiRouterOptions['onPutFile'];
+  /** The `events` listeners by event type; `undefined` when there are none. */
+  events: ResolvedWopiEvents | undefined;
   checkContainerInfo: WopiRouterOptions['checkContainerInfo'];
   shareUrls: WopiShareUrls | undefined;
   /** FileUrl's token lifetime in seconds; `undefined` when FileUrl is off. */
@@ -245,6 +265,7 @@ const KNOWN_OPTIONS = new Set([
   'uploadIdleTimeoutMs',
   'checkFileInfo',
   'onPutFile',
+  'events',
   'publicUrl',
   'hostUrls',
   'proofKeys',
@@ -321,6 +342,7 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
     uploadIdleTimeoutMs,
     checkFileInfo: options.checkFileInfo,
     onPutFile: options.onPutFile,
+    events: resolveEvents(check, options.events),
     onActivities: options.onActivities,
     checkContainerInfo: options.checkContainerInfo,
     shareUrls,

@@ -1,7 +1,8 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { createContext, type WopiContext, type WopiResult } from './context';
+import { createContext, type WopiContext, type WopiResult, type WopiRun } from './context';
 import { selectOperation, type WopiRoute } from './dispatch';
+import type { WopiOperation } from './operations/operation';
 import { BadRequestError, InvalidTokenError, NotImplementedError, WopiError } from './errors';
 import { resolveOptions, type ResolvedWopiOptions, type ResourceTokenMethods, type WopiRouterOptions } from './options';
 import type { WopiUser } from './adapters/auth';
@@ -11,6 +12,7 @@ import { canWrite } from './protocol/permissions';
 import { forRequest, log, type Logger } from './log';
 import { verifyRequestProof } from './proof-check';
 import { accessTokenParameter } from './protocol/access-token';
+import { observeOperation } from './telemetry';
 
 const routerLog = log('router');
 const serverError = log('server_error');
@@ -216,6 +218,23 @@ async function handle(
     const override = readHeader(req.headers, HEADER.override);
     throw new NotImplementedError(override === undefined ? 'X-WOPI-Override is required' : 'Unsupported X-WOPI-Override');
   }
+  const observation = observeOperation(operation.name, { resource: operation.resource ?? 'file', id }, req.method);
+  const run = { operation: operation.name, requestId, observation };
+  if (observation === undefined) await runOperation(req, res, operation, id, options, client, run);
+  else await observation.around(res, () => runOperation(req, res, operation, id, options, client, run));
+}
+
+/** One operation, from the proof check to the response: observed as a whole by its span. */
+async function runOperation(
+  req: Request,
+  res: Response,
+  operation: WopiOperation,
+  id: string,
+  options: ResolvedWopiOptions,
+  client: ClientConnection,
+  run: WopiRun,
+): Promise<void> {
+  const { requestId } = run;
   if (operation.isSupported?.(options) === false) {
     throw new NotImplementedError(`${operation.name} is not supported by this host`);
   }
@@ -229,7 +248,7 @@ async function handle(
   }
   const opLog = forRequest(log(`op:${operation.logName}`), requestId);
   const target = resource === 'container' ? { fileId: '', containerId: id } : { fileId: resource === 'file' ? id : '', containerId: '' };
-  const ctx: WopiContext = createContext(req, target, user, options, opLog, () => client.signal);
+  const ctx: WopiContext = createContext(req, target, user, options, opLog, () => client.signal, run);
   const result = await operation.run(ctx);
   await sendResult(res, result);
 }
@@ -269,7 +288,8 @@ async function serveFileUrl(
   if (token === undefined || token === '') throw new InvalidTokenError('Missing access token');
   const user = await options.resourceTokens.authenticateResource(token, { type: 'fileUrl', fileId });
   const opLog = forRequest(log('op:file-url'), requestId);
-  const ctx = createContext(req, { fileId, containerId: '' }, user, options, opLog, () => client.signal);
+  const run = { operation: 'FileUrl', requestId, observation: undefined };
+  const ctx = createContext(req, { fileId, containerId: '' }, user, options, opLog, () => client.signal, run);
   await sendResult(res, await getFile.run(ctx));
 }
 

@@ -20,6 +20,8 @@ export interface CommitStepOptions {
 export interface CommitStep {
   /** Passed to the storage as `context.commit`. */
   commit(replacingFileId?: string): Promise<void>;
+  /** The file the storage said it replaces (`commit(id)`), once it has; `undefined` for a new file. */
+  readonly replaced: string | undefined;
   /**
    * Runs the storage write; leaves the critical section when it settles. A write that resolves
    * without having called `commit` published unchecked: 500, logged on `server_error`.
@@ -31,10 +33,15 @@ export function commitStep(ctx: WopiContext, options: CommitStepOptions): Commit
   let called = false;
   let settled = false;
   let leave: (() => void) | undefined;
+  let replaced: string | undefined;
   return {
+    get replaced() {
+      return replaced;
+    },
     async commit(replacingFileId?: string): Promise<void> {
       if (called) throw new InternalServerError(`The storage called commit twice in one ${options.method}`);
       called = true;
+      replaced = replacingFileId;
       const key = options.sectionFor(replacingFileId);
       if (key !== undefined) {
         const release = await fileSections(ctx.options.storage).acquire(key);

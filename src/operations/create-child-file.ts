@@ -12,6 +12,7 @@ import { saveContext } from './request-body';
 import { commitStep } from './commit-step';
 import { encodeUtf7 } from '../protocol/utf7';
 import { fileUrl } from './resource-urls';
+import { emit } from '../event-dispatch';
 
 /**
  * CreateChildFile — `POST /containers/:id`, `X-WOPI-Override: CREATE_CHILD_FILE`: a new, empty
@@ -59,14 +60,15 @@ export const createChildFile = optionalOperation({
           throw new InternalServerError('The storage is about to replace a file in a CreateChildFile that may not overwrite');
         }
         if (!canWrite(ctx.user)) throw new NotImplementedError('This user may not overwrite files');
-        assertReplaceable(await locks.getLock(replacing));
+        assertReplaceable(ctx, replacing, await locks.getLock(replacing));
       },
     });
+    const save = saveContext(ctx, undefined);
     let created: Awaited<ReturnType<WopiContainerStorage['createChildFile']>>;
     try {
       created = await step.run(() =>
         containers.createChildFile(ctx.containerId, Readable.from([]), target, {
-          ...saveContext(ctx, undefined),
+          ...save,
           signal: ctx.signal,
           commit: step.commit,
         }),
@@ -76,6 +78,12 @@ export const createChildFile = optionalOperation({
       throw err;
     }
     ctx.log('created %s as %s', created.fileId, created.info.name);
+    emit(ctx, step.replaced === undefined ? 'created' : 'saved', {
+      fileId: created.fileId,
+      file: created.info,
+      save,
+      containerId: ctx.containerId,
+    });
     const url = await fileUrl(ctx, created.fileId);
     const hostUrls = ctx.options.hostUrls
       ? await ctx.options.hostUrls({ req: ctx.req, fileId: created.fileId, name: created.info.name, user: ctx.user })

@@ -1,4 +1,5 @@
 import { optionalOperation } from './operation';
+import { emit } from '../event-dispatch';
 
 /**
  * DeleteContainer — `POST /containers/:id`, `X-WOPI-Override: DELETE_CONTAINER`: removes an empty
@@ -14,6 +15,7 @@ export const deleteContainer = optionalOperation({
   async run(ctx, containers) {
     await containers.deleteContainer(ctx.containerId);
     ctx.log('deleted container %s', ctx.containerId);
+    emit(ctx, 'deleted', { containerId: ctx.containerId });
     return {};
   },
 });

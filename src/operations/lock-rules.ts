@@ -2,7 +2,8 @@
  * Where a lock is judged: reading a required lock header, turning a refused lock-store outcome
  * into the 409 WOPI prescribes, and the save rules PutFile and PutRelativeFile check once before
  * the body and once more at the commit step. Every 409 an operation answers is built here; no
- * operation builds a `LockConflictError` itself.
+ * operation builds a `LockConflictError` itself, and each one about a lock is reported as a
+ * `lockConflict` event ({@link conflict}).
  */
 import type { WopiContext } from '../context';
 import type { WopiLockOutcome } from '../adapters/locks';
@@ -11,6 +12,7 @@ import { BadRequestError, DocumentChangedError, LockConflictError } from '../err
 import { HEADER } from '../protocol/headers';
 import { checkLockId } from '../protocol/lock-id';
 import { timestampMatches } from '../protocol/timestamp';
+import { emit } from '../event-dispatch';
 
 /** `X-WOPI-LockFailureReason` when the request's lock is not the file's. */
 export const DIFFERENT_LOCK = 'File is locked with a different lock ID';
@@ -22,10 +24,14 @@ export function requireLockHeader(ctx: WopiContext, headerName: string): string 
   return check.lockId;
 }
 
-/** Throws the 409 for a refused outcome; returns normally for an accepted one. */
-export function assertLockAccepted(outcome: WopiLockOutcome): void {
+/**
+ * Throws the 409 for a refused outcome; returns normally for an accepted one. `requestLock` is
+ * the lock the request presented (the old lock for UnlockAndRelock).
+ */
+export function assertLockAccepted(ctx: WopiContext, outcome: WopiLockOutcome, requestLock: string): void {
   if (outcome.ok) return;
-  throw new LockConflictError(outcome.currentLockId, outcome.currentLockId === null ? 'File is not locked' : DIFFERENT_LOCK);
+  const reason = outcome.currentLockId === null ? 'File is not locked' : DIFFERENT_LOCK;
+  throw conflict(ctx, ctx.fileId, requestLock, outcome.currentLockId, reason);
 }
 
 /**
@@ -33,8 +39,8 @@ export function assertLockAccepted(outcome: WopiLockOutcome): void {
  * there (RenameFile, PutRelativeFile's original): 409 with the current lock when the file is
  * locked and `requestLock` is not that lock.
  */
-export function assertLockHeld(currentLock: string | null, requestLock: string | undefined): void {
-  if (currentLock !== null && requestLock !== currentLock) throw new LockConflictError(currentLock, DIFFERENT_LOCK);
+export function assertLockHeld(ctx: WopiContext, currentLock: string | null, requestLock: string | undefined): void {
+  if (currentLock !== null && requestLock !== currentLock) throw conflict(ctx, ctx.fileId, requestLock, currentLock, DIFFERENT_LOCK);
 }
 
 /**
@@ -43,24 +49,37 @@ export function assertLockHeld(currentLock: string | null, requestLock: string |
  * equal the file's `LastModifiedTime` (409 `{"COOLStatusCode":1010}`). Throws the answer.
  */
 export function assertPutFileAllowed(
+  ctx: WopiContext,
   file: WopiFileInfo,
   currentLock: string | null,
   requestLock: string | undefined,
   timestamp: string | undefined,
 ): void {
-  if (currentLock !== null) assertLockHeld(currentLock, requestLock);
-  else if (file.size !== 0) throw new LockConflictError(null, 'File is not locked and is not empty');
+  if (currentLock !== null) assertLockHeld(ctx, currentLock, requestLock);
+  else if (file.size !== 0) throw conflict(ctx, ctx.fileId, requestLock, null, 'File is not locked and is not empty');
   if (timestamp && !timestampMatches(timestamp, file.lastModifiedTime)) throw new DocumentChangedError(currentLock);
 }
 
-/** PutRelativeFile's rule for a file it would replace: only an unlocked one. */
-export function assertReplaceable(targetLock: string | null): void {
-  if (targetLock !== null) throw new LockConflictError(targetLock, 'The target file is locked');
+/** PutRelativeFile's and CreateChildFile's rule for the file `targetFileId` they would replace: only an unlocked one. */
+export function assertReplaceable(ctx: WopiContext, targetFileId: string, targetLock: string | null): void {
+  if (targetLock !== null) throw conflict(ctx, targetFileId, undefined, targetLock, 'The target file is locked');
 }
 
 /** DeleteFile's rule: only an unlocked file, whoever holds the lock (409 with it). */
-export function assertDeletable(currentLock: string | null): void {
-  if (currentLock !== null) throw new LockConflictError(currentLock, 'File is locked');
+export function assertDeletable(ctx: WopiContext, currentLock: string | null): void {
+  if (currentLock !== null) throw conflict(ctx, ctx.fileId, undefined, currentLock, 'File is locked');
+}
+
+/** The 409 for a lock that refused the request, reported first as a `lockConflict` event. */
+function conflict(
+  ctx: WopiContext,
+  fileId: string,
+  requestLock: string | undefined,
+  currentLock: string | null,
+  reason: string,
+): LockConflictError {
+  emit(ctx, 'lockConflict', { fileId, requestedLockId: requestLock ?? null, currentLockId: currentLock, reason });
+  return new LockConflictError(currentLock, reason);
 }
 
 /**

@@ -4,9 +4,7 @@ import { HEADER, readEitherHeader } from '../protocol/headers';
 import { formatLastModifiedTime } from '../protocol/timestamp';
 import { checkDeclaredSize, limitedBody, saveContext } from './request-body';
 import { commitStep } from './commit-step';
-import { log } from '../log';
-
-const serverError = log('server_error');
+import { emitPutFileSaved } from '../event-dispatch';
 
 /**
  * PutFile — `POST /files/:id/contents`, `X-WOPI-Override: PUT`: replaces the content.
@@ -24,14 +22,14 @@ export const putFile: WopiOperation = {
   logName: 'put-file',
   requiresWrite: true,
   async run(ctx) {
-    const { storage, locks, onPutFile } = ctx.options;
+    const { storage, locks } = ctx.options;
     const { fileId } = ctx;
     checkDeclaredSize(ctx);
 
     const file = await storage.getFileInfo(fileId);
     const requestLock = optionalLockHeader(ctx, HEADER.lock);
     const timestamp = readEitherHeader(ctx.req.headers, HEADER.coolTimestamp, HEADER.lloolTimestamp);
-    assertPutFileAllowed(file, await locks.getLock(fileId), requestLock, timestamp);
+    assertPutFileAllowed(ctx, file, await locks.getLock(fileId), requestLock, timestamp);
 
     const save = saveContext(ctx, requestLock);
     const step = commitStep(ctx, {
@@ -39,19 +37,13 @@ export const putFile: WopiOperation = {
       sectionFor: () => fileId,
       async recheck() {
         const [now, currentLock] = await Promise.all([storage.getFileInfo(fileId), locks.getLock(fileId)]);
-        assertPutFileAllowed(now, currentLock, requestLock, timestamp);
+        assertPutFileAllowed(ctx, now, currentLock, requestLock, timestamp);
       },
     });
     const written = await step.run(() => storage.writeFile(fileId, limitedBody(ctx), { ...save, signal: ctx.signal, commit: step.commit }));
     ctx.log('saved %s: %d bytes, version %s', fileId, written.size, written.version);
-
-    if (onPutFile) {
-      try {
-        await onPutFile({ req: ctx.req, fileId, file: written, user: ctx.user, save });
-      } catch (err) {
-        serverError('onPutFile hook failed for %s: %O', fileId, err);
-      }
-    }
+    // The `saved` listeners, then the deprecated onPutFile hook, which the response waits for.
+    await emitPutFileSaved(ctx, { fileId, file: written, save });
     // Collabora reads the new LastModifiedTime from the PutFile response and sends it back as
     // X-COOL-WOPI-Timestamp with the next save; without it every later save would conflict.
     return {

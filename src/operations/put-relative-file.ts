@@ -12,6 +12,7 @@ import { boundedCandidates, readNameHeader } from './name-headers';
 import { checkDeclaredSize, limitedBody, saveContext } from './request-body';
 import { fileUrl } from './resource-urls';
 import { commitStep } from './commit-step';
+import { emit } from '../event-dispatch';
 
 /**
  * PutRelativeFile — `X-WOPI-Override: PUT_RELATIVE`: creates a new file next to this one ("Save
@@ -46,7 +47,7 @@ export const putRelativeFile = optionalOperation({
     // The editor may Save As from a file it does not hold a lock on, and then sends no lock. When it
     // does send one, it must be the lock on the original (seed 002).
     const requestLock = optionalLockHeader(ctx, HEADER.lock);
-    if (requestLock !== undefined) assertLockHeld(await locks.getLock(ctx.fileId), requestLock);
+    if (requestLock !== undefined) assertLockHeld(ctx, await locks.getLock(ctx.fileId), requestLock);
 
     const target = suggested !== undefined ? suggestedTarget(suggested, original.name) : await exactTarget(ctx, files, relative as string);
 
@@ -63,18 +64,19 @@ export const putRelativeFile = optionalOperation({
           requestLock === undefined ? null : locks.getLock(ctx.fileId),
           replacing === undefined ? null : locks.getLock(replacing),
         ]);
-        if (requestLock !== undefined) assertLockHeld(originalLock, requestLock);
+        if (requestLock !== undefined) assertLockHeld(ctx, originalLock, requestLock);
         if (replacing !== undefined) {
           if (!canWrite(ctx.user)) throw new NotImplementedError('This user may not overwrite files');
-          assertReplaceable(targetLock);
+          assertReplaceable(ctx, replacing, targetLock);
         }
       },
     });
+    const save = saveContext(ctx, requestLock);
     let created: WopiCreatedFile;
     try {
       created = await step.run(() =>
         files.createRelativeFile(ctx.fileId, limitedBody(ctx, declaredSize), target, {
-          ...saveContext(ctx, requestLock),
+          ...save,
           signal: ctx.signal,
           commit: step.commit,
         }),
@@ -87,6 +89,12 @@ export const putRelativeFile = optionalOperation({
       throw err;
     }
     ctx.log('created %s as %s', created.fileId, created.info.name);
+    emit(ctx, step.replaced === undefined ? 'created' : 'saved', {
+      fileId: created.fileId,
+      file: created.info,
+      save,
+      sourceFileId: ctx.fileId,
+    });
 
     const url = await fileUrl(ctx, created.fileId, issueToken);
     const hostUrls = ctx.options.hostUrls
@@ -113,7 +121,7 @@ async function exactTarget(ctx: WopiContext, files: RelativeFileMethods, name: s
     if (!overwrite) throw await nameTaken(ctx, files, name, existingLock);
     // Replacing a file is writing to it: creating files is not enough.
     if (!canWrite(ctx.user)) throw new NotImplementedError('This user may not overwrite files');
-    assertReplaceable(existingLock);
+    assertReplaceable(ctx, existing, existingLock);
   }
   return { candidates: [name], overwrite };
 }

@@ -2,6 +2,7 @@ import type { WopiOperation } from './operation';
 import { HEADER } from '../protocol/headers';
 import { fileSections } from './file-sections';
 import { assertLockAccepted, requireLockHeader } from './lock-rules';
+import { emit } from '../event-dispatch';
 
 /** RefreshLock — `X-WOPI-Override: REFRESH_LOCK`: resets the expiry of the caller's lock. */
 export const refreshLock: WopiOperation = {
@@ -13,7 +14,8 @@ export const refreshLock: WopiOperation = {
     const { storage, locks, lockTtlMs } = ctx.options;
     const file = await storage.getFileInfo(ctx.fileId);
     // In the file's critical section: never between a save's commit check and its publication.
-    assertLockAccepted(await fileSections(storage).run(ctx.fileId, () => locks.refreshLock(ctx.fileId, lockId, lockTtlMs)));
+    assertLockAccepted(ctx, await fileSections(storage).run(ctx.fileId, () => locks.refreshLock(ctx.fileId, lockId, lockTtlMs)), lockId);
+    emit(ctx, 'lockRefreshed', { fileId: ctx.fileId, lockId });
     return { headers: { [HEADER.itemVersion]: file.version } };
   },
 };

@@ -4,6 +4,7 @@ import { HEADER } from '../protocol/headers';
 import { checkFileName } from '../protocol/file-name';
 import { canRename } from '../protocol/permissions';
 import { readNameHeader } from './name-headers';
+import { emit } from '../event-dispatch';
 
 /** Why a container name was refused (RenameContainer's 400), for the client's logs. */
 const INVALID_CONTAINER_NAME = 'X-WOPI-InvalidContainerNameError';
@@ -38,6 +39,7 @@ export const renameContainer = optionalOperation({
       throw err;
     }
     ctx.log('renamed container %s to %s', ctx.containerId, renamed.name);
+    emit(ctx, 'renamed', { containerId: ctx.containerId, name: renamed.name });
     return { json: { Name: renamed.name } };
   },
 });

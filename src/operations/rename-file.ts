@@ -7,6 +7,7 @@ import { HEADER } from '../protocol/headers';
 import { checkFileName, splitExtension } from '../protocol/file-name';
 import { canRename } from '../protocol/permissions';
 import { boundedCandidates, readNameHeader } from './name-headers';
+import { emit } from '../event-dispatch';
 
 /**
  * RenameFile — `X-WOPI-Override: RENAME_FILE`: gives the file a new name, keeping its extension
@@ -30,7 +31,7 @@ export const renameFile = optionalOperation({
 
     const file = await storage.getFileInfo(ctx.fileId);
     const requestLock = optionalLockHeader(ctx, HEADER.lock);
-    assertLockHeld(await locks.getLock(ctx.fileId), requestLock);
+    assertLockHeld(ctx, await locks.getLock(ctx.fileId), requestLock);
 
     const { extension } = splitExtension(file.name);
     const wanted = requested + extension;
@@ -47,7 +48,7 @@ export const renameFile = optionalOperation({
       // lock can change, between the check and the rename (a save still uploading lands on the
       // new name at its commit step). The sections are keyed by the storage object itself.
       renamed = await fileSections(storage).run(ctx.fileId, async () => {
-        assertLockHeld(await locks.getLock(ctx.fileId), requestLock);
+        assertLockHeld(ctx, await locks.getLock(ctx.fileId), requestLock);
         return renameInStorage(ctx.fileId, boundedCandidates(wanted));
       });
     } catch (err) {
@@ -57,6 +58,7 @@ export const renameFile = optionalOperation({
       throw err;
     }
     ctx.log('renamed %s to %s', ctx.fileId, renamed.name);
+    emit(ctx, 'renamed', { fileId: ctx.fileId, name: renamed.name, previousName: file.name });
     return { json: { Name: splitExtension(renamed.name).base } };
   },
 });
