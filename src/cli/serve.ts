@@ -127,6 +127,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         HostViewUrl: `${origin(req)}/host/view/${fileId}`,
         HostEditUrl: `${origin(req)}/host/edit/${fileId}`,
       }),
+      // The host pages are on this server's origin: editors post their messages (loading status,
+      // close, …) to it, and the page relays them as wopi:message events.
+      checkFileInfo: ({ req }) => ({ PostMessageOrigin: origin(req) }),
       // Share links are the host pages: a file's view or edit page, a folder's listing.
       shareUrls: {
         types: ['ReadOnly', 'ReadWrite'],

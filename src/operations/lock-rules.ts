@@ -10,7 +10,7 @@ import type { WopiLockOutcome } from '../adapters/locks';
 import type { WopiFileInfo } from '../adapters/storage';
 import { BadRequestError, DocumentChangedError, LockConflictError } from '../errors';
 import { HEADER } from '../protocol/headers';
-import { checkLockId } from '../protocol/lock-id';
+import { checkLockId, lockIdsMatch } from '../protocol/lock-id';
 import { timestampMatches } from '../protocol/timestamp';
 import { emit } from '../event-dispatch';
 
@@ -40,7 +40,10 @@ export function assertLockAccepted(ctx: WopiContext, outcome: WopiLockOutcome, r
  * locked and `requestLock` is not that lock.
  */
 export function assertLockHeld(ctx: WopiContext, currentLock: string | null, requestLock: string | undefined): void {
-  if (currentLock !== null && requestLock !== currentLock) throw conflict(ctx, ctx.fileId, requestLock, currentLock, DIFFERENT_LOCK);
+  if (currentLock === null) return;
+  // The store's comparison (exact, or Office lock IDs on `S`), as its own atomic steps apply it.
+  if (requestLock !== undefined && lockIdsMatch(currentLock, requestLock, ctx.options.locks.lockIdComparison)) return;
+  throw conflict(ctx, ctx.fileId, requestLock, currentLock, DIFFERENT_LOCK);
 }
 
 /**
@@ -78,6 +81,9 @@ function conflict(
   currentLock: string | null,
   reason: string,
 ): LockConflictError {
+  // What "the editor cannot save" comes down to, on the request's own debug line: which lock the
+  // request presented and which one the file has (lock IDs are not secrets; tokens never appear).
+  ctx.log('409 %s: requested lock %j, current lock %j', reason, requestLock ?? null, currentLock);
   emit(ctx, 'lockConflict', { fileId, requestedLockId: requestLock ?? null, currentLockId: currentLock, reason });
   return new LockConflictError(currentLock, reason);
 }

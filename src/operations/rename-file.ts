@@ -7,13 +7,15 @@ import { HEADER } from '../protocol/headers';
 import { checkFileName, splitExtension } from '../protocol/file-name';
 import { canRename } from '../protocol/permissions';
 import { boundedCandidates, readNameHeader } from './name-headers';
+import { fileUrl } from './resource-urls';
 import { emit } from '../event-dispatch';
 
 /**
  * RenameFile — `X-WOPI-Override: RENAME_FILE`: gives the file a new name, keeping its extension
  * and its file ID. `X-WOPI-RequestedName` is UTF-7 and has no extension; an illegal name is 400
  * with `X-WOPI-InvalidFileNameError`, a taken one becomes the next free `name (n)`. A locked file
- * needs the matching `X-WOPI-Lock` (else 409). Answers `{"Name": <new name without extension>}`.
+ * needs the matching `X-WOPI-Lock` (else 409). Answers `{"Name": <new name without extension>,
+ * "Url": <the WOPISrc with a fresh token>}` (`Url` when the auth can issue tokens).
  */
 export const renameFile = optionalOperation({
   name: 'RenameFile',
@@ -59,6 +61,9 @@ export const renameFile = optionalOperation({
     }
     ctx.log('renamed %s to %s', ctx.fileId, renamed.name);
     emit(ctx, 'renamed', { fileId: ctx.fileId, name: renamed.name, previousName: file.name });
-    return { json: { Name: splitExtension(renamed.name).base } };
+    // Collabora reloads every client from `Url` after a rename: the WOPISrc with a fresh token
+    // (as PutRelativeFile's answer has), when the auth can issue one.
+    const url = ctx.options.issueToken === undefined ? undefined : await fileUrl(ctx, ctx.fileId);
+    return { json: { Name: splitExtension(renamed.name).base, ...(url === undefined ? {} : { Url: url }) } };
   },
 });

@@ -106,6 +106,12 @@ describe('serve (in-process)', () => {
     expect(second.cap.out()).not.toContain('--host 0.0.0.0');
   });
 
+  test("CheckFileInfo's PostMessageOrigin is the server's own origin, where its host pages are", async () => {
+    const { server } = await startServe([dir, '--port', '0', '--secret', SECRET]);
+    const f = server.files.find((x) => x.name === 'report.docx')!;
+    expect((await checkFileInfo(f)).body.PostMessageOrigin).toBe(new URL(server.url).origin);
+  });
+
   test('--no-containers: no folder page, and CheckFileInfo claims no containers', async () => {
     const { server } = await startServe([dir, '--port', '0', '--secret', SECRET, '--no-containers']);
     expect(server.folderUrl).toBeUndefined();

@@ -7,6 +7,9 @@ import { STORAGES, testOnlyOn, useStorage } from '../helpers/ops-storages';
 import { checkFileInfo, getFile, lockReq, renameReq } from '../helpers/wopi-requests';
 import { currentLock, expectConflict, expectNoLockHeader, expectNoToken } from '../helpers/wopi-assertions';
 
+/** RenameFile's `Url`: the renamed file's WOPISrc with a fresh token. */
+const RENAMED_URL = expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/wopi\/files\/[^/?]+\?access_token=[^&]+$/);
+
 const CONTENT = 'report content';
 
 interface ResponseLike {
@@ -43,13 +46,29 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
   }
 
   describe('200', () => {
+    test("Url: the renamed file's WOPISrc with a fresh token for this file and user, as Collabora reloads from it", async () => {
+      const { app, fileId, t, auth } = await setup('report.docx', { write: true, rename: true });
+      const res = await renameReq(app, fileId, t, 'renamed');
+      const url = new URL(res.body.Url as string);
+      expect(decodeURIComponent(url.pathname.split('/').pop() as string)).toBe(fileId);
+      const fresh = url.searchParams.get('access_token') as string;
+      expect(fresh).not.toBe(t);
+      const cfi = await checkFileInfo(app, fileId, fresh);
+      expect(cfi.status).toBe(200);
+      expect(cfi.body).toMatchObject({ BaseFileName: 'renamed.docx', UserId: 'u1', UserCanWrite: true });
+      // The same permissions, and a token that expires no later than the request's.
+      const exp = (token: string): number => JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).exp;
+      expect(exp(fresh)).toBeLessThanOrEqual(exp(t));
+      expect((await auth.authenticate(fresh, fileId)).permissions).toEqual({ write: true, rename: true });
+    });
+
     test('renames, keeping the extension, the file ID, the content and the version', async () => {
       const { app, fileId, t } = await setup();
       const before = await checkFileInfo(app, fileId, t);
       const res = await renameReq(app, fileId, t, 'renamed');
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
-      expect(res.body).toEqual({ Name: 'renamed' });
+      expect(res.body).toEqual({ Name: 'renamed', Url: RENAMED_URL });
       expectNoLockHeader(res);
       expectNoToken(res, t);
 
@@ -80,7 +99,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       const { app, fileId, t } = await setup();
       const res = await renameReq(app, fileId, t, header);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: expected });
+      expect(res.body).toEqual({ Name: expected, Url: RENAMED_URL });
       expect((await checkFileInfo(app, fileId, t)).body.BaseFileName).toBe(`${expected}.docx`);
       expect(await fx().names()).toEqual([`${expected}.docx`]);
     });
@@ -89,7 +108,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       const { app, fileId, t } = await setup('README');
       const res = await renameReq(app, fileId, t, 'NOTES');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'NOTES' });
+      expect(res.body).toEqual({ Name: 'NOTES', Url: RENAMED_URL });
       expect((await checkFileInfo(app, fileId, t)).body).toMatchObject({ BaseFileName: 'NOTES', FileExtension: '' });
     });
 
@@ -97,7 +116,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       const { app, fileId, t } = await setup('archive.tar.gz');
       const res = await renameReq(app, fileId, t, 'backup');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'backup' });
+      expect(res.body).toEqual({ Name: 'backup', Url: RENAMED_URL });
       expect((await checkFileInfo(app, fileId, t)).body.BaseFileName).toBe('backup.gz');
     });
 
@@ -106,7 +125,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       const otherId = await fx().addFile('taken.docx', 'OTHER');
       const res = await renameReq(app, fileId, t, 'taken');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'taken (1)' });
+      expect(res.body).toEqual({ Name: 'taken (1)', Url: RENAMED_URL });
       expect((await checkFileInfo(app, fileId, t)).body.BaseFileName).toBe('taken (1).docx');
       expect((await fx().content(otherId)).toString()).toBe('OTHER');
       expect((await fx().content(fileId)).toString()).toBe(CONTENT);
@@ -119,7 +138,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       await fx().addFile('taken (1).docx', 'OTHER 1');
       const res = await renameReq(app, fileId, t, 'taken');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'taken (2)' });
+      expect(res.body).toEqual({ Name: 'taken (2)', Url: RENAMED_URL });
     });
 
     test('a name another file has in another case is taken → "name (1)"; the other file is untouched', async () => {
@@ -127,7 +146,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       const otherId = await fx().addFile('Taken.DOCX', 'OTHER');
       const res = await renameReq(app, fileId, t, 'taken');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'taken (1)' });
+      expect(res.body).toEqual({ Name: 'taken (1)', Url: RENAMED_URL });
       expect((await fx().content(otherId)).toString()).toBe('OTHER');
       expect(await fx().names()).toEqual(['Taken.DOCX', 'taken (1).docx']);
     });
@@ -137,14 +156,14 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       await fx().addFile('taken.xlsx', 'OTHER');
       const res = await renameReq(app, fileId, t, 'taken');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'taken' });
+      expect(res.body).toEqual({ Name: 'taken', Url: RENAMED_URL });
     });
 
     test('renaming to its own current name → 200 with the same name, nothing changes', async () => {
       const { app, fileId, t } = await setup();
       const res = await renameReq(app, fileId, t, 'report');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'report' });
+      expect(res.body).toEqual({ Name: 'report', Url: RENAMED_URL });
       await expectUnchanged(app, fileId, t);
       expect(await fx().names()).toEqual(['report.docx']);
     });
@@ -153,7 +172,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       const { app, fileId, t } = await setup();
       const res = await renameReq(app, fileId, t, 'REPORT');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'REPORT' });
+      expect(res.body).toEqual({ Name: 'REPORT', Url: RENAMED_URL });
       expect((await checkFileInfo(app, fileId, t)).body.BaseFileName).toBe('REPORT.docx');
       expect(await fx().names()).toEqual(['REPORT.docx']);
       expect((await fx().content(fileId)).toString()).toBe(CONTENT);
@@ -163,7 +182,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       const { app, fileId, t } = await setup();
       const res = await renameReq(app, fileId, t, 'x'.repeat(250));
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'x'.repeat(250) });
+      expect(res.body).toEqual({ Name: 'x'.repeat(250), Url: RENAMED_URL });
     });
 
     test('"x." on report.docx → 400: the requested name must be legal on its own (no trailing dot)', async () => {
@@ -177,7 +196,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
     test('two renames in a row; the old name is free again afterwards', async () => {
       const { app, fileId, t } = await setup();
       expect((await renameReq(app, fileId, t, 'one')).status).toBe(200);
-      expect((await renameReq(app, fileId, t, 'two')).body).toEqual({ Name: 'two' });
+      expect((await renameReq(app, fileId, t, 'two')).body).toEqual({ Name: 'two', Url: RENAMED_URL });
       expect(await fx().names()).toEqual(['two.docx']);
       const newId = await fx().addFile('report.docx', 'NEW AT OLD NAME');
       expect(newId).not.toBe(fileId);
@@ -263,7 +282,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       const { app, fileId, t } = await locked();
       const res = await renameReq(app, fileId, t, 'renamed', { 'X-WOPI-Lock': 'LOCK-A' });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'renamed' });
+      expect(res.body).toEqual({ Name: 'renamed', Url: RENAMED_URL });
       expectNoLockHeader(res);
       expect(await currentLock(app, fileId, t)).toBe('LOCK-A');
     });
@@ -289,7 +308,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       const { app, fileId, t } = await setup();
       const res = await renameReq(app, fileId, t, 'renamed', { 'X-WOPI-Lock': 'WHATEVER' });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'renamed' });
+      expect(res.body).toEqual({ Name: 'renamed', Url: RENAMED_URL });
     });
   });
 
@@ -343,7 +362,7 @@ describe.each(STORAGES)('RenameFile on %s', (name, makeStorage) => {
       const t = await token(fileId);
       const res = await renameReq(app, fileId, t, 'moved');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ Name: 'moved' });
+      expect(res.body).toEqual({ Name: 'moved', Url: RENAMED_URL });
       expect(await storage.list()).toEqual([{ fileId, name: 'moved.docx', path: 'sub/moved.docx' }]);
     });
   });

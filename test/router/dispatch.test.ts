@@ -23,6 +23,9 @@ import { currentLock, expectLockHeader, expectNoLockHeader, expectNoToken } from
 import { authenticateOnly, coreOnlyStorage } from '../helpers/fake-adapters';
 import { setupLockApp } from '../helpers/lock-app';
 
+/** RenameFile's `Url`: the renamed file's WOPISrc with a fresh token. */
+const RENAMED_URL = expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/wopi\/files\/[^/?]+\?access_token=[^&]+$/);
+
 /** Overrides this router never implements on POST /files/:id, whatever the adapters support. */
 const UNIMPLEMENTED = [
   'COBALT',
@@ -185,7 +188,7 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
             expect(names).toEqual(['report.docx', 'report.pdf']);
             break;
           case 'RENAME_FILE':
-            expect(res.body).toEqual({ Name: 'renamed' });
+            expect(res.body).toEqual({ Name: 'renamed', Url: RENAMED_URL });
             expect(names).toEqual(['renamed.docx']);
             break;
           case 'DELETE':
@@ -289,6 +292,7 @@ describe.each(STORAGES)('dispatch on %s', (_name, makeStorage) => {
         expect((await putUserInfoReq(app, fileId, t, 'x')).status).toBe(200);
         const renamed = await renameReq(app, fileId, t, encodeUtf7('neu'));
         expect(renamed.status).toBe(200);
+        // Without issueToken there is no token for a Url: the answer is the name alone.
         expect(renamed.body).toEqual({ Name: 'neu' });
         expect((await deleteReq(app, fileId, t)).status).toBe(200);
         expect(await fx().names()).toEqual([]);

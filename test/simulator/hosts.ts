@@ -109,10 +109,7 @@ export function frozenVersion<T extends WopiStorage>(storage: T): T {
   });
 }
 
-/**
- * RenameFile's `Url` is being added to the router; until it lands, its absence is the one failure
- * the Collabora session is allowed here (the check itself is tested below with a host that has it).
- */
+/** Every failed check of a report: what a session against express-wopi must not have. */
 export function unexpectedFailures(report: SimulationReport): SimulationCheck[] {
-  return report.checks.filter((c) => c.status === 'fail' && !(c.id === 'rename.url' && c.message.includes('has no Url')));
+  return report.checks.filter((c) => c.status === 'fail');
 }
