@@ -240,7 +240,10 @@ export async function saveDuringRename(env: ConcurrencyEnv): Promise<void> {
 
   const upload = await hold(env, fileUrl(env.holderBase, fileId, t, true), { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'L' }, N);
   const rename = must(await renameFile(env.otherBase, fileId, t, 'renamed', 'L'), 200, 'RenameFile to "renamed" under L');
-  expect(json(rename)).toEqual({ Name: 'renamed' });
+  expect(json(rename)).toEqual({
+    Name: 'renamed',
+    Url: expect.stringContaining(`/wopi/files/${encodeURIComponent(fileId)}?access_token=`),
+  });
   const res = await upload.release();
 
   const names: string[] = [];

@@ -184,7 +184,7 @@ describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE
     const t = await token(fileId);
     const res = await renameReq(app, fileId, t, 'Report');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ Name: 'Report' });
+    expect(res.body).toEqual({ Name: 'Report', Url: expect.stringContaining(`/files/${fileId}?access_token=`) });
     expect(await names()).toEqual(['Report.docx']);
     expect((await checkFileInfo(app, fileId, t)).body.BaseFileName).toBe('Report.docx');
     expect(await readFile(path.join(root, 'Report.docx'), 'utf8')).toBe('CONTENT');
@@ -196,7 +196,7 @@ describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE
     const fileId = ids['old.docx'] as string;
     const res = await renameReq(app, fileId, await token(fileId), 'NEW');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ Name: 'NEW (1)' });
+    expect(res.body).toEqual({ Name: 'NEW (1)', Url: expect.stringContaining(`/files/${fileId}?access_token=`) });
     expect(await names()).toEqual(['NEW (1).docx', 'New.docx']);
     expect(await readFile(path.join(root, 'New.docx'), 'utf8')).toBe('OTHER');
   });
