@@ -1,9 +1,8 @@
 import { optionalOperation } from './operation';
-import { BadRequestError, InvalidTokenError, NotImplementedError } from '../errors';
-import { HEADER } from '../protocol/headers';
+import { BadRequestError, InvalidTokenError } from '../errors';
 import { candidateContainerNames, checkFileName, repairFileName } from '../protocol/file-name';
 import { canCreate } from '../protocol/permissions';
-import { readNameHeader, MAX_NAME_ATTEMPTS } from './name-headers';
+import { readTargetHeaders, MAX_NAME_ATTEMPTS } from './name-headers';
 import { containerPointer } from './resource-urls';
 
 /**
@@ -21,20 +20,14 @@ export const createChildContainer = optionalOperation({
   handle: (options) => options.containers,
   async run(ctx, containers) {
     if (!canCreate(ctx.user)) throw new InvalidTokenError('Access token does not grant creating in this container');
-    const suggested = readNameHeader(ctx, HEADER.suggestedTarget);
-    const relative = readNameHeader(ctx, HEADER.relativeTarget);
-    if (suggested !== undefined && relative !== undefined) {
-      throw new NotImplementedError(`${HEADER.suggestedTarget} and ${HEADER.relativeTarget} are mutually exclusive`);
-    }
+    const target = readTargetHeaders(ctx);
     let candidates: Iterable<string>;
-    if (relative !== undefined) {
-      const legal = checkFileName(relative);
+    if (target.mode === 'relative') {
+      const legal = checkFileName(target.name);
       if (!legal.ok) throw new BadRequestError(legal.reason);
-      candidates = [relative];
-    } else if (suggested !== undefined) {
-      candidates = bounded(candidateContainerNames(repairFileName(suggested, 'New folder')));
+      candidates = [target.name];
     } else {
-      throw new BadRequestError(`${HEADER.suggestedTarget} or ${HEADER.relativeTarget} is required`);
+      candidates = bounded(candidateContainerNames(repairFileName(target.name, 'New folder')));
     }
     const created = await containers.createChildContainer(ctx.containerId, candidates);
     ctx.log('created container %s as %s', created.containerId, created.info.name);

@@ -7,7 +7,7 @@ import { BadRequestError, InternalServerError, InvalidTokenError, NotImplemented
 import { HEADER, parseBooleanHeader } from '../protocol/headers';
 import { checkFileName, fileNameKey, repairFileName, splitExtension } from '../protocol/file-name';
 import { canCreate, canWrite } from '../protocol/permissions';
-import { boundedCandidates, readNameHeader } from './name-headers';
+import { boundedCandidates, readTargetHeaders } from './name-headers';
 import { saveContext } from './request-body';
 import { commitStep } from './commit-step';
 import { encodeUtf7 } from '../protocol/utf7';
@@ -31,21 +31,16 @@ export const createChildFile = optionalOperation({
   handle: (options) => options.containers,
   async run(ctx, containers) {
     if (!canCreate(ctx.user)) throw new InvalidTokenError('Access token does not grant creating in this container');
-    const suggested = readNameHeader(ctx, HEADER.suggestedTarget);
-    const relative = readNameHeader(ctx, HEADER.relativeTarget);
-    if (suggested !== undefined && relative !== undefined) {
-      throw new NotImplementedError(`${HEADER.suggestedTarget} and ${HEADER.relativeTarget} are mutually exclusive`);
-    }
+    const requested = readTargetHeaders(ctx);
+    const relative = requested.mode === 'relative' ? requested.name : undefined;
     let target: WopiRelativeTarget;
     if (relative !== undefined) {
       const legal = checkFileName(relative);
       if (!legal.ok) throw new BadRequestError(legal.reason);
       target = { candidates: [relative], overwrite: parseBooleanHeader(ctx.header(HEADER.overwriteRelativeTarget)) === true };
-    } else if (suggested !== undefined) {
-      const wanted = suggested.startsWith('.') ? `New document${suggested}` : suggested;
-      target = { candidates: boundedCandidates(repairFileName(wanted)), overwrite: false };
     } else {
-      throw new BadRequestError(`${HEADER.suggestedTarget} or ${HEADER.relativeTarget} is required`);
+      const wanted = requested.name.startsWith('.') ? `New document${requested.name}` : requested.name;
+      target = { candidates: boundedCandidates(repairFileName(wanted)), overwrite: false };
     }
 
     const { locks } = ctx.options;

@@ -8,7 +8,7 @@ import { HEADER, parseBooleanHeader } from '../protocol/headers';
 import { checkFileName, repairFileName, splitExtension } from '../protocol/file-name';
 import { canCreate, canWrite } from '../protocol/permissions';
 import { encodeUtf7 } from '../protocol/utf7';
-import { boundedCandidates, readNameHeader } from './name-headers';
+import { boundedCandidates, readTargetHeaders } from './name-headers';
 import { checkDeclaredSize, limitedBody, saveContext } from './request-body';
 import { fileUrl } from './resource-urls';
 import { commitStep } from './commit-step';
@@ -33,14 +33,9 @@ export const putRelativeFile = optionalOperation({
   async run(ctx, { issueToken, ...files }) {
     const { locks } = ctx.options;
     if (!canCreate(ctx.user)) throw new NotImplementedError('This user may not create files (UserCanNotWriteRelative)');
-    const suggested = readNameHeader(ctx, HEADER.suggestedTarget);
-    const relative = readNameHeader(ctx, HEADER.relativeTarget);
-    if (suggested !== undefined && relative !== undefined) {
-      throw new NotImplementedError(`${HEADER.suggestedTarget} and ${HEADER.relativeTarget} are mutually exclusive`);
-    }
-    if (suggested === undefined && relative === undefined) {
-      throw new BadRequestError(`${HEADER.suggestedTarget} or ${HEADER.relativeTarget} is required`);
-    }
+    const requested = readTargetHeaders(ctx);
+    const suggested = requested.mode === 'suggested' ? requested.name : undefined;
+    const relative = requested.mode === 'relative' ? requested.name : undefined;
     const declaredSize = checkDeclaredSize(ctx, HEADER.size);
 
     const original = await ctx.options.storage.getFileInfo(ctx.fileId);
