@@ -30,8 +30,9 @@
  * hangs fails with a message instead.
  */
 import { PassThrough, Readable } from 'node:stream';
-import type { WopiContainerStorage, WopiStorage, WopiWriteContext } from '../adapters/storage';
+import type { WopiContainerStorage, WopiStorage } from '../adapters/storage';
 import { LockConflictError, WopiError, type WopiErrorCode } from '../errors';
+import { describeIf, pause, readAll, rejectionOf, within, writeContext } from './suite-helpers';
 import type { StorageCapability } from './storage-suite';
 
 /** A storage with the container capability, under test. */
@@ -106,7 +107,7 @@ export function describeWopiContainerStorage(
     const mkdir = async (parent: string, name: string) => (await storage.createChildContainer(parent, [name])).containerId;
     /** Creates the file `name` holding `text` in `parent` and returns its ID. */
     const touch = async (parent: string, name: string, text = '') =>
-      (await storage.createChildFile(parent, bodyOf(text), { candidates: [name], overwrite: false }, context())).fileId;
+      (await storage.createChildFile(parent, bodyOf(text), { candidates: [name], overwrite: false }, writeContext())).fileId;
     const contentOf = async (fileId: string) => (await readAll((await storage.readFile(fileId)).stream)).toString();
     /** What `containerId` holds, sorted by name: `file:<name>=<id>` and `container:<name>=<id>`. */
     const listing = async (containerId: string) => {
@@ -165,7 +166,7 @@ export function describeWopiContainerStorage(
         const sub = await mkdir(work, 'sub');
         await touch(sub, 'deep.docx', 'not here');
         await mkdir(sub, 'deeper');
-        await storage.writeFile(a, bodyOf('hello again'), context());
+        await storage.writeFile(a, bodyOf('hello again'), writeContext());
         const { files, containers } = await storage.enumerateChildren(work, {});
         expect(files.map((f) => f.fileId).sort()).toEqual([a, b].sort());
         for (const f of files) {
@@ -252,7 +253,7 @@ export function describeWopiContainerStorage(
     describe('createChildFile', () => {
       /** createChildFile in `parent` of `text`. */
       const create = (parent: string, text: string, candidates: string[], overwrite = false) =>
-        storage.createChildFile(parent, bodyOf(text), { candidates, overwrite }, context());
+        storage.createChildFile(parent, bodyOf(text), { candidates, overwrite }, writeContext());
 
       test('creates an empty file with the first free candidate; a case variant is taken', async () => {
         const taken = await touch(work, 'New.docx', 'taken');
@@ -324,7 +325,7 @@ export function describeWopiContainerStorage(
       });
       test('a body that fails midway creates nothing', async () => {
         const body = new PassThrough();
-        const creating = storage.createChildFile(work, body, { candidates: ['new.docx'], overwrite: false }, context());
+        const creating = storage.createChildFile(work, body, { candidates: ['new.docx'], overwrite: false }, writeContext());
         body.write(Buffer.from('partial'));
         setImmediate(() => body.destroy(new Error('client went away')));
         await expect(within(creating, 'createChildFile')).rejects.toThrow();
@@ -345,7 +346,7 @@ export function describeWopiContainerStorage(
               work,
               body,
               { candidates: [name], overwrite },
-              context(undefined, async (replacing?: string) => {
+              writeContext(undefined, async (replacing?: string) => {
                 const { files } = await storage.enumerateChildren(work, {});
                 const found = files.find((f) => f.info.name === name);
                 seen.push({
@@ -390,7 +391,7 @@ export function describeWopiContainerStorage(
             work,
             bodyOf('must not land'),
             { candidates: [name], overwrite },
-            context(undefined, async (replacing?: string) => {
+            writeContext(undefined, async (replacing?: string) => {
               calls.push(replacing);
               throw refusal;
             }),
@@ -406,7 +407,7 @@ export function describeWopiContainerStorage(
           const created = await within(
             Promise.all(
               Array.from({ length: 8 }, (_, i) =>
-                storage.createChildFile(work, bodyOf(`copy number ${i}`), { candidates, overwrite: false }, context()),
+                storage.createChildFile(work, bodyOf(`copy number ${i}`), { candidates, overwrite: false }, writeContext()),
               ),
             ),
             '8 concurrent createChildFile calls',
@@ -452,7 +453,7 @@ export function describeWopiContainerStorage(
         ] as const) {
           expect(await storage.getFileContainerId(id)).toBe(container);
           expect(await contentOf(id)).toBe(old);
-          const written = await storage.writeFile(id, bodyOf(`${old} saved`), context());
+          const written = await storage.writeFile(id, bodyOf(`${old} saved`), writeContext());
           expect(written).toMatchObject({ size: `${old} saved`.length });
           expect(await storage.getFileInfo(id)).toEqual(written);
           expect(await contentOf(id)).toBe(`${old} saved`);
@@ -503,7 +504,7 @@ export function describeWopiContainerStorage(
         await expectNotFound(storage.getContainerInfo(gone));
         await expectNotFound(storage.enumerateChildren(gone, {}));
         await expectNotFound(storage.createChildContainer(gone, ['x']));
-        await expectNotFound(storage.createChildFile(gone, bodyOf(''), { candidates: ['x.docx'], overwrite: false }, context()));
+        await expectNotFound(storage.createChildFile(gone, bodyOf(''), { candidates: ['x.docx'], overwrite: false }, writeContext()));
         await expectNotFound(storage.renameContainer(gone, 'y'));
         await expectNotFound(storage.deleteContainer(gone));
         expect(await storage.getContainerInfo(keep)).toEqual({ name: 'keep', parentId: work });
@@ -567,7 +568,7 @@ export function describeWopiContainerStorage(
           original,
           bodyOf('copy'),
           { candidates: ['copy.docx'], overwrite: false },
-          context(),
+          writeContext(),
         );
         expect(created.info.name).toBe('copy.docx');
         expect(await storage.getFileContainerId(created.fileId)).toBe(one);
@@ -582,11 +583,11 @@ export function describeWopiContainerStorage(
           original,
           bodyOf('copy'),
           { candidates: ['copy.docx', 'copy (1).docx'], overwrite: false },
-          context(),
+          writeContext(),
         );
         expect(created.info.name).toBe('copy (1).docx');
         await expectError(
-          storage.createRelativeFile!(original, bodyOf('x'), { candidates: ['copy.docx'], overwrite: true }, context()),
+          storage.createRelativeFile!(original, bodyOf('x'), { candidates: ['copy.docx'], overwrite: true }, writeContext()),
           409,
           'WOPI_FILE_EXISTS',
         );
@@ -610,11 +611,6 @@ export function describeWopiContainerStorage(
   });
 }
 
-/** `describe` for a declared capability; for an undeclared one, nothing (the first test checks it is absent). */
-function describeIf(condition: boolean, title: string, body: () => void): void {
-  if (condition) describe(title, body);
-}
-
 /** `name`, then `name (1)` … up to `count` names in all, keeping an extension: `a.docx`, `a (1).docx`. */
 function numbered(name: string, count: number): string[] {
   const dot = name.lastIndexOf('.');
@@ -627,53 +623,9 @@ function bodyOf(text: string): Readable {
   return Readable.from(text === '' ? [] : [Buffer.from(text)]);
 }
 
-function context(
-  signal: AbortSignal = new AbortController().signal,
-  commit: (replacingFileId?: string) => Promise<void> = async () => {},
-): WopiWriteContext {
-  return { userId: 'suite-user', editors: [], signal, commit };
-}
-
-/** How long an operation of the commit-step tests may take once its body has ended. */
-const SETTLE_MS = 3000;
-
-/** A short wait, so the storage gets going on what it was given. */
-function pause(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 20));
-}
-
-/** `promise`, or a failure naming `what` when it has not settled within {@link SETTLE_MS}. */
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${SETTLE_MS} ms`)), SETTLE_MS);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** What `promise` rejects with; fails when it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
-    },
-    (err: unknown) => err,
-  );
-}
-
 /** The status and code of a WopiError, or the value itself (so a failed expectation shows what it was). */
 function describeError(value: unknown): unknown {
   return WopiError.is(value) ? { status: value.status, code: value.code } : value;
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /** `promise` rejects with a WopiError of `status` and `code`. */

@@ -32,7 +32,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import type { WopiStorage, WopiWriteContext } from '../adapters/storage';
+import type { WopiStorage } from '../adapters/storage';
+import { describeIf, pause, readAll, rejectionOf, within, writeContext } from './suite-helpers';
 import { LockConflictError, WopiError } from '../errors';
 
 /** A storage under test plus a way to put files into it. */
@@ -151,7 +152,7 @@ export function describeWopiStorage(
       test('replaces the content and changes the version', async () => {
         const id = await fx.addFile('a.docx', Buffer.from('old'));
         const before = await storage.getFileInfo(id);
-        const after = await storage.writeFile(id, Readable.from([Buffer.from('new content')]), context());
+        const after = await storage.writeFile(id, Readable.from([Buffer.from('new content')]), writeContext());
         expect(after.size).toBe(11);
         expect(after.version).not.toBe(before.version);
         expect(after).toEqual(await storage.getFileInfo(id));
@@ -170,7 +171,7 @@ export function describeWopiStorage(
               for (let i = 0; i < chunks; i++) yield chunk;
             })(),
           ),
-          context(),
+          writeContext(),
         );
         const { info, stream } = await storage.readFile(id);
         expect(info.size).toBe(chunk.length * chunks);
@@ -181,7 +182,7 @@ export function describeWopiStorage(
       test('a body that fails midway leaves the old content byte-identical', async () => {
         const id = await fx.addFile('a.docx', Buffer.from('precious'));
         const body = new PassThrough();
-        const writing = storage.writeFile(id, body, context());
+        const writing = storage.writeFile(id, body, writeContext());
         body.write(Buffer.from('partial new con'));
         setImmediate(() => body.destroy(new Error('client went away')));
         await expect(writing).rejects.toThrow();
@@ -191,7 +192,7 @@ export function describeWopiStorage(
         const id = await fx.addFile('a.docx', Buffer.from('precious'));
         const body = new PassThrough();
         const controller = new AbortController();
-        const writing = storage.writeFile(id, body, context(controller.signal));
+        const writing = storage.writeFile(id, body, writeContext(controller.signal));
         body.write(Buffer.from('partial'));
         setTimeout(() => controller.abort(new Error('aborted by test')), 20);
         await expect(writing).rejects.toThrow();
@@ -201,18 +202,18 @@ export function describeWopiStorage(
         const id = await fx.addFile('a.docx', Buffer.from('precious'));
         const controller = new AbortController();
         controller.abort(new Error('aborted before'));
-        await expect(storage.writeFile(id, Readable.from([Buffer.from('new')]), context(controller.signal))).rejects.toThrow();
+        await expect(storage.writeFile(id, Readable.from([Buffer.from('new')]), writeContext(controller.signal))).rejects.toThrow();
         expect((await readAll((await storage.readFile(id)).stream)).toString()).toBe('precious');
       });
       test('throws FileNotFoundError for an unknown ID', async () => {
-        await expectNotFound(storage.writeFile('unknown-id', Readable.from([Buffer.from('x')]), context()));
+        await expectNotFound(storage.writeFile('unknown-id', Readable.from([Buffer.from('x')]), writeContext()));
       });
     });
 
     describeIf(declared.has('relative'), 'findRelativeFile / createRelativeFile', () => {
       /** createRelativeFile next to `id` from `text`. */
       const create = (id: string, text: string, candidates: string[], overwrite = false) =>
-        storage.createRelativeFile!(id, Readable.from([Buffer.from(text)]), { candidates, overwrite }, context());
+        storage.createRelativeFile!(id, Readable.from([Buffer.from(text)]), { candidates, overwrite }, writeContext());
       const contentOf = async (id: string) => (await readAll((await storage.readFile(id)).stream)).toString();
 
       test('creates a file next to the original with the first free name', async () => {
@@ -251,7 +252,7 @@ export function describeWopiStorage(
       test('a body that fails midway creates nothing', async () => {
         const id = await fx.addFile('report.docx', Buffer.from('original'));
         const body = new PassThrough();
-        const creating = storage.createRelativeFile!(id, body, { candidates: ['new.docx'], overwrite: false }, context());
+        const creating = storage.createRelativeFile!(id, body, { candidates: ['new.docx'], overwrite: false }, writeContext());
         body.write(Buffer.from('partial'));
         setImmediate(() => body.destroy(new Error('client went away')));
         await expect(creating).rejects.toThrow();
@@ -313,7 +314,7 @@ export function describeWopiStorage(
         const writing = storage.writeFile(
           id,
           body,
-          context(undefined, async (replacing?: string) => {
+          writeContext(undefined, async (replacing?: string) => {
             seen.push({
               replacing,
               bodyEnded: body.readableEnded,
@@ -337,7 +338,7 @@ export function describeWopiStorage(
         const writing = storage.writeFile(
           id,
           Readable.from([Buffer.from('must not land')]),
-          context(undefined, async () => {
+          writeContext(undefined, async () => {
             throw refusal;
           }),
         );
@@ -349,7 +350,7 @@ export function describeWopiStorage(
         const id = await fx.addFile('shared.bin', Buffer.from('old'));
         const payloads = [1, 2, 3, 4, 5].map((n) => Buffer.alloc(n * 3000 + n, 0x40 + n));
         const bodies = payloads.map(() => new PassThrough());
-        const writes = bodies.map((body) => storage.writeFile(id, body, context()));
+        const writes = bodies.map((body) => storage.writeFile(id, body, writeContext()));
         try {
           for (const i of [2, 0, 4, 1, 3]) {
             bodies[i]!.write(payloads[i]!.subarray(0, 1000));
@@ -385,7 +386,7 @@ export function describeWopiStorage(
               id,
               body,
               { candidates: [name], overwrite },
-              context(undefined, async (replacing?: string) => {
+              writeContext(undefined, async (replacing?: string) => {
                 const found = await storage.findRelativeFile!(id, name);
                 seen.push({ replacing, bodyEnded: body.readableEnded, visible: found === null ? null : await contentOf(found) });
               }),
@@ -425,7 +426,7 @@ export function describeWopiStorage(
             id,
             Readable.from([Buffer.from('must not land')]),
             { candidates: [name], overwrite },
-            context(undefined, async (replacing?: string) => {
+            writeContext(undefined, async (replacing?: string) => {
               calls.push(replacing);
               throw refusal;
             }),
@@ -448,7 +449,7 @@ export function describeWopiStorage(
                   id,
                   Readable.from([Buffer.from(`copy number ${i}`)]),
                   { candidates, overwrite: false },
-                  context(),
+                  writeContext(),
                 ),
               ),
             ),
@@ -468,7 +469,7 @@ export function describeWopiStorage(
           const other = await fx.addFile('other.docx', Buffer.from('other'));
           const id = await fx.addFile('gone.docx', Buffer.from('old'));
           const body = new PassThrough();
-          const writing = outcomeOf(storage.writeFile(id, body, context()));
+          const writing = outcomeOf(storage.writeFile(id, body, writeContext()));
           try {
             body.write('new ');
             await pause();
@@ -492,8 +493,14 @@ export function describeWopiStorage(
             const content = Buffer.from(`newcomer ${i}`);
             ids.push(
               declared.has('relative')
-                ? (await storage.createRelativeFile!(keep, Readable.from([content]), { candidates: [name], overwrite: false }, context()))
-                    .fileId
+                ? (
+                    await storage.createRelativeFile!(
+                      keep,
+                      Readable.from([content]),
+                      { candidates: [name], overwrite: false },
+                      writeContext(),
+                    )
+                  ).fileId
                 : await fx.addFile(name, content),
             );
           }
@@ -507,7 +514,7 @@ export function describeWopiStorage(
         test('a write still arriving when its file is renamed lands under the new name (or fails with 404/409)', async () => {
           const id = await fx.addFile('before.docx', Buffer.from('old'));
           const body = new PassThrough();
-          const writing = outcomeOf(storage.writeFile(id, body, context()));
+          const writing = outcomeOf(storage.writeFile(id, body, writeContext()));
           try {
             body.write('new ');
             await pause();
@@ -535,49 +542,6 @@ export function describeWopiStorage(
   });
 }
 
-/** `describe` for a declared capability; for an undeclared one, nothing (the first test checks it is absent). */
-function describeIf(condition: boolean, title: string, body: () => void): void {
-  if (condition) describe(title, body);
-}
-
-function context(
-  signal: AbortSignal = new AbortController().signal,
-  commit: (replacingFileId?: string) => Promise<void> = async () => {},
-): WopiWriteContext {
-  return { userId: 'suite-user', editors: [], signal, commit };
-}
-
-/** How long an operation of the overlapping-write tests may take once its body has ended. */
-const SETTLE_MS = 3000;
-
-/** A short wait, so the storage gets going on what it was given (opens files, reads what is there). */
-function pause(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 20));
-}
-
-/** `promise`, or a failure naming `what` when it has not settled within {@link SETTLE_MS}. */
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${SETTLE_MS} ms`)), SETTLE_MS);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** What `promise` rejects with; fails when it resolves. */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
-    },
-    (err: unknown) => err,
-  );
-}
-
 /** What `promise` resolves or rejects with; attached at once, so an early rejection is never unhandled. */
 function outcomeOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -589,12 +553,6 @@ function outcomeOf(promise: Promise<unknown>): Promise<unknown> {
 /** The status of a WopiError, or the value itself (so a failed expectation shows what it was). */
 function statusOf(value: unknown): unknown {
   return WopiError.is(value) ? value.status : value;
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 async function expectNotFound(promise: Promise<unknown>): Promise<void> {
