@@ -136,10 +136,11 @@ function eventUser(user: WopiUser): WopiEventUser {
   return out;
 }
 
-/** Shallow copies of the objects the router goes on using (`file`, `save`), so a listener cannot change the response. */
+/** Shallow copies of the objects the router goes on using (`file`, `save`, `conflict`), so a listener cannot change the response. */
 function copyFields(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...fields };
   if (isObject(out.file)) out.file = { ...out.file };
+  if (isObject(out.conflict)) out.conflict = { ...out.conflict };
   if (isObject(out.save)) {
     const save = { ...out.save } as WopiSaveContext;
     if (Array.isArray(save.editors)) save.editors = [...save.editors];

@@ -47,18 +47,42 @@ export interface WopiSavedEvent extends WopiEventBase {
   containerId?: string;
 }
 
-/** A new file: PutRelativeFile ("Save As", conversions) or CreateChildFile on a free name. */
+/**
+ * A new file: PutRelativeFile ("Save As", conversions) or CreateChildFile on a free name, or, with
+ * `saveConflicts: 'keepBoth'`, the conflict copy a PutFile made of a save based on an older
+ * version (then `conflict` is set).
+ */
 export interface WopiCreatedEvent extends WopiEventBase {
   type: 'created';
-  operation: 'PutRelativeFile' | 'CreateChildFile';
+  /** `PutFile` only for a conflict copy (`conflict` is set). */
+  operation: 'PutRelativeFile' | 'CreateChildFile' | 'PutFile';
   /** The new file's ID. */
   fileId: string;
   file: WopiFileInfo;
   save: WopiSaveContext;
-  /** PutRelativeFile: the file the editor saved from. */
+  /** PutRelativeFile: the file the editor saved from. A conflict copy: the original the editor saved to. */
   sourceFileId?: string;
   /** CreateChildFile: the container the file was created in. */
   containerId?: string;
+  /** Set only on a conflict copy: what the editor's save conflicted with. */
+  conflict?: WopiSaveConflict;
+}
+
+/**
+ * Why a PutFile became a conflict copy (`saveConflicts: 'keepBoth'`): the editor's save was based
+ * on an older version than the stored one. The original was left as it was.
+ */
+export interface WopiSaveConflict {
+  /** `documentChanged`: the editor's timestamp is not the file's `LastModifiedTime` (Collabora's 1010). */
+  reason: 'documentChanged';
+  /** The file the editor saved to (the same as `sourceFileId`); it keeps its newer content. */
+  originalFileId: string;
+  /** The original's version, unchanged by this save (the `X-WOPI-ItemVersion` of the 200 answer). */
+  originalVersion: string;
+  /** The original's `LastModifiedTime`, as CheckFileInfo reports it: the version the editor did not see. */
+  originalLastModifiedTime: string;
+  /** The `X-COOL-WOPI-Timestamp` / `X-LOOL-WOPI-Timestamp` the editor sent: the version it had loaded. */
+  editorLastModifiedTime: string;
 }
 
 /** A file or a container has a new name (its ID is unchanged). */

@@ -1,5 +1,7 @@
 /**
  * express-wopi: the host side of WOPI as an Express router.
+ *
+ * @module express-wopi
  */
 export { createWopiRouter } from './router';
 export type {
@@ -12,6 +14,8 @@ export type {
   WopiShareUrlType,
   WopiShareUrlContext,
   WopiCheckContainerInfoContext,
+  WopiUnlockedSaves,
+  WopiSaveConflicts,
 } from './options';
 export { DEFAULT_MAX_FILE_SIZE, DEFAULT_UPLOAD_IDLE_TIMEOUT_MS } from './options';
 export type {
@@ -25,6 +29,7 @@ export type {
   WopiSaveContext,
   WopiSavedEvent,
   WopiCreatedEvent,
+  WopiSaveConflict,
   WopiRenamedEvent,
   WopiDeletedEvent,
   WopiLockedEvent,
@@ -113,6 +118,7 @@ export {
   LockStoreUnavailableError,
   WopiConfigError,
 } from './errors';
+export { WOPI_ERROR_CODES, WOPI_CONFIG_ERROR_CODES } from './errors';
 export type { WopiErrorOptions, WopiErrorCode, WopiConfigErrorCode, WopiConfigErrorDetails } from './errors';
 export { MAX_LOCK_ID_LENGTH, DEFAULT_LOCK_TTL_MS } from './protocol/lock-id';
 export { lockIdsMatch, officeLockSession } from './protocol/lock-id';

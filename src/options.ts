@@ -106,6 +106,25 @@ export interface WopiRouterOptions {
    */
   uploadIdleTimeoutMs?: number;
   /**
+   * PutFile on a file that has no lock and is not empty. `'refuse'` (default): 409 with
+   * `X-WOPI-Lock: ""`, as WOPI prescribes. `'allow'`: the save goes through for the user, who has
+   * write permission as every PutFile needs, for editors that save without locking (ONLYOFFICE
+   * and Collabora when CheckFileInfo says `SupportsLocks: false`, Collabora builds that do not
+   * lock, an editor whose lock was lost: docs/editors.md). Never overrides a lock: a locked file
+   * still needs its lock, also when another session took it while the body was arriving.
+   */
+  unlockedSaves?: WopiUnlockedSaves;
+  /**
+   * A save whose editor saw an older version than the stored one: the `X-COOL-WOPI-Timestamp` /
+   * `X-LOOL-WOPI-Timestamp` Collabora and ONLYOFFICE send differs from the file's
+   * `LastModifiedTime`. `'refuse'` (default): 409 `{"COOLStatusCode":1010}`, nothing written.
+   * `'keepBoth'`: the original is left as it is and the editor's content becomes a new file next
+   * to it, `<name> (conflict <date> <time> <user>).<ext>` (a `created` event with `conflict`),
+   * and the editor is answered 200 (docs/configuration.md#saveconflicts has the trade-off).
+   * Needs a storage with `findRelativeFile` and `createRelativeFile`.
+   */
+  saveConflicts?: WopiSaveConflicts;
+  /**
    * Adds or overrides CheckFileInfo properties per request: `PostMessageOrigin`, `HostEditUrl`,
    * `BreadcrumbBrandName`, ONLYOFFICE and Collabora properties, and so on. The returned object is
    * merged over the properties the router computes. Return `undefined` to change nothing.
@@ -198,6 +217,15 @@ export interface WopiRouterOptions {
   ) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
 }
 
+/** The {@link WopiRouterOptions.unlockedSaves} choices. */
+export type WopiUnlockedSaves = 'refuse' | 'allow';
+
+/** The {@link WopiRouterOptions.saveConflicts} choices. */
+export type WopiSaveConflicts = 'refuse' | 'keepBoth';
+
+const UNLOCKED_SAVES: readonly WopiUnlockedSaves[] = ['refuse', 'allow'];
+const SAVE_CONFLICTS: readonly WopiSaveConflicts[] = ['refuse', 'keepBoth'];
+
 /** PutRelativeFile's two storage methods, bound to the storage. */
 export type RelativeFileMethods = Required<Pick<WopiStorage, 'findRelativeFile' | 'createRelativeFile'>>;
 
@@ -212,6 +240,10 @@ export interface ResolvedWopiOptions {
   lockTtlMs: number;
   maxFileSize: number;
   uploadIdleTimeoutMs: number;
+  /** PutFile on an unlocked, non-empty file: refused (409) or written. */
+  unlockedSaves: WopiUnlockedSaves;
+  /** A stale save (Collabora's timestamp): refused (409 1010) or kept as a conflict copy. */
+  saveConflicts: WopiSaveConflicts;
   checkFileInfo: WopiRouterOptions['checkFileInfo'];
   onPutFile: WopiRouterOptions['onPutFile'];
   /** The `events` listeners by event type; `undefined` when there are none. */
@@ -263,6 +295,8 @@ const KNOWN_OPTIONS = new Set([
   'lockTtlMs',
   'maxFileSize',
   'uploadIdleTimeoutMs',
+  'unlockedSaves',
+  'saveConflicts',
   'checkFileInfo',
   'onPutFile',
   'events',
@@ -309,6 +343,8 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
     DEFAULT_UPLOAD_IDLE_TIMEOUT_MS,
     'milliseconds',
   );
+  const unlockedSaves = check.oneOf('unlockedSaves', options.unlockedSaves, UNLOCKED_SAVES, 'refuse');
+  const saveConflicts = check.oneOf('saveConflicts', options.saveConflicts, SAVE_CONFLICTS, 'refuse');
   const { publicUrl } = options;
   if (publicUrl !== undefined && typeof publicUrl !== 'function') check.httpUrl('publicUrl', publicUrl, 'an http(s) URL or a function');
   for (const hook of ['checkFileInfo', 'onPutFile', 'hostUrls', 'onActivities', 'checkContainerInfo'] as const)
@@ -332,6 +368,13 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
       'needs an auth with issueResourceToken and authenticateResource (JwtAuth has both) to sign the URL',
     );
   }
+  if (saveConflicts === 'keepBoth' && handles.relative === undefined) {
+    throw check.error(
+      'WOPI_OPTION_CONFLICT',
+      'saveConflicts',
+      "is 'keepBoth', which needs a storage with findRelativeFile and createRelativeFile (FileSystemStorage and MemoryStorage have them) to store the conflict copy",
+    );
+  }
   const containers = check.boolean('containers', options.containers, false) ? containerMethods(check, storage, handles) : undefined;
   return {
     storage,
@@ -340,6 +383,8 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
     lockTtlMs,
     maxFileSize,
     uploadIdleTimeoutMs,
+    unlockedSaves,
+    saveConflicts,
     checkFileInfo: options.checkFileInfo,
     onPutFile: options.onPutFile,
     events: resolveEvents(check, options.events),

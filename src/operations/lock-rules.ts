@@ -47,9 +47,36 @@ export function assertLockHeld(ctx: WopiContext, currentLock: string | null, req
 }
 
 /**
- * PutFile's rule (seed 002, Collabora): a locked file needs the matching `X-WOPI-Lock`; an
- * unlocked file may be written only while it is 0 bytes; Collabora's timestamp, when sent, must
- * equal the file's `LastModifiedTime` (409 `{"COOLStatusCode":1010}`). Throws the answer.
+ * PutFile's lock rule (seed 001): a locked file needs the matching `X-WOPI-Lock`, whatever the
+ * options say; an unlocked file may be written only while it is 0 bytes, or at any size with
+ * `unlockedSaves: 'allow'` (for editors that save without locking). Throws the 409.
+ */
+export function assertPutFileLock(ctx: WopiContext, file: WopiFileInfo, currentLock: string | null, requestLock: string | undefined): void {
+  if (currentLock !== null) {
+    assertLockHeld(ctx, currentLock, requestLock);
+    return;
+  }
+  if (file.size === 0) return;
+  if (ctx.options.unlockedSaves === 'allow') {
+    ctx.log('not locked and not empty, allowed by unlockedSaves: allow (requested lock %j)', requestLock ?? null);
+    return;
+  }
+  throw conflict(ctx, ctx.fileId, requestLock, null, 'File is not locked and is not empty');
+}
+
+/**
+ * Whether a save is based on an older version than the stored one: Collabora's (and ONLYOFFICE's)
+ * timestamp header was sent and differs from the file's `LastModifiedTime`. No timestamp (an
+ * editor that sends none, or Collabora's forced "overwrite"): never stale.
+ */
+export function isStaleSave(file: WopiFileInfo, timestamp: string | undefined): timestamp is string {
+  return timestamp !== undefined && timestamp !== '' && !timestampMatches(timestamp, file.lastModifiedTime);
+}
+
+/**
+ * PutFile's whole rule, as the commit step checks it: {@link assertPutFileLock}, then Collabora's
+ * timestamp, when sent, must equal the file's `LastModifiedTime` (409 `{"COOLStatusCode":1010}`).
+ * Throws the answer.
  */
 export function assertPutFileAllowed(
   ctx: WopiContext,
@@ -58,9 +85,8 @@ export function assertPutFileAllowed(
   requestLock: string | undefined,
   timestamp: string | undefined,
 ): void {
-  if (currentLock !== null) assertLockHeld(ctx, currentLock, requestLock);
-  else if (file.size !== 0) throw conflict(ctx, ctx.fileId, requestLock, null, 'File is not locked and is not empty');
-  if (timestamp && !timestampMatches(timestamp, file.lastModifiedTime)) throw new DocumentChangedError(currentLock);
+  assertPutFileLock(ctx, file, currentLock, requestLock);
+  if (isStaleSave(file, timestamp)) throw new DocumentChangedError(currentLock);
 }
 
 /** PutRelativeFile's and CreateChildFile's rule for the file `targetFileId` they would replace: only an unlocked one. */
