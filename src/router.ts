@@ -45,7 +45,7 @@ export function createWopiRouter(options: WopiRouterOptions): Router {
   function wopiRoutes(req: Request, res: Response, next: NextFunction): void {
     const method = req.method;
     if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') {
-      next();
+      passOn(req, next);
       return;
     }
     const url = req.url;
@@ -59,7 +59,7 @@ export function createWopiRouter(options: WopiRouterOptions): Router {
     }
     const other = OTHER_WOPI_PATH.exec(path);
     if (other === null) {
-      next();
+      passOn(req, next);
       return;
     }
     const { route, id } = otherRoute(other);
@@ -67,6 +67,26 @@ export function createWopiRouter(options: WopiRouterOptions): Router {
   }
   return routerEndingWith(wopiRoutes);
 }
+
+/**
+ * A request the WOPI routes do not answer goes on to the app. It is logged on
+ * `express-wopi:router`, since an editor sent to a wrong WOPISrc (the mount path twice,
+ * `/wopi/wopi/files/<id>`, or none) gets the app's 404 and nothing else would say why. The line
+ * has the method and the path, never the query string, which holds the access token.
+ */
+function passOn(req: Request, next: NextFunction): void {
+  if (routerLog.enabled) {
+    const url = req.originalUrl ?? req.url;
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const shown = path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path;
+    routerLog('%s %s: no WOPI route, passed on to the app (file URLs here are %s/files/<id>)', req.method, shown, req.baseUrl);
+  }
+  next();
+}
+
+/** How much of a path that is no WOPI URL the `express-wopi:router` line shows. */
+const MAX_LOGGED_PATH = 200;
 
 /** What `express.Router()` has in Express 4 and 5 besides its public type. */
 interface RouterInternals {
@@ -132,22 +152,44 @@ function otherRoute(m: RegExpExecArray): { route: WopiRoute; id: string } {
 
 let requestCounter = 0;
 
+/**
+ * What the log lines about one request name: `<METHOD> <route> <operation> <id>`, e.g.
+ * `POST file Lock 91LFCQMqUAvmw3_zYg8tRL`; the operation is `-` when the request names none
+ * this router implements (501).
+ */
+interface RequestLabel {
+  requestId: string;
+  method: string;
+  route: Route;
+  operation: string;
+  id: string;
+}
+
 function serve(req: Request, res: Response, route: Route, rawFileId: string, options: ResolvedWopiOptions): void {
   const requestId = (++requestCounter).toString(36);
   const reqLog = forRequest(routerLog, requestId);
   const started = reqLog.enabled ? process.hrtime.bigint() : 0n;
   const fileId = decodeFileId(rawFileId);
   const client = new ClientConnection(res);
+  const operation = route === FILE_URL_ROUTE ? undefined : selectOperation(req.method, route, req.headers);
+  const label: RequestLabel = {
+    requestId,
+    method: req.method,
+    route,
+    operation: route === FILE_URL_ROUTE ? 'FileUrl' : (operation?.name ?? '-'),
+    id: fileId ?? rawFileId,
+  };
   // Every WOPI URL carries an access token: no response may be cached by anything in between.
   res.setHeader('Cache-Control', 'no-store');
   if (reqLog.enabled) {
     res.on('close', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       reqLog(
-        '%s %s %s → %d%s in %s ms',
-        req.method,
-        route,
-        fileId,
+        '%s %s %s %s → %d%s in %s ms',
+        label.method,
+        label.route,
+        label.operation,
+        label.id,
         res.statusCode,
         res.writableFinished ? '' : ' (aborted)',
         ms.toFixed(1),
@@ -157,9 +199,9 @@ function serve(req: Request, res: Response, route: Route, rawFileId: string, opt
   const handled =
     fileId === undefined
       ? Promise.reject(new BadRequestError('The file ID in the URL is not valid percent-encoding'))
-      : handle(req, res, route, fileId, options, requestId, client);
+      : handle(req, res, route, operation, fileId, options, requestId, client);
   handled.catch((err: unknown) => {
-    sendError(req, res, fileId ?? rawFileId, err, reqLog, client.isLost);
+    sendError(req, res, label, err, reqLog, client.isLost);
   });
 }
 
@@ -204,6 +246,7 @@ async function handle(
   req: Request,
   res: Response,
   route: Route,
+  operation: WopiOperation | undefined,
   id: string,
   options: ResolvedWopiOptions,
   requestId: string,
@@ -213,7 +256,6 @@ async function handle(
     await serveFileUrl(req, res, id, options, requestId, client);
     return;
   }
-  const operation = selectOperation(req.method, route, req.headers);
   if (!operation) {
     const override = readHeader(req.headers, HEADER.override);
     throw new NotImplementedError(override === undefined ? 'X-WOPI-Override is required' : 'Unsupported X-WOPI-Override');
@@ -328,16 +370,18 @@ async function sendResult(res: Response, result: WopiResult): Promise<void> {
 /**
  * Writes an error response. WopiErrors get their status and headers; their message is sent only
  * when exposed (4xx). Anything else is a bare 500, logged on `express-wopi:server_error` with its
- * stack on `express-wopi:server_error:trace`.
+ * stack on `express-wopi:server_error:trace`, both as `request <id>: …` so that they can be
+ * matched with the request's `express-wopi:router:<id>` line.
  */
-function sendError(req: Request, res: Response, fileId: string, err: unknown, reqLog: Logger, clientLost: boolean): void {
+function sendError(req: Request, res: Response, label: RequestLabel, err: unknown, reqLog: Logger, clientLost: boolean): void {
   const wopiError = WopiError.is(err) ? err : undefined;
   const status = wopiError?.status ?? 500;
   if (clientLost) {
     reqLog('client went away: %s', (err as Error)?.message);
   } else if (!wopiError?.expose) {
-    serverError('%s %s: %s', req.method, fileId, (err as Error)?.message ?? String(err));
-    serverErrorTrace('%O', err);
+    const { requestId, method, route, operation, id } = label;
+    serverError('request %s: %s %s %s %s: %s', requestId, method, route, operation, id, (err as Error)?.message ?? String(err));
+    serverErrorTrace('request %s: %O', requestId, err);
   } else {
     reqLog('%d %s', status, wopiError?.message);
   }

@@ -4,6 +4,10 @@
 // 2. Finds out whether Redis is reachable, for the tests that need it. REDIS_URL (default
 //    redis://127.0.0.1:6379) names the server. Without Redis those tests are skipped, and this
 //    says so; with EXPRESS_WOPI_REQUIRE_REDIS=1 (set by .ci/run) a missing Redis fails the run.
+// 3. Finds out whether the case-insensitive file system tests can mount their FUSE file system
+//    (test/helpers/casefold-fs.py: Linux, /dev/fuse, root, Debian's python3-fusepy). Where they
+//    cannot, this says why, once, and the tests are skipped with the reason in their name
+//    (test/helpers/casefold-mount.ts), so that it shows in jest's summary too.
 'use strict';
 const { execSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -25,6 +29,22 @@ function buildIfStale() {
   const cli = path.join(repo, 'dist', 'cli', 'main.js');
   if (fs.existsSync(cli) && fs.statSync(cli).mtimeMs >= newestMtime(path.join(repo, 'src'))) return;
   execSync('npm run build', { cwd: repo, stdio: 'pipe', timeout: 180_000 });
+}
+
+/** What the FUSE mount of test/helpers/casefold-fs.py needs. */
+const FUSE_NEEDS = "Linux, /dev/fuse, root and Debian's python3-fusepy";
+
+/** Why the case-insensitive file system cannot be mounted here, or undefined when it can be tried. */
+function fuseMissing() {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (!fs.existsSync('/dev/fuse')) return 'no /dev/fuse';
+  if (process.getuid?.() !== 0) return 'not root';
+  try {
+    execSync("/usr/bin/python3 -c 'import fusepy'", { stdio: 'pipe', timeout: 10_000 });
+  } catch {
+    return '/usr/bin/python3 cannot import fusepy (Debian package python3-fusepy)';
+  }
+  return undefined;
 }
 
 /** The keys under RedisLockStore's default prefix. Tests must use prefixes of their own. */
@@ -60,6 +80,12 @@ module.exports = Object.assign(
       if (required) throw new Error(`${message}, and EXPRESS_WOPI_REQUIRE_REDIS=1 requires it`);
       process.stderr.write(`\n${message}: the Redis tests are skipped. Set REDIS_URL to run them.\n`);
     }
+    const noFuse = fuseMissing();
+    process.env.EXPRESS_WOPI_TEST_FUSE = noFuse === undefined ? '1' : '0';
+    process.env.EXPRESS_WOPI_TEST_FUSE_MISSING = noFuse ?? '';
+    if (noFuse !== undefined) {
+      process.stderr.write(`\nThe case-insensitive file system tests are skipped: ${noFuse}. They need ${FUSE_NEEDS}.\n`);
+    }
   },
-  { defaultPrefixKeys },
+  { defaultPrefixKeys, fuseMissing, FUSE_NEEDS },
 );

@@ -2,6 +2,8 @@
  * express-wopi/discovery: opening an editor. `WopiDiscovery` reads a WOPI client's discovery
  * document (action URLs, proof keys); the host page embeds the editor for one file.
  * See docs/editors.md and docs/configuration.md#wopidiscovery.
+ *
+ * @module express-wopi/discovery
  */
 export { WopiDiscovery, DEFAULT_DISCOVERY_TTL_MS } from './discovery';
 export type {

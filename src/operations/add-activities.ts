@@ -54,8 +54,9 @@ export const addActivities = optionalOperation({
       try {
         await onActivities({ req: ctx.req, fileId, file, user: ctx.user, activities });
       } catch (err) {
-        serverError('onActivities hook failed for %s (%s): %s', fileId, summary, err instanceof Error ? err.message : String(err));
-        serverErrorTrace('%O', err);
+        const message = err instanceof Error ? err.message : String(err);
+        serverError('request %s: onActivities hook failed for %s (%s): %s', ctx.requestId, fileId, summary, message);
+        serverErrorTrace('request %s: %O', ctx.requestId, err);
       }
     }
     return { json: buildAddActivitiesResponse(parsed.activities) };

@@ -70,7 +70,7 @@ export interface WopiActivityPerson {
   name?: string;
   /** `Provider`: the identity system `id` belongs to, when it is a string. */
   provider?: string;
-  /** `Mentioned`: the person was @mentioned (false when absent). */
+  /** `Mentioned`: the comment mentions the person (false when absent). */
   mentioned: boolean;
   /** `InThread`: the person takes part in the comment's thread (false when absent). */
   inThread: boolean;

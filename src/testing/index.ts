@@ -1,6 +1,8 @@
 /**
  * express-wopi/testing: the adapter contracts as jest test suites, for the built-in adapters and
  * for yours. See docs/writing-an-adapter.md.
+ *
+ * @module express-wopi/testing
  */
 export { describeWopiAuth } from './auth-suite';
 export type { AuthFixture, AuthCapability, AuthSuiteOptions } from './auth-suite';

@@ -3,10 +3,9 @@
  * temporary folder per test, on a root reached through a link (with fsync), and on a real
  * case-insensitive file system (a FUSE mount of test/helpers/casefold-fs.py, where a case-only
  * RenameContainer meets a name that "exists"). The FUSE part needs Linux, /dev/fuse, root and
- * Debian's python3-fusepy; where they are missing it says why and does not run.
+ * Debian's python3-fusepy; where they are missing the run says why at its start, and one skipped
+ * test carries the reason (test/helpers/casefold-mount.ts).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { FileSystemStorage } from '../../src';
 import { describeWopiContainerStorage } from '../../src/testing';
 import { writeContext } from '../helpers/fs-sandbox';
 import { expectFileExists } from '../helpers/storage-kit';
+import { type CaseFoldingMount, describeOnCaseFoldingFs, mountCaseFolding } from '../helpers/casefold-mount';
 
 const CAPABILITIES = ['relative', 'rename', 'delete'] as const;
 
@@ -46,59 +46,8 @@ describeWopiContainerStorage(
 
 // --- on a case-insensitive file system -------------------------------------------------------
 
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = path.join(__dirname, '..', 'helpers', 'casefold-fs.py');
-
-function missingPrerequisite(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (!existsSync('/dev/fuse')) return 'no /dev/fuse';
-  if (process.getuid?.() !== 0) return 'not root';
-  try {
-    execFileSync(PYTHON, ['-c', 'import fusepy'], { stdio: 'pipe' });
-  } catch {
-    return `${PYTHON} cannot import fusepy (Debian package python3-fusepy)`;
-  }
-  return undefined;
-}
-
-const missing = missingPrerequisite();
-if (missing !== undefined) process.stderr.write(`case-insensitive container tests not run: ${missing}\n`);
-
-function isMounted(dir: string): boolean {
-  return readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .some((line) => line.split(' ')[1] === dir);
-}
-
-async function mountCaseFolding(): Promise<{ dir: string; unmount(): Promise<void> }> {
-  const base = mkdtempSync(path.join(os.tmpdir(), 'express-wopi-casefold-'));
-  const backing = path.join(base, 'backing');
-  const dir = path.join(base, 'mnt');
-  execFileSync('mkdir', [backing, dir]);
-  const child: ChildProcess = spawn(PYTHON, [SCRIPT, backing, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let waited = 0; !isMounted(dir); waited += 50) {
-    if (child.exitCode !== null || waited > 10_000) {
-      child.kill();
-      rmSync(base, { recursive: true, force: true });
-      throw new Error(`casefold-fs did not mount: ${stderr || 'timed out'}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    dir,
-    unmount: async () => {
-      execFileSync('umount', [dir], { stdio: 'pipe' });
-      await exited;
-      rmSync(base, { recursive: true, force: true });
-    },
-  };
-}
-
-(missing === undefined ? describe : describe.skip)('FileSystemStorage containers on a case-insensitive file system (FUSE)', () => {
-  let mount: { dir: string; unmount(): Promise<void> } | undefined;
+describeOnCaseFoldingFs('FileSystemStorage containers on a case-insensitive file system (FUSE)', () => {
+  let mount: CaseFoldingMount | undefined;
   let n = 0;
   beforeAll(async () => {
     mount = await mountCaseFolding();
@@ -127,14 +76,12 @@ async function mountCaseFolding(): Promise<{ dir: string; unmount(): Promise<voi
     await expectFileExists(s.renameContainer(other.containerId, 'dOcS'));
   });
 
-  if (missing === undefined) {
-    describeWopiContainerStorage(
-      'FileSystemStorage on a case-insensitive file system',
-      async () => {
-        const root = await freshRoot();
-        return { storage: new FileSystemStorage({ root, fsync: false }), cleanup: () => rm(root, { recursive: true, force: true }) };
-      },
-      { capabilities: [...CAPABILITIES] },
-    );
-  }
+  describeWopiContainerStorage(
+    'FileSystemStorage on a case-insensitive file system',
+    async () => {
+      const root = await freshRoot();
+      return { storage: new FileSystemStorage({ root, fsync: false }), cleanup: () => rm(root, { recursive: true, force: true }) };
+    },
+    { capabilities: [...CAPABILITIES] },
+  );
 });

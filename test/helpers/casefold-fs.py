@@ -11,7 +11,8 @@ variant of another entry replaces that entry, and a rename of an entry to anothe
 own name changes the spelling. Inode numbers are the backing folder's, so two spellings of one
 name report the same inode, as they do on a real case-insensitive file system.
 
-Used by test/faults/case-insensitive-fs.test.ts because this kernel has no casefold support and
+Used by test/hostile/case-insensitive-fs.test.ts and test/adapters/fs-containers-contract.test.ts
+(through test/helpers/casefold-mount.ts) because this kernel has no casefold support and
 Debian ships no ready-made case-insensitive FUSE file system. Needs python3-fusepy and /dev/fuse.
 """
 import errno

@@ -5,13 +5,11 @@
  * case must never get a second file ID, must not slip past the other file's lock, and a case-only
  * rename must work although link() says the new name exists.
  *
- * Needs /dev/fuse, root, and Debian's python3-fusepy (`.ci/run` installs it where it can); where
- * they are missing the tests say why and are not run.
+ * Needs Linux, /dev/fuse, root, and Debian's python3-fusepy (`.ci/run` installs it where it can);
+ * where they are missing the run says why at its start, and one skipped test carries the reason
+ * (test/helpers/casefold-mount.ts).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { FileSystemStorage, FileSystemUserInfoStore } from '../../src';
@@ -20,69 +18,10 @@ import { createApp } from '../helpers/create-app';
 import { checkFileInfo, lockReq, putRelativeReq, renameReq } from '../helpers/wopi-requests';
 import { expectConflict } from '../helpers/wopi-assertions';
 import { writeContext } from '../helpers/fs-sandbox';
+import { type CaseFoldingMount, describeOnCaseFoldingFs, mountCaseFolding } from '../helpers/casefold-mount';
 
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = path.join(__dirname, '..', 'helpers', 'casefold-fs.py');
-
-/** Why the mount cannot be made here, or undefined when it can be tried. */
-function missingPrerequisite(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (!existsSync('/dev/fuse')) return 'no /dev/fuse';
-  if (process.getuid?.() !== 0) return 'not root';
-  try {
-    execFileSync(PYTHON, ['-c', 'import fusepy'], { stdio: 'pipe' });
-  } catch {
-    return `${PYTHON} cannot import fusepy (Debian package python3-fusepy)`;
-  }
-  return undefined;
-}
-
-const missing = missingPrerequisite();
-if (missing !== undefined) {
-  process.stderr.write(`case-insensitive file system tests not run: ${missing}\n`);
-}
-const describeWhenMountable = missing === undefined ? describe : describe.skip;
-
-interface Mount {
-  dir: string;
-  unmount(): Promise<void>;
-}
-
-function isMounted(dir: string): boolean {
-  return readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .some((line) => line.split(' ')[1] === dir);
-}
-
-async function mountCaseFolding(): Promise<Mount> {
-  const base = mkdtempSync(path.join(os.tmpdir(), 'express-wopi-casefold-'));
-  const backing = path.join(base, 'backing');
-  const dir = path.join(base, 'mnt');
-  execFileSync('mkdir', [backing, dir]);
-  const child: ChildProcess = spawn(PYTHON, [SCRIPT, backing, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let waited = 0; !isMounted(dir); waited += 50) {
-    if (child.exitCode !== null || waited > 10_000) {
-      child.kill();
-      rmSync(base, { recursive: true, force: true });
-      throw new Error(`casefold-fs did not mount: ${stderr || 'timed out'}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    dir,
-    unmount: async () => {
-      execFileSync('umount', [dir], { stdio: 'pipe' });
-      await exited;
-      rmSync(base, { recursive: true, force: true });
-    },
-  };
-}
-
-describeWhenMountable('FileSystemStorage on a case-insensitive file system (FUSE)', () => {
-  let mount: Mount;
+describeOnCaseFoldingFs('FileSystemStorage on a case-insensitive file system (FUSE)', () => {
+  let mount: CaseFoldingMount;
   let root: string;
   let n = 0;
   beforeAll(async () => {

@@ -57,7 +57,7 @@ const debug = log('storage:fs');
  * write leaves the old content byte-identical and no temporary file. A save whose folder is
  * renamed meanwhile lands on the file under its new path (held-folder.ts).
  *
- * Paths are confined to the root ({@link RootJail}): `..` segments, absolute paths and links
+ * Paths are confined to the root (root-jail.ts): `..` segments, absolute paths and links
  * never lead outside it, also when a folder is swapped for a link while a request runs.
  * Dot-files and dot-folders are never listed.
  */

@@ -88,7 +88,7 @@ export class FileSystemUserInfoStore implements WopiUserInfoStore {
    * Answers are kept while the folder is unchanged: every PutUserInfo, from this process or
    * another, renames a record into it and so changes its modification and change times. The
    * folder is looked at again once `recheckMs` have passed since the last look. A stamp is trusted
-   * only when the folder has been still for {@link SETTLED_MS}: two changes within one tick of the
+   * only when the folder has been still for 2 seconds: two changes within one tick of the
    * file system's clock could otherwise leave the same stamp (git treats its index the same way).
    */
   async getUserInfo(userId: string): Promise<string | undefined> {
