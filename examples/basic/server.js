@@ -98,18 +98,22 @@ app.use(
       BreadcrumbFolderName: 'Demo files',
       BreadcrumbFolderUrl: `${publicUrl}/`,
     }),
-    onPutFile: ({ fileId, file, user, save }) => {
-      debug(
-        'saved %s (%s) for %s: %d bytes, version %s, autosave=%s, exit save=%s, editors=%o',
-        file.name,
-        fileId,
-        user.userId,
-        file.size,
-        file.version,
-        save.isAutosave,
-        save.isExitSave,
-        save.editors,
-      );
+    // What happened, as it happened (docs/events.md): here only saves, to the debug log.
+    events: {
+      saved: ({ operation, fileId, file, user, save }) => {
+        debug(
+          '%s saved %s (%s) for %s: %d bytes, version %s, autosave=%s, exit save=%s, editors=%o',
+          operation,
+          file.name,
+          fileId,
+          user.userId,
+          file.size,
+          file.version,
+          save.isAutosave,
+          save.isExitSave,
+          save.editors,
+        );
+      },
     },
   }),
 );
