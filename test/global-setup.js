@@ -73,18 +73,25 @@ module.exports = Object.assign(
     } finally {
       if (client.isOpen) await client.close();
     }
+    // Groups that cannot run here note themselves in this file; the teardown lists them last.
+    const skipLog = path.join(require('node:os').tmpdir(), `express-wopi-skips-${process.pid}.jsonl`);
+    fs.writeFileSync(skipLog, '');
+    process.env.EXPRESS_WOPI_SKIP_LOG = skipLog;
+    const noteSkip = (group, why) => fs.appendFileSync(skipLog, `${JSON.stringify({ group, reason: why })}\n`);
     process.env.EXPRESS_WOPI_TEST_REDIS_URL = url;
     process.env.EXPRESS_WOPI_TEST_REDIS = reachable ? '1' : '0';
     if (!reachable) {
       const message = `Redis is not reachable at ${url} (${reason || 'no PONG'})`;
       if (required) throw new Error(`${message}, and EXPRESS_WOPI_REQUIRE_REDIS=1 requires it`);
       process.stderr.write(`\n${message}: the Redis tests are skipped. Set REDIS_URL to run them.\n`);
+      noteSkip('Redis (RedisLockStore, serve --redis, multi-process)', `${message}; set REDIS_URL`);
     }
     const noFuse = fuseMissing();
     process.env.EXPRESS_WOPI_TEST_FUSE = noFuse === undefined ? '1' : '0';
     process.env.EXPRESS_WOPI_TEST_FUSE_MISSING = noFuse ?? '';
     if (noFuse !== undefined) {
       process.stderr.write(`\nThe case-insensitive file system tests are skipped: ${noFuse}. They need ${FUSE_NEEDS}.\n`);
+      noteSkip('case-insensitive file system (FUSE)', `${noFuse}; needs ${FUSE_NEEDS}`);
     }
   },
   { defaultPrefixKeys, fuseMissing, FUSE_NEEDS },

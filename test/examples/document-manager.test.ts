@@ -23,6 +23,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import request from 'supertest';
 import { proofKeyElement } from '../helpers/fake-wopi-client';
+import { noteSkip } from '../helpers/skips';
 import { proofHeaders, testKeyPair } from '../helpers/proof-signer';
 
 const REPO = path.join(__dirname, '..', '..');
@@ -340,6 +341,7 @@ if (!hasChromium) {
     process.stderr.write(
       `\n${chromiumMissing}: the document-manager browser tests are skipped. Run .ci/chromium.sh (as root; apt-get install chromium), or set CHROMIUM_PATH.\n`,
     );
+    noteSkip('Chromium (examples/document-manager in a browser)', `${chromiumMissing}; run .ci/chromium.sh or set CHROMIUM_PATH`);
   }
 }
 

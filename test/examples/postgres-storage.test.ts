@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { Pool } from 'pg';
 import type { WopiContainerStorage, WopiStorage, WopiUserInfoStore, WopiWriteContext } from '../../src';
+import { noteSkip } from '../helpers/skips';
 import { describeWopiContainerStorage, describeWopiStorage, describeWopiUserInfoStore } from '../../src/testing';
 
 // The example is plain JavaScript that loads the built package (dist/), as a user's code would.
@@ -79,6 +80,7 @@ if (unreachable !== undefined) {
         `\n${message}: the postgres-storage tests are skipped. Run .ci/postgres.sh (or set DATABASE_URL) to run them.\n`,
       );
       test.skip(`not run: ${message}; run .ci/postgres.sh or set DATABASE_URL`, () => undefined);
+      noteSkip('PostgreSQL (examples/postgres-storage)', `${message}; run .ci/postgres.sh or set DATABASE_URL`);
     }
   });
 } else {

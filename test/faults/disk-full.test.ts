@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { noteSkip } from '../helpers/skips';
 import { partialUpload, startHost, tempFiles, type RunningHost } from './helpers';
 
 function tryMount(): { dir: string; unmount(): void } | { reason: string } {
@@ -32,6 +33,7 @@ const mount = tryMount();
 const canMount = 'dir' in mount;
 if (!canMount) {
   process.stderr.write(`disk-full test not run: cannot mount a tmpfs here (${mount.reason})\n`);
+  noteSkip('full disk (test/faults/disk-full)', `cannot mount a tmpfs here (${mount.reason}); needs root`);
 }
 const describeWhenMountable = canMount ? describe : describe.skip;
 
