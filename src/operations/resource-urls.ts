@@ -41,10 +41,28 @@ function resourceTokens(ctx: WopiContext): ResourceTokenMethods {
  * default) when neither is known. A token made from a token never outlives it.
  */
 export function derivedTtlSeconds(ctx: WopiContext, cap?: number): number | undefined {
-  const expiresAt = ctx.user.accessTokenTtl;
-  const left = expiresAt !== undefined && expiresAt > 0 ? Math.max(1, Math.floor((expiresAt - Date.now()) / 1000)) : undefined;
+  const expiresAt = plausibleExpiry(ctx);
+  const left = expiresAt === undefined ? undefined : Math.max(1, Math.floor((expiresAt - Date.now()) / 1000));
   if (left === undefined) return cap;
   return cap === undefined ? left : Math.min(left, cap);
+}
+
+/** Milliseconds since 2001: an `accessTokenTtl` below it is not a time in milliseconds (seconds, most likely). */
+const EARLIEST_PLAUSIBLE_EXPIRY_MS = 978_307_200_000;
+
+/**
+ * The request token's expiry in ms, when the auth gave one that is a time in milliseconds. An
+ * expiry in seconds (a common slip) would make every derived token last one second: it is
+ * ignored, and said on the request's debug line.
+ */
+function plausibleExpiry(ctx: WopiContext): number | undefined {
+  const expiresAt = ctx.user.accessTokenTtl;
+  if (expiresAt === undefined || expiresAt === 0) return undefined;
+  if (!Number.isFinite(expiresAt) || expiresAt < EARLIEST_PLAUSIBLE_EXPIRY_MS) {
+    ctx.log('ignoring accessTokenTtl %s: not a time in milliseconds since the epoch', String(expiresAt));
+    return undefined;
+  }
+  return expiresAt;
 }
 
 async function resourceToken(ctx: WopiContext, resource: WopiResource, permissions: WopiPermissions, cap?: number): Promise<string> {

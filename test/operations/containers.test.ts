@@ -441,6 +441,25 @@ describe.each(TREES)('containers through the router on %s', (_name, makeTree) =>
     }
   });
 
+  test('an accessTokenTtl in seconds (not milliseconds) is ignored rather than making every derived token last 1 s', async () => {
+    const tree = await makeTree();
+    trees.push(tree);
+    const { auth: jwt } = createApp({ storage: tree.storage });
+    const secondsAuth: WopiAuth = {
+      authenticate: async (token, id) => ({ ...(await jwt.authenticate(token, id)), accessTokenTtl: Math.floor(Date.now() / 1000) + 60 }),
+      issueToken: (r) => jwt.issueToken(r),
+      authenticateResource: (token, r) => jwt.authenticateResource(token, r),
+      issueResourceToken: (r) => jwt.issueResourceToken(r),
+    };
+    const { app } = createApp({ storage: tree.storage, auth: secondsAuth, containers: true });
+    const t = (await jwt.issueToken({ fileId: tree.fileId, userId: 'u1', permissions: { write: true } })).accessToken;
+    const [root] = await ancestors(app, tree.fileId, t);
+    const token = new URL(root!.Url).searchParams.get('access_token') as string;
+    const exp = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).exp as number;
+    // The auth's default lifetime (JwtAuth: 10 hours), not one second.
+    expect(exp - Math.floor(Date.now() / 1000)).toBeGreaterThan(3600);
+  });
+
   test('a user who may create but not write creates files and folders, and cannot overwrite', async () => {
     const { app, fileId, token } = await setup();
     const creator = await token(fileId, { write: false, create: true });
