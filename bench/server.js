@@ -9,6 +9,9 @@
 //   static      express.static over the same folder
 //   bare-put    two bare upload routes: durable (temp file, fsync, rename, folder fsync) and a plain pipe
 //   bare-redis  a bare route doing one Redis round trip per request
+//   bare-session  the routes an editor session uses, doing the same I/O as FileSystemStorage and
+//               a lock store, no more: stat (CheckFileInfo, lock requests), read (GetFile), durable
+//               write (PutFile), and locks in a Map (or, with redisUrl, one Redis round trip each)
 'use strict';
 
 const fs = require('node:fs');
@@ -112,6 +115,10 @@ async function main() {
       });
       break;
     }
+    case 'bare-session': {
+      bareSession(app, await sessionLocks(close));
+      break;
+    }
     default:
       throw new Error(`unknown server kind ${config.kind}`);
   }
@@ -128,6 +135,105 @@ async function main() {
   });
   // The parent went away without telling us: do not linger.
   process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * The bare editor-session routes: `config.files` maps each file ID to its name in `config.root`.
+ * No token, no proof, no ID records: what is left is the I/O any WOPI host must do.
+ */
+function bareSession(app, locks) {
+  const { stat } = require('node:fs/promises');
+  const fileOf = (req) => {
+    const name = config.files[req.params.fileId];
+    return name === undefined ? undefined : path.join(config.root, name);
+  };
+  const version = (st) => `${st.ino}.${st.mtimeNs}`;
+  app.get('/files/:fileId', async (req, res) => {
+    const file = fileOf(req);
+    if (!file) return res.status(404).end();
+    const st = await stat(file, { bigint: true });
+    res.json({ BaseFileName: path.basename(file), Size: Number(st.size), Version: version(st), OwnerId: 'bench', UserId: 'bench-user' });
+  });
+  app.get('/files/:fileId/contents', (req, res) => {
+    const file = fileOf(req);
+    if (!file) return res.status(404).end();
+    const stream = fs.createReadStream(file);
+    stream.once('open', () => res.setHeader('Content-Type', 'application/octet-stream'));
+    pipeline(stream, res).catch(() => res.destroy());
+  });
+  app.post('/files/:fileId', async (req, res) => {
+    const file = fileOf(req);
+    if (!file) return res.status(404).end();
+    const id = req.params.fileId;
+    const lock = req.get('X-WOPI-Lock') ?? '';
+    const st = await stat(file, { bigint: true }); // ItemVersion, and 404 for a missing file
+    res.setHeader('X-WOPI-ItemVersion', version(st));
+    const current = await locks.get(id);
+    switch (req.get('X-WOPI-Override')) {
+      case 'LOCK':
+        if (current !== undefined && current !== lock) return res.status(409).setHeader('X-WOPI-Lock', current).end();
+        await locks.set(id, lock);
+        return res.end();
+      case 'REFRESH_LOCK':
+        if (current !== lock)
+          return res
+            .status(409)
+            .setHeader('X-WOPI-Lock', current ?? '')
+            .end();
+        await locks.set(id, lock);
+        return res.end();
+      case 'UNLOCK':
+        if (current !== lock)
+          return res
+            .status(409)
+            .setHeader('X-WOPI-Lock', current ?? '')
+            .end();
+        await locks.delete(id);
+        return res.end();
+      default:
+        return res.status(501).end();
+    }
+  });
+  app.post('/files/:fileId/contents', async (req, res) => {
+    const file = fileOf(req);
+    if (!file) return res.status(404).end();
+    const current = await locks.get(req.params.fileId);
+    if (current !== req.get('X-WOPI-Lock'))
+      return res
+        .status(409)
+        .setHeader('X-WOPI-Lock', current ?? '')
+        .end();
+    const temp = path.join(config.root, `.bench.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      await pipeline(req, fs.createWriteStream(temp, { flags: 'wx', flush: true }));
+      await rename(temp, file);
+      const dir = await open(config.root, 'r');
+      await dir.sync();
+      await dir.close();
+      const st = await stat(file, { bigint: true });
+      res.setHeader('X-WOPI-ItemVersion', version(st));
+      res.json({ LastModifiedTime: new Date(Number(st.mtimeNs / 1_000_000n)).toISOString() });
+    } catch (err) {
+      fs.rm(temp, { force: true }, () => undefined);
+      res.status(500).end(String(err));
+    }
+  });
+}
+
+/** The bare session's lock map: in memory, or in Redis (one round trip per call) with `config.redisUrl`. */
+async function sessionLocks(close) {
+  if (!config.redisUrl) {
+    const map = new Map();
+    return { get: async (id) => map.get(id), set: async (id, lock) => void map.set(id, lock), delete: async (id) => void map.delete(id) };
+  }
+  const redis = await connectRedis(config.redisUrl);
+  close.push(() => redis.quit());
+  const key = (id) => `${config.redisPrefix}bare-session:${id}`;
+  return {
+    get: async (id) => (await redis.sendCommand(['GET', key(id)])) ?? undefined,
+    set: async (id, lock) => void (await redis.sendCommand(['SET', key(id), lock, 'PX', '1800000'])),
+    delete: async (id) => void (await redis.sendCommand(['DEL', key(id)])),
+  };
 }
 
 async function connectRedis(url) {

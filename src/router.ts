@@ -1,5 +1,4 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { pipeline } from 'node:stream/promises';
 import { createContext, type WopiContext, type WopiResult, type WopiRun } from './context';
 import { selectOperation, type WopiRoute } from './dispatch';
 import type { WopiOperation } from './operations/operation';
@@ -13,6 +12,7 @@ import { forRequest, log, type Logger } from './log';
 import { verifyRequestProof } from './proof-check';
 import { accessTokenParameter } from './protocol/access-token';
 import { observeOperation } from './telemetry';
+import { pump } from './util/pump';
 
 const routerLog = log('router');
 const serverError = log('server_error');
@@ -349,7 +349,7 @@ async function sendResult(res: Response, result: WopiResult): Promise<void> {
   if (result.stream) {
     res.setHeader('Content-Type', 'application/octet-stream');
     if (result.contentLength !== undefined) res.setHeader('Content-Length', String(result.contentLength));
-    await pipeline(result.stream, res);
+    await pump(result.stream, res);
   } else if (result.contentLength !== undefined) {
     // HEAD: the headers of the binary body a GET would send, and no body.
     res.setHeader('Content-Type', 'application/octet-stream');

@@ -90,6 +90,7 @@ function mib(bytes) {
 
 function sizeName(bytes) {
   if (bytes >= 1024 * MiB && bytes % (1024 * MiB) === 0) return `${bytes / (1024 * MiB)} GiB`;
+  if (bytes < MiB) return `${Math.round(bytes / 1024)} KiB`;
   return `${Math.round(bytes / MiB)} MiB`;
 }
 

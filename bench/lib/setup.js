@@ -17,34 +17,22 @@ const MiB = 1024 * 1024;
  * serves and PutFile uploads; `lockFiles` is how many files the lock benchmark needs (one per
  * connection).
  */
-async function prepareFiles({ dist, dataSizes, lockFiles, secret }) {
+async function prepareFiles({ dist, dataSizes, lockFiles, sessionFiles = 0, secret }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-bench-'));
   try {
-    return await fillFolder(dir, { dist, dataSizes, lockFiles, secret });
+    return await fillFolder(dir, { dist, dataSizes, lockFiles, sessionFiles, secret });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
 }
 
-async function fillFolder(dir, { dist, dataSizes, lockFiles, secret }) {
+async function fillFolder(dir, { dist, dataSizes, lockFiles, sessionFiles, secret }) {
   const root = path.join(dir, 'files');
   await mkdir(root);
 
-  const files = { dir, root, data: new Map(), lock: [] };
-  const { FileSystemStorage, JwtAuth } = require(dist);
-  const storage = new FileSystemStorage({ root });
-  const auth = new JwtAuth({ secret });
-  const withToken = async (name) => {
-    const fileId = await storage.fileIdFor(name);
-    const { accessToken } = await auth.issueToken({
-      fileId,
-      userId: 'bench-user',
-      userFriendlyName: 'Bench User',
-      permissions: { write: true },
-    });
-    return { name, fileId, token: accessToken };
-  };
+  const files = { dir, root, data: new Map(), lock: [], session: [] };
+  const withToken = tokenMaker(dist, root, secret);
 
   await writeFile(path.join(root, 'info.docx'), randomBytes(12 * 1024));
   files.info = await withToken('info.docx');
@@ -63,7 +51,60 @@ async function fillFolder(dir, { dist, dataSizes, lockFiles, secret }) {
     await writeFile(path.join(root, name), randomBytes(4096));
     files.lock.push({ ...(await withToken(name)), lockId: `bench-lock-${i}` });
   }
+
+  files.session = await sessionDocuments(root, sessionFiles, withToken);
   return files;
+}
+
+/** The size of the document an editor session opens and saves: 200 KB. */
+const SESSION_BYTES = 200_000;
+
+/** `count` documents of SESSION_BYTES in `root`, one per concurrent editor session, with their IDs and tokens. */
+async function sessionDocuments(root, count, withToken) {
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const name = `session-${i}.docx`;
+    await writeFile(path.join(root, name), randomBytes(SESSION_BYTES));
+    out.push({ ...(await withToken(name)), path: path.join(root, name), lockId: `bench-session-${i}` });
+  }
+  return out;
+}
+
+/** `withToken(name)`: the file's ID (FileSystemStorage on `root`) and a write token for it. */
+function tokenMaker(dist, root, secret) {
+  const { FileSystemStorage, JwtAuth } = require(dist);
+  const storage = new FileSystemStorage({ root });
+  const auth = new JwtAuth({ secret });
+  return async (name) => {
+    const fileId = await storage.fileIdFor(name);
+    const { accessToken } = await auth.issueToken({
+      fileId,
+      userId: 'bench-user',
+      userFriendlyName: 'Bench User',
+      permissions: { write: true },
+    });
+    return { name, fileId, token: accessToken };
+  };
+}
+
+/**
+ * A folder for the scaling scenario, under the run's folder: the CheckFileInfo file, `sessions`
+ * session documents, and empty files (`filler-<n>`) up to `total` files, added by
+ * {@link growFolder}. The served files get their IDs first, the filler never does: what grows is
+ * the folder, as when users' files accumulate.
+ */
+async function scalingFolder(files, { dist, secret, sessions }) {
+  const root = path.join(files.dir, 'scaling');
+  await mkdir(root);
+  const withToken = tokenMaker(dist, root, secret);
+  await writeFile(path.join(root, 'info.docx'), randomBytes(12 * 1024));
+  return { root, info: await withToken('info.docx'), session: await sessionDocuments(root, sessions, withToken), count: 1 + sessions };
+}
+
+/** Adds empty files to the scaling folder until it holds `total` files. */
+function growFolder(folder, total) {
+  for (let n = folder.count; n < total; n++) fs.closeSync(fs.openSync(path.join(folder.root, `filler-${n}`), 'w'));
+  folder.count = Math.max(folder.count, total);
 }
 
 /** `size` bytes of incompressible data (one random MiB, repeated). */
@@ -87,13 +128,15 @@ function removeFiles(files) {
 function sizeLabel(bytes) {
   if (bytes >= 1024 * MiB && bytes % (1024 * MiB) === 0) return `${bytes / (1024 * MiB)}g`;
   if (bytes % MiB === 0) return `${bytes / MiB}m`;
+  if (bytes % 1024 === 0) return `${bytes / 1024}k`;
   return `${bytes}b`;
 }
 
-/** `1 MiB`, `100 MiB`, `1 GiB`. */
+/** `100 KiB`, `1 MiB`, `100 MiB`, `1 GiB`. */
 function sizeName(bytes) {
   if (bytes >= 1024 * MiB && bytes % (1024 * MiB) === 0) return `${bytes / (1024 * MiB)} GiB`;
+  if (bytes < MiB) return `${Math.round(bytes / 1024)} KiB`;
   return `${Math.round(bytes / MiB)} MiB`;
 }
 
-module.exports = { prepareFiles, removeFiles, sizeName, MiB };
+module.exports = { prepareFiles, removeFiles, scalingFolder, growFolder, sizeName, MiB, SESSION_BYTES };

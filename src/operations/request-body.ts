@@ -3,13 +3,14 @@
  * checks before reading, the byte counter that enforces them while streaming, and the save
  * context the editor sends along.
  */
-import { Readable, pipeline } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { WopiWriteContext } from '../adapters/storage';
 import type { WopiContext } from '../context';
 import { BadRequestError, FileTooLargeError, InternalServerError, UploadTimeoutError } from '../errors';
 import { HEADER, parseBooleanHeader, parseEditorsHeader, readEitherHeader } from '../protocol/headers';
 import { limitBytes, type IdleLimit } from '../protocol/byte-limit';
 import { parseSizeHeader } from '../protocol/sizes';
+import { pump } from '../util/pump';
 
 /**
  * Refuses a body whose declared size (`Content-Length`, or the given WOPI size header) is above
@@ -40,8 +41,8 @@ export function limitedBody(ctx: WopiContext, declaredSize?: number): Readable {
       : { bytes: declaredSize, onMismatch: () => new BadRequestError(`The body does not have the ${HEADER.size} bytes`) },
     idleLimit(ctx),
   );
-  // pipeline (not pipe) so that a client abort also fails the stream storage is reading.
-  pipeline(requestBody(ctx), limiter, () => undefined);
+  // pump (not pipe) so that a client abort also fails the stream storage is reading.
+  pump(requestBody(ctx), limiter).catch(() => undefined);
   return limiter;
 }
 
@@ -95,7 +96,7 @@ function requestBody(ctx: WopiContext): Readable {
 /** Reads a small text body (UTF-8) into a string; 400 when it is larger than `maxBytes`. */
 export async function readTextBody(ctx: WopiContext, maxBytes: number): Promise<string> {
   const limiter = limitBytes(maxBytes, () => new BadRequestError(`The body is larger than ${maxBytes} bytes`), undefined, idleLimit(ctx));
-  pipeline(requestBody(ctx), limiter, () => undefined);
+  pump(requestBody(ctx), limiter).catch(() => undefined);
   const chunks: Buffer[] = [];
   for await (const chunk of limiter) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

@@ -135,3 +135,28 @@ describe('FileSystemStorage: resolved IDs are re-checked on every call', () => {
     expect(await status(a.readFile(id))).toBe(404);
   });
 });
+
+describe('FileSystemStorage: readFile sends the file as it was when opened', () => {
+  test('bytes appended in place after the open are not sent: the stream has exactly info.size bytes', async () => {
+    for (const fresh of [true, false]) {
+      // fresh: resolved in full (through the jail); not fresh: the shortcut of a resolved ID.
+      await putFile(sandbox.root, 'grow.docx', 'first part');
+      const s = storage();
+      const id = await s.fileIdFor('grow.docx');
+      if (!fresh) await text(await s.readFile(id));
+      const content = await s.readFile(id);
+      await writeFile(path.join(sandbox.root, 'grow.docx'), ' and more', { flag: 'a' });
+      expect(content.info.size).toBe('first part'.length);
+      expect(await text(content)).toBe('first part');
+    }
+  });
+
+  test('an empty file: an empty stream', async () => {
+    await putFile(sandbox.root, 'empty.docx', '');
+    const s = storage();
+    const id = await s.fileIdFor('empty.docx');
+    const content = await s.readFile(id);
+    expect(content.info.size).toBe(0);
+    expect(await text(content)).toBe('');
+  });
+});

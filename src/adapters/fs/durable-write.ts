@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, fchmod, fsync, type WriteStream } from 'node:fs';
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { log } from '../../log';
+import { pump } from '../../util/pump';
 import { errorCode } from './errno';
 import { fdClose, fdOpen, type JailedFolder } from './jailed-folder';
 
@@ -51,7 +51,7 @@ export async function writeTemporary(
     // open() applies the umask; a saved file keeps the permissions the original had.
     if (options.mode !== undefined) await fdChmod(fd, options.mode);
     out = createWriteStream('', { fd, autoClose: false, highWaterMark: CHUNK_BYTES });
-    await pipeline(content, out);
+    await pump(content, out);
     signal.throwIfAborted();
     if (options.fsync) await fdSync(fd);
     closed = true;

@@ -341,7 +341,12 @@ export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
 
   private openedContent(rel: string, fd: number, st: BigIntStats): WopiFileContent {
     try {
-      return { info: this.toInfo(rel, st), stream: createReadStream('', { fd, highWaterMark: CHUNK_BYTES }) };
+      const info = this.toInfo(rel, st);
+      // Exactly the bytes the answer's Content-Length announces, read up to `end`: no read past
+      // the end to find it (which would cost a thread-pool trip and a CHUNK_BYTES buffer per
+      // request), and no buffer larger than the file. An empty file gets one small read.
+      const range = info.size > 0 ? { start: 0, end: info.size - 1, highWaterMark: CHUNK_BYTES } : { highWaterMark: 1024 };
+      return { info, stream: createReadStream('', { fd, ...range }) };
     } catch (err) {
       void fdClose(fd).catch(() => undefined);
       throw err;
