@@ -17,7 +17,9 @@ export const MAX_FILE_NAME_BYTES = 255;
  * Windows device names. Windows also opens COM0, LPT0 and the superscript digits ¹ ² ³ (U+00B9,
  * U+00B2, U+00B3) as ports, so they are refused like COM1 and LPT1.
  */
-const RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])(\..*)?$/i;
+// Windows' device names, also with an extension (`nul.txt`) and with spaces before it (`nul .txt`:
+// Windows drops them when it matches a device name), and the console's CONIN$ / CONOUT$.
+const RESERVED = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$) *(\..*)?$/i;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f<>:"/\\|?*]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this replaces
