@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { WopiAuth, WopiUser } from './adapters/auth';
-import type { WopiContainerStorage } from './adapters/storage';
+import { CONTAINER_METHODS, type WopiContainerStorage } from './adapters/storage';
 import type { WopiLockStore } from './adapters/locks';
 import type { WopiFileInfo, WopiStorage, WopiWriteContext } from './adapters/storage';
 import type { WopiUserInfoStore } from './adapters/user-info';
@@ -310,16 +310,6 @@ const KNOWN_OPTIONS = new Set([
   'checkContainerInfo',
   'containers',
 ]);
-const CONTAINER_METHODS = [
-  'getRootContainerId',
-  'getContainerInfo',
-  'getFileContainerId',
-  'enumerateChildren',
-  'createChildContainer',
-  'createChildFile',
-  'renameContainer',
-  'deleteContainer',
-] as const;
 const SHARE_URL_TYPES = ['ReadOnly', 'ReadWrite'] as const;
 
 /**
@@ -359,8 +349,7 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
     lockStore = new MemoryLockStore();
   }
   const handles = optionalMethods(storage, auth, userInfo);
-  const someContainerMethods = CONTAINER_METHODS.filter((name) => typeof storage[name] === 'function');
-  if (someContainerMethods.length > 0 && someContainerMethods.length < CONTAINER_METHODS.length) containerMethods(check, storage, handles);
+  const hasContainers = hasContainerMethods(check, storage);
   if (fileUrlTtlSeconds !== undefined && handles.resourceTokens === undefined) {
     throw check.error(
       'WOPI_OPTION_CONFLICT',
@@ -375,7 +364,9 @@ export function resolveOptions(options: WopiRouterOptions): ResolvedWopiOptions 
       "is 'keepBoth', which needs a storage with findRelativeFile and createRelativeFile (FileSystemStorage and MemoryStorage have them) to store the conflict copy",
     );
   }
-  const containers = check.boolean('containers', options.containers, false) ? containerMethods(check, storage, handles) : undefined;
+  const containers = check.boolean('containers', options.containers, false)
+    ? containerMethods(check, storage, hasContainers, handles)
+    : undefined;
   return {
     storage,
     auth,
@@ -442,19 +433,38 @@ function optionalMethods(storage: WopiStorage, auth: WopiAuth, userInfo: WopiUse
 }
 
 /**
- * The storage's container methods, bound, for the `containers` option: the storage must have all
- * of them, and the auth resource tokens (container and ecosystem URLs) and file tokens (the files
- * they list). Anything missing is reported at once.
+ * Whether the storage has the container methods: all of them, or none. A storage with only some
+ * is a mistake reported at once, whether or not the `containers` option asks for them.
  */
-function containerMethods(check: OptionChecks, storage: WopiStorage, handles: OptionalMethods): WopiContainerStorage {
+function hasContainerMethods(check: OptionChecks, storage: WopiStorage): boolean {
   const missing = CONTAINER_METHODS.filter((name) => typeof storage[name] !== 'function');
+  if (missing.length === CONTAINER_METHODS.length) return false;
   if (missing.length > 0) {
     throw check.error(
-      missing.length === CONTAINER_METHODS.length ? 'WOPI_OPTION_CONFLICT' : 'WOPI_ADAPTER_SHAPE',
-      missing.length === CONTAINER_METHODS.length ? 'containers' : 'storage',
-      missing.length === CONTAINER_METHODS.length
-        ? 'needs a storage with the WopiContainerStorage methods (FileSystemStorage and MemoryStorage have them)'
-        : `has some container methods but not ${missing.join(', ')}: implement all of WopiContainerStorage or none`,
+      'WOPI_ADAPTER_SHAPE',
+      'storage',
+      `has some container methods but not ${missing.join(', ')}: implement all of WopiContainerStorage or none`,
+    );
+  }
+  return true;
+}
+
+/**
+ * The storage's container methods, bound, for the `containers` option: it needs a storage that
+ * has them, and an auth with resource tokens (container and ecosystem URLs) and file tokens (the
+ * files they list).
+ */
+function containerMethods(
+  check: OptionChecks,
+  storage: WopiStorage,
+  hasContainers: boolean,
+  handles: OptionalMethods,
+): WopiContainerStorage {
+  if (!hasContainers) {
+    throw check.error(
+      'WOPI_OPTION_CONFLICT',
+      'containers',
+      'needs a storage with the WopiContainerStorage methods (FileSystemStorage and MemoryStorage have them)',
     );
   }
   if (handles.resourceTokens === undefined || handles.issueToken === undefined) {

@@ -207,6 +207,18 @@ export interface WopiStorage extends Partial<WopiContainerStorage> {
 // GetRootContainer). A storage has all of WopiContainerStorage's methods or none of them:
 // `createWopiRouter` refuses a storage that has some (WOPI_ADAPTER_SHAPE).
 
+/** The methods of {@link WopiContainerStorage}: a storage has all of them or none. */
+export const CONTAINER_METHODS = [
+  'getRootContainerId',
+  'getContainerInfo',
+  'getFileContainerId',
+  'enumerateChildren',
+  'createChildContainer',
+  'createChildFile',
+  'renameContainer',
+  'deleteContainer',
+] as const satisfies ReadonlyArray<keyof WopiContainerStorage>;
+
 /** What the router needs to know about one container (a folder). */
 export interface WopiContainerInfo {
   /** The container's name, with no path (CheckContainerInfo `Name`). A root's name is the storage's choice. */

@@ -33,6 +33,7 @@ import { PassThrough, Readable } from 'node:stream';
 import type { WopiContainerStorage, WopiStorage } from '../adapters/storage';
 import { LockConflictError, WopiError, type WopiErrorCode } from '../errors';
 import { describeIf, pause, readAll, rejectionOf, within, writeContext } from './suite-helpers';
+import { CONTAINER_METHODS } from '../adapters/storage';
 import type { StorageCapability } from './storage-suite';
 
 /** A storage with the container capability, under test. */
@@ -53,17 +54,6 @@ export interface ContainerSuiteOptions {
    */
   capabilities?: StorageCapability[];
 }
-
-const CONTAINER_METHODS: Array<keyof WopiContainerStorage> = [
-  'getRootContainerId',
-  'getContainerInfo',
-  'getFileContainerId',
-  'enumerateChildren',
-  'createChildContainer',
-  'createChildFile',
-  'renameContainer',
-  'deleteContainer',
-];
 
 const FILE_CAPABILITY_METHODS: Record<StorageCapability, Array<keyof WopiStorage>> = {
   relative: ['findRelativeFile', 'createRelativeFile'],
