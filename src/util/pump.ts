@@ -10,11 +10,14 @@
  */
 import { finished, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isSelfSending, SEND_BODY } from './self-sending';
 
 export function pump(source: Readable, destination: Writable): Promise<void> {
   // Anything that is not a Node stream (a storage written in JavaScript may hand out a web stream
   // or an async iterable) goes through `pipeline`, which takes them all.
   if (typeof source?.pipe !== 'function' || typeof source.on !== 'function') return pipeline(source, destination);
+  // A body that sends itself more cheaply than `pipe` (a file through pooled buffers).
+  if (isSelfSending(source, destination)) return source[SEND_BODY](destination);
   return new Promise((resolve, reject) => {
     let sourceDone = false;
     let destinationDone = false;

@@ -1,4 +1,4 @@
-import { createReadStream, type BigIntStats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { lstat, rename, unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type {
@@ -26,7 +26,8 @@ import { IdRecords } from './id-records';
 import { IdTree, type KnownContainers, type Located } from './id-tree';
 import { ResolvedIds } from './resolved-ids';
 import { FolderNames, listFiles, moveIfFree, spelledOnDisk } from './folder-names';
-import { CHUNK_BYTES, writeTemporary } from './durable-write';
+import { writeTemporary } from './durable-write';
+import { FileBody } from './file-body';
 import { resolveFsOptions, type FileSystemEntry, type FileSystemStorageOptions } from './options';
 import { createInContainer, type CreationSite } from './relative-publish';
 import { HeldFolder, type LocateFolder } from './held-folder';
@@ -342,11 +343,9 @@ export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
   private openedContent(rel: string, fd: number, st: BigIntStats): WopiFileContent {
     try {
       const info = this.toInfo(rel, st);
-      // Exactly the bytes the answer's Content-Length announces, read up to `end`: no read past
-      // the end to find it (which would cost a thread-pool trip and a CHUNK_BYTES buffer per
-      // request), and no buffer larger than the file. An empty file gets one small read.
-      const range = info.size > 0 ? { start: 0, end: info.size - 1, highWaterMark: CHUNK_BYTES } : { highWaterMark: 1024 };
-      return { info, stream: createReadStream('', { fd, ...range }) };
+      // Exactly the bytes the answer's Content-Length announces: no read past the end to find
+      // it, no buffer larger than the file, and sent through pooled buffers (file-body.ts).
+      return { info, stream: new FileBody(fd, info.size) };
     } catch (err) {
       void fdClose(fd).catch(() => undefined);
       throw err;
