@@ -62,20 +62,42 @@ export function createContext(
   signal: () => AbortSignal,
   run: WopiRun,
 ): WopiContext {
-  return {
-    req,
-    fileId: target.fileId,
-    containerId: target.containerId,
-    user,
-    options,
-    log: logger,
-    // Made on first use: only the operations that read a body need one.
-    get signal() {
-      return signal();
-    },
-    header: (name) => readHeader(req.headers, name),
-    operation: run.operation,
-    requestId: run.requestId,
-    observation: run.observation,
-  };
+  return new RequestContext(req, target, user, options, logger, signal, run);
+}
+
+/**
+ * A class rather than an object literal with a getter: one shape shared by every request, its
+ * getter and method on the prototype (a literal with an accessor is built slowly, per request).
+ */
+class RequestContext implements WopiContext {
+  readonly fileId: string;
+  readonly containerId: string;
+  readonly operation: string;
+  readonly requestId: string;
+  readonly observation: OperationObservation | undefined;
+
+  constructor(
+    readonly req: Request,
+    target: { fileId: string; containerId: string },
+    readonly user: WopiUser,
+    readonly options: ResolvedWopiOptions,
+    readonly log: Logger,
+    private readonly makeSignal: () => AbortSignal,
+    run: WopiRun,
+  ) {
+    this.fileId = target.fileId;
+    this.containerId = target.containerId;
+    this.operation = run.operation;
+    this.requestId = run.requestId;
+    this.observation = run.observation;
+  }
+
+  // Made on first use: only the operations that read a body need one.
+  get signal(): AbortSignal {
+    return this.makeSignal();
+  }
+
+  header(name: string): string | undefined {
+    return readHeader(this.req.headers, name);
+  }
 }

@@ -84,6 +84,7 @@ export { ACTIVITY_STATUS, MAX_ACTIVITIES_BODY_BYTES } from './protocol/activitie
 
 export { FileSystemStorage } from './adapters/fs/storage';
 export type { FileSystemStorageOptions, FileSystemEntry } from './adapters/fs/storage';
+export type { MetadataReadsMode } from './adapters/fs/metadata-reads';
 export { MemoryStorage } from './adapters/memory-storage';
 export type { MemoryFileOptions, MemoryStorageOptions } from './adapters/memory-storage';
 export { FileSystemUserInfoStore, DEFAULT_USER_INFO_RECHECK_MS } from './adapters/fs/user-info';

@@ -344,8 +344,10 @@ function accessToken(req: Request): string | undefined {
 }
 
 async function sendResult(res: Response, result: WopiResult): Promise<void> {
-  res.status(result.status ?? 200);
-  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+  // Node's own statusCode and setHeader: express's res.status validates what is always a code of ours.
+  res.statusCode = result.status ?? 200;
+  const headers = result.headers;
+  if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name] as string);
   if (result.stream) {
     res.setHeader('Content-Type', 'application/octet-stream');
     if (result.contentLength !== undefined) res.setHeader('Content-Length', String(result.contentLength));

@@ -36,6 +36,25 @@ describeWopiStorage(
   { capabilities: [...ALL] },
 );
 
+// The same storage with every metadata read on the thread pool (the default reads on the event
+// loop when the folder is on a local disk, as it is here).
+describeWopiStorage(
+  "FileSystemStorage (metadataReads: 'thread-pool')",
+  async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-suite-'));
+    const storage = new FileSystemStorage({ root, metadataReads: 'thread-pool' });
+    return {
+      storage,
+      addFile: async (name, content) => {
+        await writeFile(path.join(root, name), content);
+        return storage.fileIdFor(name);
+      },
+      cleanup: () => rm(root, { recursive: true, force: true }),
+    };
+  },
+  { capabilities: [...ALL] },
+);
+
 describeWopiLockStore('MemoryLockStore', () => new MemoryLockStore(), { capabilities: ['admin', 'list'] });
 describeWopiLockStore('MemoryLockStore (office lock IDs)', () => new MemoryLockStore({ lockIdComparison: 'office' }), {
   capabilities: ['admin', 'list', 'officeLockIds'],

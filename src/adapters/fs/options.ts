@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { OptionChecks } from '../../util/validate';
 import { DEFAULT_OWNER_ID } from '../file-id';
+import type { MetadataReadsMode } from './metadata-reads';
 
 export interface FileSystemStorageOptions {
   /** The folder whose files are served. Nothing outside it is ever read or written. */
@@ -20,6 +21,20 @@ export interface FileSystemStorageOptions {
    * served folder's own name.
    */
   rootName?: string;
+  /**
+   * How the metadata reads of the steady state run: the stat behind each CheckFileInfo and lock
+   * request, the open and fstat of each GetFile, of files resolved before.
+   *
+   * - `'auto'` (default): synchronously, on the event loop, when the root is on a local Linux
+   *   file system (ext4, XFS, Btrfs, tmpfs, overlayfs, …): a few microseconds each, where the
+   *   thread pool's hand-off costs tens (docs/performance.md). On the thread pool on network and
+   *   user-space file systems (NFS, SMB, FUSE, …), on other platforms, and for good from the first
+   *   synchronous read that takes longer than 1 ms.
+   * - `'thread-pool'`: always on the thread pool.
+   *
+   * Writes, renames and syncs always run on the thread pool.
+   */
+  metadataReads?: MetadataReadsMode;
 }
 
 /** One file under the root, as {@link FileSystemStorage.list} reports it. */
@@ -38,6 +53,7 @@ export interface ResolvedFsOptions {
   ownerId: string;
   fsync: boolean;
   rootName: string;
+  metadataReads: MetadataReadsMode;
 }
 
 /** Checks `options` (a `WopiConfigError` naming the bad one) and fills in the defaults. */
@@ -54,5 +70,6 @@ export function resolveFsOptions(options: FileSystemStorageOptions): ResolvedFsO
     fsync: check.boolean('fsync', options.fsync, true),
     // The folder's own name; `/` when the root of the file system is served.
     rootName: check.nonEmptyString('rootName', options.rootName, undefined) ?? (path.basename(root) || root),
+    metadataReads: check.oneOf('metadataReads', options.metadataReads, ['auto', 'thread-pool'], 'auto'),
   };
 }

@@ -8,10 +8,10 @@
  * caller resolves in full again. Only what the jail opened and checked is ever remembered, so a
  * race lost once is never served again from here.
  */
-import { stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { BoundedMap } from '../../util/bounded-map';
-import { fdClose, fdOpen, fdStat, READ_FLAGS } from './jailed-folder';
+import { fdClose, READ_FLAGS } from './jailed-folder';
+import type { MetadataReads } from './metadata-reads';
 
 /** How many resolutions are kept in memory. */
 const MAX_RESOLVED = 10_000;
@@ -27,6 +27,9 @@ interface Resolved {
 export class ResolvedIds {
   private readonly known = new BoundedMap<string, Resolved>(MAX_RESOLVED);
 
+  /** @param reads how the checks read metadata (on the event loop on a local disk: metadata-reads.ts) */
+  constructor(private readonly reads: MetadataReads) {}
+
   /** Notes that `fileId` led to the regular file `rel` (real path `real`), as the jail found it. */
   remember(fileId: string, rel: string, real: string, st: BigIntStats): void {
     this.known.set(fileId, { rel, real, dev: st.dev, ino: st.ino, ctimeNs: st.ctimeNs });
@@ -40,7 +43,7 @@ export class ResolvedIds {
   async statIfUnchanged(fileId: string): Promise<{ rel: string; st: BigIntStats } | undefined> {
     const known = this.known.get(fileId);
     if (known === undefined) return undefined;
-    const st = await stat(known.real, { bigint: true }).catch(() => undefined);
+    const st = await this.reads.statQuietly(known.real);
     if (st?.isFile() && sameInode(st, known)) return { rel: known.rel, st };
     this.known.delete(fileId);
     return undefined;
@@ -58,10 +61,10 @@ export class ResolvedIds {
   async openIfUnchanged(fileId: string): Promise<{ rel: string; fd: number; st: BigIntStats } | undefined> {
     const known = this.known.get(fileId);
     if (known === undefined || known.rel.includes('/')) return undefined;
-    const fd = await fdOpen(known.real, READ_FLAGS).catch(() => undefined);
-    if (fd !== undefined) {
-      const st = await fdStat(fd, { bigint: true }).catch(() => undefined);
-      if (st?.isFile() && sameInode(st, known)) return { rel: known.rel, fd, st };
+    const opened = await this.reads.openQuietly(known.real, READ_FLAGS);
+    if (opened !== undefined) {
+      const { fd, st } = opened;
+      if (st.isFile() && sameInode(st, known)) return { rel: known.rel, fd, st };
       await fdClose(fd).catch(() => undefined);
     }
     this.known.delete(fileId);

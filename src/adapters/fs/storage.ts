@@ -25,6 +25,7 @@ import { fdClose, type JailedFolder } from './jailed-folder';
 import { IdRecords } from './id-records';
 import { IdTree, type KnownContainers, type Located } from './id-tree';
 import { ResolvedIds } from './resolved-ids';
+import { MetadataReads } from './metadata-reads';
 import { FolderNames, listFiles, moveIfFree, spelledOnDisk } from './folder-names';
 import { writeTemporary } from './durable-write';
 import { FileBody } from './file-body';
@@ -70,7 +71,7 @@ export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
   private readonly tree: IdTree;
   /** Container renames and deletes run alone in this process (tree-lock.ts). */
   private readonly lock = new TreeLock();
-  private readonly resolved = new ResolvedIds();
+  private readonly resolved: ResolvedIds;
   /** What creating a file asks of this storage (relative-publish.ts). */
   private readonly site: CreationSite;
   private readonly containers: FsContainers;
@@ -81,6 +82,7 @@ export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
     this.ownerId = resolved.ownerId;
     this.fsync = resolved.fsync;
     this.jail = new RootJail(this.root, resolved.metadataDir);
+    this.resolved = new ResolvedIds(new MetadataReads(this.root, resolved.metadataReads));
     this.tree = new IdTree(this.jail, new IdRecords(resolved.metadataDir));
     this.site = {
       jail: this.jail,

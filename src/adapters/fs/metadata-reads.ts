@@ -1,0 +1,164 @@
+/**
+ * The metadata reads of the steady state, on the event loop where that is cheaper and safe.
+ *
+ * CheckFileInfo and every lock request stat their file, and GetFile opens and fstats it
+ * (resolved-ids.ts). Through the thread pool, each of those is a hand-off to a worker thread and
+ * a wake-up of the event loop when it is done: tens of microseconds of CPU on a virtual machine,
+ * for a call the kernel answers in two or three from its inode cache. That hand-off was the
+ * largest single cost of a CheckFileInfo after Node's own HTTP work (docs/performance.md).
+ *
+ * So, with `metadataReads: 'auto'` (the default), these reads run synchronously when the served
+ * root is on a local Linux file system (ext4, XFS, Btrfs, tmpfs, overlayfs and the like, from
+ * `statfs`): a stat of a file resolved moments ago costs less on the event loop than the hand-off
+ * alone. Network and user-space file systems (NFS, SMB, FUSE, 9p, Ceph, cluster file systems),
+ * other platforms, and anything unrecognised keep the thread pool: there a stat may wait on the
+ * network, and must never hold the event loop.
+ *
+ * Even a local disk can be slow (a cold inode, a device in trouble): every synchronous read is
+ * timed, and the first one that takes longer than {@link SLOW_READ_NS} sends every later read of
+ * this storage back to the thread pool for good, with a line on `express-wopi:storage:fs`.
+ *
+ * Only reads: nothing that creates, renames, changes or syncs a file runs on the event loop, as a
+ * metadata change may wait on the file system's journal.
+ */
+import { closeSync, fstatSync, openSync, stat, statfs, statSync, type BigIntStats } from 'node:fs';
+import { promisify } from 'node:util';
+import { log } from '../../log';
+import { fdClose, fdOpen, fdStat } from './jailed-folder';
+
+const debug = log('storage:fs');
+const statAsync = promisify(stat) as (path: string, options: { bigint: true }) => Promise<BigIntStats>;
+
+/** How `FileSystemStorage` runs its steady-state metadata reads (see {@link MetadataReads}). */
+export type MetadataReadsMode = 'auto' | 'thread-pool';
+
+/** A synchronous read slower than this (1 ms) sends the storage back to the thread pool. */
+export const SLOW_READ_NS = 1_000_000n;
+
+/**
+ * `statfs` type numbers of local Linux file systems (linux/magic.h): a block device or memory
+ * under this kernel, nothing on the other side of a network or a user-space daemon.
+ */
+const LOCAL_FILE_SYSTEMS: ReadonlyMap<number, string> = new Map([
+  [0xef53, 'ext2/3/4'],
+  [0x58465342, 'xfs'],
+  [0x9123683e, 'btrfs'],
+  [0x01021994, 'tmpfs'],
+  [0x858458f6, 'ramfs'],
+  [0xf2f52010, 'f2fs'],
+  [0x2fc12fc1, 'zfs'],
+  [0x794c7630, 'overlayfs'],
+  [0x3153464a, 'jfs'],
+  [0x52654973, 'reiserfs'],
+  [0xca451a4e, 'bcachefs'],
+]);
+
+/** The name of a local file system type, or `undefined` for any other. */
+export function localFileSystemName(type: number): string | undefined {
+  return LOCAL_FILE_SYSTEMS.get(type);
+}
+
+export class MetadataReads {
+  /** Whether reads run on the event loop now. */
+  private onLoop = false;
+  private decided: boolean;
+
+  /**
+   * @param root the served folder: its file system decides
+   * @param mode `'thread-pool'` never reads on the event loop
+   * @param clock for tests: nanoseconds now
+   */
+  constructor(
+    private readonly root: string,
+    mode: MetadataReadsMode,
+    private readonly clock: () => bigint = process.hrtime.bigint,
+  ) {
+    this.decided = mode === 'thread-pool' || process.platform !== 'linux';
+  }
+
+  /** Whether reads run on the event loop now (for tests and the debug log). */
+  get synchronous(): boolean {
+    return this.onLoop;
+  }
+
+  /**
+   * Looks up the root's file system type once, in the background; until it answers, reads use
+   * the thread pool. Resolves when decided (tests await it; requests never do).
+   */
+  decide(): Promise<void> {
+    if (this.decided) return Promise.resolve();
+    this.decided = true;
+    return new Promise((resolve) => {
+      statfs(this.root, (err, st) => {
+        const name = err ? undefined : localFileSystemName(st.type);
+        if (name !== undefined) this.onLoop = true;
+        debug('metadata reads of %s: %s', this.root, name === undefined ? 'thread pool' : `on the event loop (${name})`);
+        resolve();
+      });
+    });
+  }
+
+  /** The file's metadata (following links, as `stat`), or `undefined` on any error. */
+  statQuietly(path: string): BigIntStats | undefined | Promise<BigIntStats | undefined> {
+    if (!this.onLoop) {
+      if (!this.decided) void this.decide();
+      return statAsync(path, { bigint: true }).catch(() => undefined);
+    }
+    const started = this.clock();
+    try {
+      return statSync(path, { bigint: true, throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    } finally {
+      this.timed(started, 'stat');
+    }
+  }
+
+  /**
+   * Opens `path` for reading with `flags` and fstats the descriptor; `undefined` on any error (a
+   * descriptor opened is then closed). The descriptor is the caller's to close.
+   */
+  openQuietly(
+    path: string,
+    flags: number,
+  ): { fd: number; st: BigIntStats } | undefined | Promise<{ fd: number; st: BigIntStats } | undefined> {
+    if (!this.onLoop) {
+      if (!this.decided) void this.decide();
+      return openAsync(path, flags);
+    }
+    const started = this.clock();
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, flags);
+      return { fd, st: fstatSync(fd, { bigint: true }) };
+    } catch {
+      if (fd !== undefined) closeSync(fd);
+      return undefined;
+    } finally {
+      this.timed(started, 'open');
+    }
+  }
+
+  private timed(started: bigint, what: string): void {
+    const took = this.clock() - started;
+    if (took <= SLOW_READ_NS || !this.onLoop) return;
+    this.onLoop = false;
+    debug(
+      'a %s in %s took %s ms on the event loop: metadata reads use the thread pool from now on',
+      what,
+      this.root,
+      (Number(took) / 1e6).toFixed(1),
+    );
+  }
+}
+
+async function openAsync(path: string, flags: number): Promise<{ fd: number; st: BigIntStats } | undefined> {
+  const fd = await fdOpen(path, flags).catch(() => undefined);
+  if (fd === undefined) return undefined;
+  try {
+    return { fd, st: await fdStat(fd, { bigint: true }) };
+  } catch {
+    await fdClose(fd).catch(() => undefined);
+    return undefined;
+  }
+}
