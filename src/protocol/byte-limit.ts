@@ -12,6 +12,9 @@ export interface IdleLimit {
   onIdle: () => Error;
 }
 
+/** How many bytes the byte counter holds on each side before it pushes back. */
+export const BODY_HIGH_WATER_MARK = 256 * 1024;
+
 /**
  * A pass-through stream that fails with `onExceeded()` as soon as more than `maxBytes` bytes have
  * gone through it, so an oversized body is refused without being held anywhere. When `expected`
@@ -23,6 +26,9 @@ export function limitBytes(maxBytes: number, onExceeded: () => Error, expected?:
   let seen = 0;
   let timer: NodeJS.Timeout | undefined;
   const stream = new Transform({
+    // Room for a few of the request's 64 KiB chunks on each side: with the default 16 KiB, every
+    // chunk would pause the request and resume it again (docs/performance.md).
+    highWaterMark: BODY_HIGH_WATER_MARK,
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       timer?.refresh();
       seen += chunk.length;

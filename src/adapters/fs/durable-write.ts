@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { log } from '../../log';
 import { pump } from '../../util/pump';
 import { errorCode } from './errno';
-import { fdClose, fdOpen, type JailedFolder } from './jailed-folder';
+import { fdClose, fdOpen, fdStat, type JailedFolder } from './jailed-folder';
+import type { MetadataReads } from './metadata-reads';
 
 const debug = log('storage:fs');
 const fdChmod = promisify(fchmod);
@@ -29,6 +30,8 @@ export interface TemporaryOptions {
   mode?: number;
   /** fsync the content before returning. */
   fsync: boolean;
+  /** How the new file's stat runs (metadata-reads.ts); the thread pool when not given. */
+  reads?: MetadataReads;
 }
 
 /**
@@ -44,12 +47,17 @@ export async function writeTemporary(
 ): Promise<string> {
   signal.throwIfAborted();
   const name = `.express-wopi.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
-  const fd = await fdOpen(folder.path(name), 'wx');
+  const fd = await fdOpen(folder.path(name), 'wx', options.mode ?? 0o666);
   let closed = false;
   let out: WriteStream | undefined;
   try {
-    // open() applies the umask; a saved file keeps the permissions the original had.
-    if (options.mode !== undefined) await fdChmod(fd, options.mode);
+    // A saved file keeps the permissions the original had. open() applies the umask (or the
+    // folder's default ACL) to them: changed only when that took something away, which a look
+    // at the new file tells (on the event loop on a local disk: cheaper than an fchmod's trip).
+    if (options.mode !== undefined) {
+      const st = await (options.reads ? options.reads.fstat(fd) : fdStat(fd, { bigint: true }));
+      if (Number(st.mode & 0o7777n) !== options.mode) await fdChmod(fd, options.mode);
+    }
     out = createWriteStream('', { fd, autoClose: false, highWaterMark: CHUNK_BYTES });
     await pump(content, out);
     signal.throwIfAborted();

@@ -3,6 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { BadRequestError, FileNotFoundError } from '../../errors';
+import type { MetadataReads } from './metadata-reads';
 import { checkFileName } from '../../protocol/file-name';
 
 export function errorCode(err: unknown): string | undefined {
@@ -39,8 +40,8 @@ export function joinRel(folder: string, name: string): string {
 }
 
 /** The metadata of the regular file at `p` (a path through a jailed folder); a link is not one. */
-export async function regularFile(p: string): Promise<BigIntStats> {
-  const st = await lstat(p, { bigint: true }).catch(notFound);
+export async function regularFile(p: string, reads?: MetadataReads): Promise<BigIntStats> {
+  const st = await (reads ? reads.lstat(p) : lstat(p, { bigint: true })).catch(notFound);
   if (!st.isFile()) throw new FileNotFoundError();
   return st;
 }

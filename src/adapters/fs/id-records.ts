@@ -25,6 +25,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { log } from '../../log';
+import type { MetadataReads } from './metadata-reads';
 import { BoundedMap } from '../../util/bounded-map';
 import { createExclusively, readTextIfExists, unlinkIfExists, writeAtomically } from './durable-write';
 import { errorCode } from './errno';
@@ -67,7 +68,11 @@ export class IdRecords {
   private readonly cache = new BoundedMap<string, { stamp: string; text: string }>(MAX_CACHED_RECORDS);
   private rootIdPromise: Promise<string> | undefined;
 
-  constructor(private readonly metadataDir: string) {}
+  /** @param reads how a record's stat runs (metadata-reads.ts); the thread pool when not given */
+  constructor(
+    private readonly metadataDir: string,
+    private readonly reads?: MetadataReads,
+  ) {}
 
   /**
    * What the record of `id` holds, or `undefined` when there is none. A record whose inode, size
@@ -78,7 +83,7 @@ export class IdRecords {
     const record = this.idRecord(id);
     let st: BigIntStats;
     try {
-      st = await stat(record, { bigint: true });
+      st = await (this.reads ? this.reads.stat(record) : stat(record, { bigint: true }));
     } catch (err) {
       if (errorCode(err) !== 'ENOENT') throw err;
       this.cache.delete(id);

@@ -8,6 +8,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { log } from '../../log';
+import type { MetadataReads } from './metadata-reads';
 import { errorCode } from './errno';
 
 const debug = log('storage:fs');
@@ -43,6 +44,7 @@ export class PathFolder implements JailedFolder {
   constructor(
     private readonly abs: string,
     readonly rel: string,
+    private readonly reads?: MetadataReads,
   ) {}
 
   path(name: string): string {
@@ -67,7 +69,7 @@ export class PathFolder implements JailedFolder {
   }
 
   stat(): Promise<BigIntStats> {
-    return lstat(this.abs, { bigint: true });
+    return this.reads ? this.reads.lstat(this.abs) : lstat(this.abs, { bigint: true });
   }
 
   async close(): Promise<void> {}
@@ -80,6 +82,7 @@ export class DescriptorFolder implements JailedFolder {
   constructor(
     private readonly fd: number,
     readonly rel: string,
+    private readonly reads?: MetadataReads,
   ) {}
 
   path(name: string): string {
@@ -99,7 +102,7 @@ export class DescriptorFolder implements JailedFolder {
   }
 
   stat(): Promise<BigIntStats> {
-    return fdStat(this.fd, { bigint: true });
+    return this.reads ? this.reads.fstat(this.fd) : fdStat(this.fd, { bigint: true });
   }
 
   async close(): Promise<void> {

@@ -21,13 +21,14 @@
  * Only reads: nothing that creates, renames, changes or syncs a file runs on the event loop, as a
  * metadata change may wait on the file system's journal.
  */
-import { closeSync, fstatSync, openSync, stat, statfs, statSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, lstat, lstatSync, openSync, stat, statfs, statSync, type BigIntStats } from 'node:fs';
 import { promisify } from 'node:util';
 import { log } from '../../log';
 import { fdClose, fdOpen, fdStat } from './jailed-folder';
 
 const debug = log('storage:fs');
 const statAsync = promisify(stat) as (path: string, options: { bigint: true }) => Promise<BigIntStats>;
+const lstatAsync = promisify(lstat) as (path: string, options: { bigint: true }) => Promise<BigIntStats>;
 
 /** How `FileSystemStorage` runs its steady-state metadata reads (see {@link MetadataReads}). */
 export type MetadataReadsMode = 'auto' | 'thread-pool';
@@ -136,6 +137,41 @@ export class MetadataReads {
       return undefined;
     } finally {
       this.timed(started, 'open');
+    }
+  }
+
+  /** `stat` (following links), as `fs.promises.stat` with `bigint`: rejects as it does. */
+  stat(path: string): Promise<BigIntStats> {
+    return this.onLoop ? this.settled('stat', () => statSync(path, { bigint: true })) : this.later(() => statAsync(path, { bigint: true }));
+  }
+
+  /** `lstat` (a link itself), as `fs.promises.lstat` with `bigint`. */
+  lstat(path: string): Promise<BigIntStats> {
+    return this.onLoop
+      ? this.settled('lstat', () => lstatSync(path, { bigint: true }))
+      : this.later(() => lstatAsync(path, { bigint: true }));
+  }
+
+  /** `fstat` of an open descriptor, with `bigint`. */
+  fstat(fd: number): Promise<BigIntStats> {
+    return this.onLoop ? this.settled('fstat', () => fstatSync(fd, { bigint: true })) : this.later(() => fdStat(fd, { bigint: true }));
+  }
+
+  /** On the thread pool; the first call also starts deciding. */
+  private later<T>(call: () => Promise<T>): Promise<T> {
+    if (!this.decided) void this.decide();
+    return call();
+  }
+
+  /** `call` run now, timed, its result or error as a settled promise. */
+  private settled<T>(what: string, call: () => T): Promise<T> {
+    const started = this.clock();
+    try {
+      return Promise.resolve(call());
+    } catch (err) {
+      return Promise.reject(err);
+    } finally {
+      this.timed(started, what);
     }
   }
 

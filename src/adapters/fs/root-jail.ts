@@ -31,6 +31,8 @@ import {
   type JailedFolder,
 } from './jailed-folder';
 
+import type { MetadataReads } from './metadata-reads';
+
 const debug = log('storage:fs');
 
 export class RootJail {
@@ -42,6 +44,8 @@ export class RootJail {
     readonly root: string,
     /** The metadata folder, absolute; never served. */
     private readonly metadataDir: string,
+    /** How folder and file stats run (metadata-reads.ts); the thread pool when not given. */
+    private readonly reads?: MetadataReads,
   ) {}
 
   /** The real path of the served folder (links resolved), computed once. */
@@ -123,7 +127,7 @@ export class RootJail {
   /** Opens the folder `rel` (normalised, `''` for the root) without following a link on the way; 404 when it cannot. */
   async openFolder(rel: string): Promise<JailedFolder> {
     const realRootDir = await this.realRoot();
-    if (rel === '') return new PathFolder(realRootDir, '');
+    if (rel === '') return new PathFolder(realRootDir, '', this.reads);
     if (!(await procFdWorks())) return this.checkFolderPath(realRootDir, rel);
     let fd: number | undefined;
     try {
@@ -139,7 +143,7 @@ export class RootJail {
       if (errorCode(err) === undefined) debug('refused a folder reached through a link or gone: %s', rel);
       throw err;
     }
-    return new DescriptorFolder(fd as number, rel);
+    return new DescriptorFolder(fd as number, rel, this.reads);
   }
 
   /**
@@ -170,7 +174,7 @@ export class RootJail {
   async statFile(rel: string): Promise<BigIntStats> {
     const folder = await this.openFolder(folderOf(rel));
     try {
-      return await regularFile(folder.path(nameOf(rel)));
+      return await regularFile(folder.path(nameOf(rel)), this.reads);
     } finally {
       await folder.close();
     }
@@ -184,6 +188,6 @@ export class RootJail {
       const st = await lstat(path.join(realRootDir, sofar)).catch(notFound);
       if (!st.isDirectory()) throw new FileNotFoundError();
     }
-    return new PathFolder(path.join(realRootDir, rel), rel);
+    return new PathFolder(path.join(realRootDir, rel), rel, this.reads);
   }
 }

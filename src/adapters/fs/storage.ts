@@ -72,6 +72,8 @@ export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
   /** Container renames and deletes run alone in this process (tree-lock.ts). */
   private readonly lock = new TreeLock();
   private readonly resolved: ResolvedIds;
+  /** Metadata reads on the event loop where the root's file system allows (metadata-reads.ts). */
+  private readonly reads: MetadataReads;
   /** What creating a file asks of this storage (relative-publish.ts). */
   private readonly site: CreationSite;
   private readonly containers: FsContainers;
@@ -81,9 +83,10 @@ export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
     this.root = resolved.root;
     this.ownerId = resolved.ownerId;
     this.fsync = resolved.fsync;
-    this.jail = new RootJail(this.root, resolved.metadataDir);
-    this.resolved = new ResolvedIds(new MetadataReads(this.root, resolved.metadataReads));
-    this.tree = new IdTree(this.jail, new IdRecords(resolved.metadataDir));
+    this.reads = new MetadataReads(this.root, resolved.metadataReads);
+    this.jail = new RootJail(this.root, resolved.metadataDir, this.reads);
+    this.resolved = new ResolvedIds(this.reads);
+    this.tree = new IdTree(this.jail, new IdRecords(resolved.metadataDir, this.reads));
     this.site = {
       jail: this.jail,
       lock: this.lock,
@@ -177,9 +180,15 @@ export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
         now = await this.pathOf(fileId);
         return folderOf(now);
       };
-      const { held, seen: before } = await HeldFolder.open(this.jail, this.lock, locate, (folder) => regularFile(folder.path(nameOf(now))));
+      const { held, seen: before } = await HeldFolder.open(this.jail, this.lock, locate, (folder) =>
+        regularFile(folder.path(nameOf(now)), this.reads),
+      );
       try {
-        const temp = await writeTemporary(held.folder, content, context.signal, { mode: Number(before.mode & 0o777n), fsync: this.fsync });
+        const temp = await writeTemporary(held.folder, content, context.signal, {
+          mode: Number(before.mode & 0o777n),
+          fsync: this.fsync,
+          reads: this.reads,
+        });
         try {
           await context.commit();
           // Renamed or deleted while the body was arriving? The content lands on the name the ID
@@ -188,7 +197,7 @@ export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
             const name = nameOf(now);
             await rename(folder.path(temp), folder.path(name));
             if (this.fsync) await folder.sync();
-            const st = await regularFile(folder.path(name));
+            const st = await regularFile(folder.path(name), this.reads);
             this.resolved.remember(fileId, now, this.jail.absolute(now), st);
             return this.toInfo(now, st);
           });
