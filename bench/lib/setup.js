@@ -105,6 +105,10 @@ async function scalingFolder(files, { dist, secret, sessions }) {
 function growFolder(folder, total) {
   for (let n = folder.count; n < total; n++) fs.closeSync(fs.openSync(path.join(folder.root, `filler-${n}`), 'w'));
   folder.count = Math.max(folder.count, total);
+  // On disk before the server starts, not written back while it is measured.
+  const dir = fs.openSync(folder.root, 'r');
+  fs.fsyncSync(dir);
+  fs.closeSync(dir);
 }
 
 /** `size` bytes of incompressible data (one random MiB, repeated). */
@@ -118,7 +122,9 @@ async function writeData(file, size) {
       yield n === MiB ? block : block.subarray(0, n);
     }
   })();
-  await pipeline(Readable.from(chunks), fs.createWriteStream(file));
+  // `flush`: written to disk before the run measures anything. Without it the kernel writes the
+  // run's 3 GiB back while the first scenarios run, and they measure that.
+  await pipeline(Readable.from(chunks), fs.createWriteStream(file, { flush: true }));
 }
 
 function removeFiles(files) {

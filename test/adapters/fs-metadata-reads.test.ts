@@ -71,22 +71,71 @@ describe('MetadataReads', () => {
     closeSync(opened?.fd as number);
   });
 
-  (onLinux ? test : test.skip)('one read slower than 1 ms sends every later read to the thread pool, and still answers', async () => {
-    if (localFileSystemName(statfsSync(dir).type) === undefined) return; // nothing synchronous to fall back from
-    // The clock each read looks at before and after: the first takes 0.5 ms, the second 1.5 ms.
-    const ticks = [0n, 500_000n, 1_000_000n, 2_500_000n];
-    const reads = new MetadataReads(dir, 'auto', () => ticks.shift() ?? 0n);
+  /** MetadataReads on a clock the test moves: `at` is now, each read takes `took` (nanoseconds). */
+  function onClock() {
+    const clock = { at: 0n, took: 0n, reading: false };
+    const reads = new MetadataReads(dir, 'auto', () => {
+      // Called before and after each synchronous read: the read takes `took`.
+      if (clock.reading) clock.at += clock.took;
+      clock.reading = !clock.reading;
+      return clock.at;
+    });
+    return { clock, reads };
+  }
+  const file = () => path.join(dir, 'a.docx');
+  const local = () => onLinux && localFileSystemName(statfsSync(dir).type) !== undefined;
+
+  test('one slow read alone (a paused virtual CPU) changes nothing; a second within a second pauses the event-loop reads, which come back later', async () => {
+    if (!local()) return; // nothing synchronous to pause
+    const { clock, reads } = onClock();
     await reads.decide();
     expect(reads.synchronous).toBe(true);
-    expect((await reads.statQuietly(path.join(dir, 'a.docx')))?.size).toBe(5n);
+    clock.took = 5_000_000n; // 5 ms
+    expect((await reads.statQuietly(file()))?.size).toBe(5n);
     expect(reads.synchronous).toBe(true);
-    const slow = reads.openQuietly(path.join(dir, 'a.docx'), READ_FLAGS);
+    clock.took = 0n;
+    clock.at += 2_000_000_000n; // 2 s later: the next slow read is the first of a new window
+    clock.took = 2_000_000n;
+    expect(isPromise(reads.stat(file()))).toBe(true); // settled at once, but still a promise
+    expect(reads.synchronous).toBe(true);
+    // The second slow one within the second: paused.
+    const slow = reads.openQuietly(file(), READ_FLAGS);
     expect(isPromise(slow)).toBe(false);
     closeSync((await slow)?.fd as number);
     expect(reads.synchronous).toBe(false);
-    const after = reads.statQuietly(path.join(dir, 'a.docx'));
-    expect(isPromise(after)).toBe(true);
-    expect((await after)?.size).toBe(5n);
+    clock.took = 0n;
+    // While paused: the thread pool, same answers.
+    const paused = reads.statQuietly(file());
+    expect(isPromise(paused)).toBe(true);
+    expect((await paused)?.size).toBe(5n);
+    expect(reads.synchronous).toBe(false);
+    // 30 s later: back on the event loop.
+    clock.at += 30_000_000_000n;
+    const back = reads.statQuietly(file());
+    expect(isPromise(back)).toBe(false);
+    expect(reads.synchronous).toBe(true);
+    // Paused again: for 60 s this time.
+    clock.took = 2_000_000n;
+    await reads.statQuietly(file());
+    await reads.statQuietly(file());
+    expect(reads.synchronous).toBe(false);
+    clock.took = 0n;
+    clock.at += 30_000_000_000n;
+    await reads.statQuietly(file());
+    expect(reads.synchronous).toBe(false);
+    clock.at += 30_000_000_000n;
+    await reads.statQuietly(file());
+    expect(reads.synchronous).toBe(true);
+  });
+
+  test('reads that fail on the event loop reject as the thread pool does', async () => {
+    if (!local()) return;
+    const reads = new MetadataReads(dir, 'auto');
+    await reads.decide();
+    await expect(reads.stat(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(reads.lstat(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const pool = new MetadataReads(dir, 'thread-pool');
+    await expect(pool.stat(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 

@@ -15,8 +15,11 @@
  * network, and must never hold the event loop.
  *
  * Even a local disk can be slow (a cold inode, a device in trouble): every synchronous read is
- * timed, and the first one that takes longer than {@link SLOW_READ_NS} sends every later read of
- * this storage back to the thread pool for good, with a line on `express-wopi:storage:fs`.
+ * timed, and two that take longer than {@link SLOW_READ_NS} within {@link SLOW_WINDOW_NS} send
+ * the reads of this storage back to the thread pool for a while (30 s, doubled each time it
+ * happens again, up to 15 minutes), with a line on `express-wopi:storage:fs`. One slow read
+ * alone is not enough: on a virtual machine the thread itself may be paused for a moment in the
+ * middle of any call.
  *
  * Only reads: nothing that creates, renames, changes or syncs a file runs on the event loop, as a
  * metadata change may wait on the file system's journal.
@@ -33,8 +36,14 @@ const lstatAsync = promisify(lstat) as (path: string, options: { bigint: true })
 /** How `FileSystemStorage` runs its steady-state metadata reads (see {@link MetadataReads}). */
 export type MetadataReadsMode = 'auto' | 'thread-pool';
 
-/** A synchronous read slower than this (1 ms) sends the storage back to the thread pool. */
+/** A synchronous read slower than this (1 ms) is slow. */
 export const SLOW_READ_NS = 1_000_000n;
+/** Two slow reads within this (1 s) send the reads to the thread pool for a while. */
+export const SLOW_WINDOW_NS = 1_000_000_000n;
+/** How long the reads stay on the thread pool the first time (30 s); doubled each time after. */
+export const FIRST_PAUSE_NS = 30_000_000_000n;
+/** The longest they stay there (15 minutes). */
+export const LONGEST_PAUSE_NS = 900_000_000_000n;
 
 /**
  * `statfs` type numbers of local Linux file systems (linux/magic.h): a block device or memory
@@ -63,6 +72,11 @@ export class MetadataReads {
   /** Whether reads run on the event loop now. */
   private onLoop = false;
   private decided: boolean;
+  /** When the last slow read ended (clock nanoseconds). */
+  private lastSlowAt: bigint | undefined;
+  /** While paused after slow reads: when the reads go back to the event loop. */
+  private resumeAt: bigint | undefined;
+  private nextPause = FIRST_PAUSE_NS;
 
   /**
    * @param root the served folder: its file system decides
@@ -101,10 +115,7 @@ export class MetadataReads {
 
   /** The file's metadata (following links, as `stat`), or `undefined` on any error. */
   statQuietly(path: string): BigIntStats | undefined | Promise<BigIntStats | undefined> {
-    if (!this.onLoop) {
-      if (!this.decided) void this.decide();
-      return statAsync(path, { bigint: true }).catch(() => undefined);
-    }
+    if (!this.readsOnLoop()) return statAsync(path, { bigint: true }).catch(() => undefined);
     const started = this.clock();
     try {
       return statSync(path, { bigint: true, throwIfNoEntry: false });
@@ -123,10 +134,7 @@ export class MetadataReads {
     path: string,
     flags: number,
   ): { fd: number; st: BigIntStats } | undefined | Promise<{ fd: number; st: BigIntStats } | undefined> {
-    if (!this.onLoop) {
-      if (!this.decided) void this.decide();
-      return openAsync(path, flags);
-    }
+    if (!this.readsOnLoop()) return openAsync(path, flags);
     const started = this.clock();
     let fd: number | undefined;
     try {
@@ -142,25 +150,32 @@ export class MetadataReads {
 
   /** `stat` (following links), as `fs.promises.stat` with `bigint`: rejects as it does. */
   stat(path: string): Promise<BigIntStats> {
-    return this.onLoop ? this.settled('stat', () => statSync(path, { bigint: true })) : this.later(() => statAsync(path, { bigint: true }));
+    return this.readsOnLoop() ? this.settled('stat', () => statSync(path, { bigint: true })) : statAsync(path, { bigint: true });
   }
 
   /** `lstat` (a link itself), as `fs.promises.lstat` with `bigint`. */
   lstat(path: string): Promise<BigIntStats> {
-    return this.onLoop
-      ? this.settled('lstat', () => lstatSync(path, { bigint: true }))
-      : this.later(() => lstatAsync(path, { bigint: true }));
+    return this.onLoop ? this.settled('lstat', () => lstatSync(path, { bigint: true })) : lstatAsync(path, { bigint: true });
   }
 
   /** `fstat` of an open descriptor, with `bigint`. */
   fstat(fd: number): Promise<BigIntStats> {
-    return this.onLoop ? this.settled('fstat', () => fstatSync(fd, { bigint: true })) : this.later(() => fdStat(fd, { bigint: true }));
+    return this.readsOnLoop() ? this.settled('fstat', () => fstatSync(fd, { bigint: true })) : fdStat(fd, { bigint: true });
   }
 
-  /** On the thread pool; the first call also starts deciding. */
-  private later<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Whether this read runs on the event loop: the first read starts deciding, and a pause after
+   * slow reads ends when its time has come.
+   */
+  private readsOnLoop(): boolean {
+    if (this.onLoop) return true;
     if (!this.decided) void this.decide();
-    return call();
+    else if (this.resumeAt !== undefined && this.clock() >= this.resumeAt) {
+      this.resumeAt = undefined;
+      this.onLoop = true;
+      debug('metadata reads of %s: back on the event loop', this.root);
+    }
+    return this.onLoop;
   }
 
   /** `call` run now, timed, its result or error as a settled promise. */
@@ -176,15 +191,26 @@ export class MetadataReads {
   }
 
   private timed(started: bigint, what: string): void {
-    const took = this.clock() - started;
+    const ended = this.clock();
+    const took = ended - started;
     if (took <= SLOW_READ_NS || !this.onLoop) return;
+    const ms = (Number(took) / 1e6).toFixed(1);
+    if (this.lastSlowAt === undefined || ended - this.lastSlowAt > SLOW_WINDOW_NS) {
+      this.lastSlowAt = ended;
+      debug('a %s in %s took %s ms on the event loop', what, this.root, ms);
+      return;
+    }
+    this.lastSlowAt = undefined;
     this.onLoop = false;
+    this.resumeAt = ended + this.nextPause;
     debug(
-      'a %s in %s took %s ms on the event loop: metadata reads use the thread pool from now on',
+      'a %s in %s took %s ms on the event loop, the second slow read within a second: metadata reads use the thread pool for %d s',
       what,
       this.root,
-      (Number(took) / 1e6).toFixed(1),
+      ms,
+      Number(this.nextPause / 1_000_000_000n),
     );
+    this.nextPause = this.nextPause * 2n > LONGEST_PAUSE_NS ? LONGEST_PAUSE_NS : this.nextPause * 2n;
   }
 }
 

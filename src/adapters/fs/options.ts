@@ -28,8 +28,9 @@ export interface FileSystemStorageOptions {
    * - `'auto'` (default): synchronously, on the event loop, when the root is on a local Linux
    *   file system (ext4, XFS, Btrfs, tmpfs, overlayfs, …): a few microseconds each, where the
    *   thread pool's hand-off costs tens (docs/performance.md). On the thread pool on network and
-   *   user-space file systems (NFS, SMB, FUSE, …), on other platforms, and for good from the first
-   *   synchronous read that takes longer than 1 ms.
+   *   user-space file systems (NFS, SMB, FUSE, …) and on other platforms; and for a while (30 s,
+   *   doubled each time, up to 15 minutes) after two synchronous reads within a second took longer
+   *   than 1 ms each.
    * - `'thread-pool'`: always on the thread pool.
    *
    * Writes, renames and syncs always run on the thread pool.
