@@ -133,8 +133,9 @@ async function main() {
         [
           [`wopi-put-${sizeName(size).replace(' ', '')}`, wopiConfig, true],
           ['bare-put', { kind: 'bare-put', root: files.root }],
+          ['bare-put-loaded', { kind: 'bare-put', root: files.root, loadLibrary: dist, secret: SECRET }],
         ],
-        ([wopi, barePut]) => putFile(report, wopi, barePut, size),
+        ([wopi, barePut, barePutLoaded]) => putFile(report, wopi, barePut, size, barePutLoaded),
       );
     }
   }
@@ -295,11 +296,11 @@ async function getFile(report, wopi, stat, size) {
 
 // PutFile (file locked, matching X-WOPI-Lock) against the durable bare route, and the plain pipe
 // route for context.
-async function putFile(report, wopi, barePut, size) {
+async function putFile(report, wopi, barePut, size, barePutLoaded) {
   const data = files.data.get(size);
   const label = path.basename(data.name, '.bin').replace('data-', '');
   await wopiLock(wopi, data.put, PUT_LOCK);
-  const agents = { wopi: newAgent(), durable: newAgent(), pipe: newAgent() };
+  const agents = { wopi: newAgent(), durable: newAgent(), pipe: newAgent(), loaded: newAgent() };
   const wopiUrl = `${wopi.url}/wopi/files/${data.put.fileId}/contents?access_token=${encodeURIComponent(data.put.token)}`;
   const putHeaders = { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': PUT_LOCK };
   const minCount = 1;
@@ -326,6 +327,17 @@ async function putFile(report, wopi, barePut, size) {
           pid: barePut.pid,
         }),
     },
+    {
+      // The durable route again, in a process that has also loaded express-wopi and made a
+      // router: the same I/O, with the heap an app using the library has (context).
+      key: 'durable route, library loaded',
+      run: (s) =>
+        repeat(() => upload(agents.loaded, `${barePutLoaded.url}/durable/put-loaded-${label}.bin`, data.path, size, putHeaders), {
+          seconds: s,
+          minCount,
+          pid: barePutLoaded.pid,
+        }),
+    },
   ];
   const scenario = `PutFile ${sizeName(size)}`;
   const rounds = await alternate(scenario, sides, TRANSFER);
@@ -336,8 +348,10 @@ async function putFile(report, wopi, barePut, size) {
     row(scenario, 'MiB/s', m('express-wopi'), m('durable route'), durable, { min: 0.9 }),
     row(scenario, 'MiB/s', m('express-wopi'), m('pipe route'), 'plain req.pipe(createWriteStream), no fsync (context)'),
     cpuRow(scenario, size, cpu('express-wopi'), cpu('durable route'), durable),
+    row(scenario, 'MiB/s', m('express-wopi'), m('durable route, library loaded'), `${LOADED} (context)`),
+    contextCpuRow(scenario, size, cpu('express-wopi'), cpu('durable route, library loaded'), `${LOADED} (context)`),
   );
-  pushRounds(report, `${scenario} MiB/s`, rounds, (r) => r.mibps);
+  pushRounds(report, `${scenario} MiB/s`, pick(rounds, 'express-wopi', 'durable route'), (r) => r.mibps);
   for (const agent of Object.values(agents)) agent.destroy();
 }
 
@@ -350,6 +364,16 @@ function cpuRow(scenario, size, wopiMsPerMiB, baseMsPerMiB, baselineName) {
   if (size >= settings.sizes.medium) return row(scenario, 'server CPU ms/MiB', wopiMsPerMiB, baseMsPerMiB, baselineName);
   const perRequest = (msPerMiB) => msPerMiB * (size / MiB) * 1000;
   return row(scenario, 'server CPU µs/req', perRequest(wopiMsPerMiB), perRequest(baseMsPerMiB), baselineName, { max: 1.25 });
+}
+
+/** The durable route's context twin: express-wopi loaded in the same process (see bench/README.md). */
+const LOADED = 'bare durable route, express-wopi loaded in its process';
+
+/** {@link cpuRow} without a target. */
+function contextCpuRow(scenario, size, wopiMsPerMiB, baseMsPerMiB, baselineName) {
+  if (size >= settings.sizes.medium) return row(scenario, 'server CPU ms/MiB', wopiMsPerMiB, baseMsPerMiB, baselineName);
+  const perRequest = (msPerMiB) => msPerMiB * (size / MiB) * 1000;
+  return row(scenario, 'server CPU µs/req', perRequest(wopiMsPerMiB), perRequest(baseMsPerMiB), baselineName);
 }
 
 /** The bare session route's documents: copies of the session documents under names of their own. */

@@ -8,6 +8,7 @@
 //   bare-stat   the same, after one asynchronous fs.stat of a file (what any file server pays)
 //   static      express.static over the same folder
 //   bare-put    two bare upload routes: durable (temp file, fsync, rename, folder fsync) and a plain pipe
+//               (with loadLibrary: the same, express-wopi loaded in the process, for context)
 //   bare-redis  a bare route doing one Redis round trip per request
 //   bare-session  the routes an editor session uses, doing the same I/O as FileSystemStorage and
 //               a lock store, no more: stat (CheckFileInfo, lock requests), read (GetFile), durable
@@ -71,6 +72,18 @@ async function main() {
       break;
     }
     case 'bare-put': {
+      if (config.loadLibrary) {
+        // Context only: the same routes in a process that has also loaded express-wopi and made
+        // a router it never uses, so that the heap is that of an app using the library. V8
+        // collects a larger heap differently (full collections for the request's Buffers).
+        const wopi = require(config.loadLibrary);
+        const unused = wopi.createWopiRouter({
+          storage: new wopi.FileSystemStorage({ root: config.root }),
+          auth: new wopi.JwtAuth({ secret: config.secret }),
+          locks: new wopi.MemoryLockStore(),
+        });
+        app.use('/unused-wopi', unused);
+      }
       const [major, minor] = process.versions.node.split('.').map(Number);
       if (major === 20 && minor < 10) throw new Error('the durable route needs Node 20.10 or later (createWriteStream `flush`)');
       // Same durability as FileSystemStorage: a new file in the same folder, fsynced, renamed
