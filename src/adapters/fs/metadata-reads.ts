@@ -33,7 +33,10 @@ const debug = log('storage:fs');
 const statAsync = promisify(stat) as (path: string, options: { bigint: true }) => Promise<BigIntStats>;
 const lstatAsync = promisify(lstat) as (path: string, options: { bigint: true }) => Promise<BigIntStats>;
 
-/** How `FileSystemStorage` runs its steady-state metadata reads (see {@link MetadataReads}). */
+/**
+ * How `FileSystemStorage` runs its steady-state metadata reads: `'auto'` on the event loop on a
+ * local Linux file system, `'thread-pool'` always on the thread pool (`FileSystemStorageOptions.metadataReads`).
+ */
 export type MetadataReadsMode = 'auto' | 'thread-pool';
 
 /** A synchronous read slower than this (1 ms) is slow. */
