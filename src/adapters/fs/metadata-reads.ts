@@ -107,12 +107,17 @@ export class MetadataReads {
     if (this.decided) return Promise.resolve();
     this.decided = true;
     return new Promise((resolve) => {
-      statfs(this.root, (err, st) => {
-        const name = err ? undefined : localFileSystemName(st.type);
-        if (name !== undefined) this.onLoop = true;
-        debug('metadata reads of %s: %s', this.root, name === undefined ? 'thread pool' : `on the event loop (${name})`);
+      try {
+        statfs(this.root, (err, st) => {
+          const name = err ? undefined : localFileSystemName(st.type);
+          if (name !== undefined) this.onLoop = true;
+          debug('metadata reads of %s: %s', this.root, name === undefined ? 'thread pool' : `on the event loop (${name})`);
+          resolve();
+        });
+      } catch {
+        // No statfs here: the thread pool, as on any file system not known to be local.
         resolve();
-      });
+      }
     });
   }
 
