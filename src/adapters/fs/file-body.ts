@@ -15,12 +15,10 @@ import { close, read } from 'node:fs';
 import { finished, Readable, type Writable } from 'node:stream';
 import { BufferPool } from '../../util/buffer-pool';
 import { SEND_BODY, type SelfSendingBody } from '../../util/self-sending';
-
-/** Read size: larger than the stream default (64 KiB), fewer trips per file. */
-export const READ_CHUNK_BYTES = 256 * 1024;
+import { CHUNK_BYTES } from './durable-write';
 
 /** Buffers shared by every file body of the process: two per transfer at most, eight kept free. */
-export const readBuffers = new BufferPool(READ_CHUNK_BYTES, 8);
+export const readBuffers = new BufferPool(CHUNK_BYTES, 8);
 
 export class FileBody extends Readable implements SelfSendingBody {
   private position = 0;
@@ -31,13 +29,13 @@ export class FileBody extends Readable implements SelfSendingBody {
     fd: number,
     private readonly size: number,
   ) {
-    super({ highWaterMark: READ_CHUNK_BYTES });
+    super({ highWaterMark: CHUNK_BYTES });
     this.fd = fd;
   }
 
   override _read(): void {
     const fd = this.fd;
-    const length = Math.min(READ_CHUNK_BYTES, this.size - this.position);
+    const length = Math.min(CHUNK_BYTES, this.size - this.position);
     if (fd === undefined || length <= 0) {
       this.push(null);
       return;

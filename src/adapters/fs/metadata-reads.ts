@@ -24,14 +24,12 @@
  * Only reads: nothing that creates, renames, changes or syncs a file runs on the event loop, as a
  * metadata change may wait on the file system's journal.
  */
-import { closeSync, fstatSync, lstat, lstatSync, openSync, stat, statfs, statSync, type BigIntStats } from 'node:fs';
-import { promisify } from 'node:util';
+import { closeSync, fstatSync, lstatSync, openSync, statfs, statSync, type BigIntStats } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
 import { log } from '../../log';
 import { fdClose, fdOpen, fdStat } from './jailed-folder';
 
 const debug = log('storage:fs');
-const statAsync = promisify(stat) as (path: string, options: { bigint: true }) => Promise<BigIntStats>;
-const lstatAsync = promisify(lstat) as (path: string, options: { bigint: true }) => Promise<BigIntStats>;
 
 /**
  * How `FileSystemStorage` runs its steady-state metadata reads: `'auto'` on the event loop on a
@@ -123,7 +121,7 @@ export class MetadataReads {
 
   /** The file's metadata (following links, as `stat`), or `undefined` on any error. */
   statQuietly(path: string): BigIntStats | undefined | Promise<BigIntStats | undefined> {
-    if (!this.readsOnLoop()) return statAsync(path, { bigint: true }).catch(() => undefined);
+    if (!this.readsOnLoop()) return stat(path, { bigint: true }).catch(() => undefined);
     const started = this.clock();
     try {
       return statSync(path, { bigint: true, throwIfNoEntry: false });
@@ -158,12 +156,12 @@ export class MetadataReads {
 
   /** `stat` (following links), as `fs.promises.stat` with `bigint`: rejects as it does. */
   stat(path: string): Promise<BigIntStats> {
-    return this.readsOnLoop() ? this.settled('stat', () => statSync(path, { bigint: true })) : statAsync(path, { bigint: true });
+    return this.readsOnLoop() ? this.settled('stat', () => statSync(path, { bigint: true })) : stat(path, { bigint: true });
   }
 
   /** `lstat` (a link itself), as `fs.promises.lstat` with `bigint`. */
   lstat(path: string): Promise<BigIntStats> {
-    return this.onLoop ? this.settled('lstat', () => lstatSync(path, { bigint: true })) : lstatAsync(path, { bigint: true });
+    return this.onLoop ? this.settled('lstat', () => lstatSync(path, { bigint: true })) : lstat(path, { bigint: true });
   }
 
   /** `fstat` of an open descriptor, with `bigint`. */
