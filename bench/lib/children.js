@@ -12,7 +12,8 @@ const SERVER = path.join(__dirname, '..', 'server.js');
  */
 function startServer(name, config, { profileDir } = {}) {
   const env = { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify(config) };
-  delete env.DEBUG; // logging off, as in production
+  delete env.DEBUG; // logging off, as in production, unless BENCH_DEBUG names namespaces to watch
+  if (process.env.BENCH_DEBUG) env.DEBUG = process.env.BENCH_DEBUG;
   const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.${Date.now()}.cpuprofile`] : [];
   const child = fork(SERVER, [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {

@@ -15,11 +15,15 @@
  * network, and must never hold the event loop.
  *
  * Even a local disk can be slow (a cold inode, a device in trouble): every synchronous read is
- * timed, and two that take longer than {@link SLOW_READ_NS} within {@link SLOW_WINDOW_NS} send
- * the reads of this storage back to the thread pool for a while (30 s, doubled each time it
- * happens again, up to 15 minutes), with a line on `express-wopi:storage:fs`. One slow read
- * alone is not enough: on a virtual machine the thread itself may be paused for a moment in the
- * middle of any call.
+ * timed, and {@link SLOW_READS} that take longer than {@link SLOW_READ_NS} within
+ * {@link SLOW_WINDOW_NS} send the reads of this storage back to the thread pool for a while
+ * (30 s, doubled each time it happens again, up to 15 minutes), with a line on
+ * `express-wopi:storage:fs`. One or two slow reads are not enough: a thread may be paused in the
+ * middle of any call (another process on the CPU, a virtual CPU descheduled, a container's CPU
+ * quota), and on a busy two-CPU machine that lands in a read a few times a minute, now and then
+ * twice within a second (measured under `npm run bench`: pauses of 2–7 ms). Sending the reads to
+ * the thread pool then would cost CPU where CPU is short, and gain nothing; a file system that is
+ * really slow makes every read slow, and three in a row come within moments.
  *
  * Only reads: nothing that creates, renames, changes or syncs a file runs on the event loop, as a
  * metadata change may wait on the file system's journal.
@@ -39,7 +43,9 @@ export type MetadataReadsMode = 'auto' | 'thread-pool';
 
 /** A synchronous read slower than this (1 ms) is slow. */
 export const SLOW_READ_NS = 1_000_000n;
-/** Two slow reads within this (1 s) send the reads to the thread pool for a while. */
+/** This many slow reads (3) within {@link SLOW_WINDOW_NS} send the reads to the thread pool for a while. */
+export const SLOW_READS = 3;
+/** The window for {@link SLOW_READS} (1 s). */
 export const SLOW_WINDOW_NS = 1_000_000_000n;
 /** How long the reads stay on the thread pool the first time (30 s); doubled each time after. */
 export const FIRST_PAUSE_NS = 30_000_000_000n;
@@ -73,8 +79,8 @@ export class MetadataReads {
   /** Whether reads run on the event loop now. */
   private onLoop = false;
   private decided: boolean;
-  /** When the last slow read ended (clock nanoseconds). */
-  private lastSlowAt: bigint | undefined;
+  /** When the latest slow reads ended (clock nanoseconds), oldest first, at most SLOW_READS - 1. */
+  private recentSlow: bigint[] = [];
   /** While paused after slow reads: when the reads go back to the event loop. */
   private resumeAt: bigint | undefined;
   private nextPause = FIRST_PAUSE_NS;
@@ -201,19 +207,22 @@ export class MetadataReads {
     const took = ended - started;
     if (took <= SLOW_READ_NS || !this.onLoop) return;
     const ms = (Number(took) / 1e6).toFixed(1);
-    if (this.lastSlowAt === undefined || ended - this.lastSlowAt > SLOW_WINDOW_NS) {
-      this.lastSlowAt = ended;
+    const recent = this.recentSlow.filter((at) => ended - at <= SLOW_WINDOW_NS);
+    if (recent.length < SLOW_READS - 1) {
+      recent.push(ended);
+      this.recentSlow = recent;
       debug('a %s in %s took %s ms on the event loop', what, this.root, ms);
       return;
     }
-    this.lastSlowAt = undefined;
+    this.recentSlow = [];
     this.onLoop = false;
     this.resumeAt = ended + this.nextPause;
     debug(
-      'a %s in %s took %s ms on the event loop, the second slow read within a second: metadata reads use the thread pool for %d s',
+      'a %s in %s took %s ms on the event loop, %d slow reads within a second: metadata reads use the thread pool for %d s',
       what,
       this.root,
       ms,
+      SLOW_READS,
       Number(this.nextPause / 1_000_000_000n),
     );
     this.nextPause = this.nextPause * 2n > LONGEST_PAUSE_NS ? LONGEST_PAUSE_NS : this.nextPause * 2n;
