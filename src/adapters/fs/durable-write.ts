@@ -46,7 +46,7 @@ export async function writeTemporary(
   options: TemporaryOptions,
 ): Promise<string> {
   signal.throwIfAborted();
-  const name = `.express-wopi.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+  const name = `.express-wopi.${randomName()}${TEMP_SUFFIX}`;
   const fd = await fdOpen(folder.path(name), 'wx', options.mode ?? 0o666);
   let closed = false;
   let out: WriteStream | undefined;
@@ -73,6 +73,20 @@ export async function writeTemporary(
     debug('write abandoned: %s', (err as Error).message);
     throw err;
   }
+}
+
+/** Random bytes for temporary names, drawn 6 at a time: one `randomBytes` call per 256 saves, not one each. */
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
+/** 12 random hex characters, unpredictable as `randomBytes(6)` (the file is made with O_EXCL anyway). */
+function randomName(): string {
+  if (randomAt + 6 > randomPool.length) {
+    randomPool = randomBytes(6 * 256);
+    randomAt = 0;
+  }
+  randomAt += 6;
+  return randomPool.toString('hex', randomAt - 6, randomAt);
 }
 
 /** Removes the temporary file `name` from `folder`, if it is still there. */

@@ -18,6 +18,7 @@ import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { FileNotFoundError } from '../../errors';
 import { log } from '../../log';
+import { BoundedMap } from '../../util/bounded-map';
 import { errorCode, folderOf, isInside, joinRel, nameOf, notFound, regularFile } from './errno';
 import {
   DescriptorFolder,
@@ -35,9 +36,14 @@ import type { MetadataReads } from './metadata-reads';
 
 const debug = log('storage:fs');
 
+/** How many accepted paths {@link RootJail.normalise} remembers. */
+const NORMALISED_PATHS = 4096;
+
 export class RootJail {
   private realRootPromise: Promise<string> | undefined;
   private realRootDir: string | undefined;
+  /** {@link normalise}'s answers for paths it accepted (pure: the same path, the same answer). */
+  private readonly normalised = new BoundedMap<string, string>(NORMALISED_PATHS);
 
   constructor(
     /** The served folder, absolute, as configured. */
@@ -70,12 +76,17 @@ export class RootJail {
    * name something outside the root or inside the metadata folder.
    */
   normalise(relativePath: string): string {
+    // Every request resolves its file ID to the same few paths: the answer for a path is kept
+    // once the real root is known (the answer depends on it, and never changes after).
+    const known = this.normalised.get(relativePath);
+    if (known !== undefined) return known;
     if (typeof relativePath !== 'string' || relativePath.includes('\0')) throw new FileNotFoundError();
     const rel = path.posix.normalize(relativePath.replaceAll('\\', '/'));
     if (rel === '' || rel === '.' || path.posix.isAbsolute(rel) || rel === '..' || rel.startsWith('../')) {
       throw new FileNotFoundError();
     }
     if (this.isMetadataPath(path.join(this.root, rel))) throw new FileNotFoundError();
+    if (this.realRootDir !== undefined) this.normalised.set(relativePath, rel);
     return rel;
   }
 
