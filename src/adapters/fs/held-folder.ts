@@ -26,7 +26,11 @@ export class HeldFolder {
     private readonly lock: TreeLock,
     /** The folder as opened; on Linux its descriptor keeps reaching it wherever it moves. */
     readonly folder: JailedFolder,
-    private readonly identity: BigIntStats,
+    /**
+     * The folder's device and inode as opened, to know it again under another path; none for the
+     * root, which no other path names (the served folder is never renamed through the library).
+     */
+    private readonly identity: BigIntStats | undefined,
   ) {}
 
   /**
@@ -42,7 +46,7 @@ export class HeldFolder {
     return lock.shared(async () => {
       const folder = await jail.openFolder(await locate());
       try {
-        const identity = await folder.stat();
+        const identity = folder.rel === '' ? undefined : await folder.stat();
         return { held: new HeldFolder(jail, lock, folder, identity), seen: await look(folder) };
       } catch (err) {
         await folder.close();
@@ -59,10 +63,12 @@ export class HeldFolder {
     return this.lock.shared(async () => {
       const rel = await locate();
       if (rel === this.folder.rel) return work(this.folder);
+      const identity = this.identity;
+      if (identity === undefined) throw new FileNotFoundError();
       const found = await this.jail.openFolder(rel);
       try {
         const st = await found.stat();
-        if (st.dev !== this.identity.dev || st.ino !== this.identity.ino) throw new FileNotFoundError();
+        if (st.dev !== identity.dev || st.ino !== identity.ino) throw new FileNotFoundError();
         return await work(found);
       } finally {
         await found.close();
