@@ -74,6 +74,13 @@ const servers = [];
 let files;
 let dist;
 
+/**
+ * A baseline server's config: express-wopi loaded (an unused router), so that the baseline's heap
+ * is the wopi server's and a ratio measures the work per request, not V8's handling of a
+ * near-empty heap (bench/server.js).
+ */
+const baseline = (config) => ({ ...config, loadLibrary: dist, libraryRoot: files.root, secret: SECRET });
+
 async function main() {
   for (const name of only) if (!SCENARIOS.includes(name)) throw new Error(`--only: unknown scenario ${name} (${SCENARIOS.join(', ')})`);
   dist = snapshotDist();
@@ -100,9 +107,9 @@ async function main() {
     await withServers(
       [
         ['wopi-cfi', wopiConfig, true],
-        ['bare-json', { kind: 'bare-json' }],
+        ['bare-json', baseline({ kind: 'bare-json' })],
         ['wopi-cfi-nocache', { ...wopiConfig, tokenCache: false }, true],
-        ['bare-stat', { kind: 'bare-stat', file: path.join(files.root, files.info.name) }],
+        ['bare-stat', baseline({ kind: 'bare-stat', file: path.join(files.root, files.info.name) })],
       ],
       ([wopi, bare, wopiNoCache, bareStat]) => checkFileInfo(report, wopi, bare, wopiNoCache, bareStat),
     );
@@ -111,7 +118,7 @@ async function main() {
     await withServers(
       [
         ['wopi-lock', wopiConfig, true],
-        ['bare-json', { kind: 'bare-json' }],
+        ['bare-json', baseline({ kind: 'bare-json' })],
       ],
       ([wopi, bare]) => lockPairs(report, 'MemoryLockStore', wopi, bare, 'bare JSON route'),
     );
@@ -121,9 +128,10 @@ async function main() {
       await withServers(
         [
           [`wopi-get-${sizeName(size).replace(' ', '')}`, wopiConfig, true],
-          ['static', { kind: 'static', root: files.root }],
+          ['static', baseline({ kind: 'static', root: files.root })],
+          ['static-fresh', { kind: 'static', root: files.root }],
         ],
-        ([wopi, stat]) => getFile(report, wopi, stat, size),
+        ([wopi, stat, statFresh]) => getFile(report, wopi, stat, size, statFresh),
       );
     }
   }
@@ -132,10 +140,10 @@ async function main() {
       await withServers(
         [
           [`wopi-put-${sizeName(size).replace(' ', '')}`, wopiConfig, true],
-          ['bare-put', { kind: 'bare-put', root: files.root }],
-          ['bare-put-loaded', { kind: 'bare-put', root: files.root, loadLibrary: dist, secret: SECRET }],
+          ['bare-put', baseline({ kind: 'bare-put', root: files.root })],
+          ['bare-put-fresh', { kind: 'bare-put', root: files.root }],
         ],
-        ([wopi, barePut, barePutLoaded]) => putFile(report, wopi, barePut, size, barePutLoaded),
+        ([wopi, barePut, barePutFresh]) => putFile(report, wopi, barePut, size, barePutFresh),
       );
     }
   }
@@ -148,7 +156,7 @@ async function main() {
       await withServers(
         [
           ['wopi-redis', { kind: 'wopi', ...base, redisUrl, redisPrefix }, true],
-          ['bare-redis', { kind: 'bare-redis', redisUrl, redisPrefix }],
+          ['bare-redis', baseline({ kind: 'bare-redis', redisUrl, redisPrefix })],
         ],
         ([wopi, bare]) => lockPairs(report, 'RedisLockStore', wopi, bare, 'bare route + 1 Redis round trip'),
       );
@@ -157,7 +165,11 @@ async function main() {
   }
   if (only.has('session')) {
     const bareDocs = bareSessionDocuments();
-    const bareConfig = { kind: 'bare-session', root: files.root, files: Object.fromEntries(bareDocs.map((d) => [d.fileId, d.name])) };
+    const bareConfig = baseline({
+      kind: 'bare-session',
+      root: files.root,
+      files: Object.fromEntries(bareDocs.map((d) => [d.fileId, d.name])),
+    });
     await withServers(
       [
         ['wopi-session', wopiConfig, true],
@@ -269,16 +281,22 @@ async function lockPairs(report, storeName, wopi, bare, bareName) {
   pushRounds(report, `${scenario} req/s`, rounds, (r) => r.rps);
 }
 
-// GetFile against express.static of the same file.
-async function getFile(report, wopi, stat, size) {
+// GetFile against express.static of the same file; for context, express.static in a fresh process
+// that has not loaded express-wopi.
+async function getFile(report, wopi, stat, size, statFresh) {
   const data = files.data.get(size);
-  const agents = { wopi: newAgent(), stat: newAgent() };
+  const agents = { wopi: newAgent(), stat: newAgent(), fresh: newAgent() };
   const wopiUrl = `${wopi.url}/wopi/files/${data.fileId}/contents?access_token=${encodeURIComponent(data.token)}`;
   const staticUrl = `${stat.url}/static/${data.name}`;
   const minCount = 1;
   const sides = [
     { key: 'express-wopi', run: (s) => repeat(() => download(agents.wopi, wopiUrl, size), { seconds: s, minCount, pid: wopi.pid }) },
     { key: 'express.static', run: (s) => repeat(() => download(agents.stat, staticUrl, size), { seconds: s, minCount, pid: stat.pid }) },
+    {
+      key: 'express.static, fresh process',
+      run: (s) =>
+        repeat(() => download(agents.fresh, `${statFresh.url}/static/${data.name}`, size), { seconds: s, minCount, pid: statFresh.pid }),
+    },
   ];
   const scenario = `GetFile ${sizeName(size)}`;
   const rounds = await alternate(scenario, sides, TRANSFER);
@@ -288,19 +306,20 @@ async function getFile(report, wopi, stat, size) {
   report.rows.push(
     row(scenario, 'MiB/s', a, b, 'express.static', { min: 0.95 }),
     cpuRow(scenario, size, cpu('express-wopi'), cpu('express.static'), 'express.static'),
+    row(scenario, 'MiB/s', a, median(rounds['express.static, fresh process'].map((r) => r.mibps)), `${STATIC_FRESH} (context)`),
+    cpuRow(scenario, size, cpu('express-wopi'), cpu('express.static, fresh process'), `${STATIC_FRESH} (context)`, { target: false }),
   );
-  pushRounds(report, `${scenario} MiB/s`, rounds, (r) => r.mibps);
-  agents.wopi.destroy();
-  agents.stat.destroy();
+  pushRounds(report, `${scenario} MiB/s`, pick(rounds, 'express-wopi', 'express.static'), (r) => r.mibps);
+  for (const agent of Object.values(agents)) agent.destroy();
 }
 
-// PutFile (file locked, matching X-WOPI-Lock) against the durable bare route, and the plain pipe
-// route for context.
-async function putFile(report, wopi, barePut, size, barePutLoaded) {
+// PutFile (file locked, matching X-WOPI-Lock) against the durable bare route; for context, the
+// plain pipe route and the durable route in a fresh process that has not loaded express-wopi.
+async function putFile(report, wopi, barePut, size, barePutFresh) {
   const data = files.data.get(size);
   const label = path.basename(data.name, '.bin').replace('data-', '');
   await wopiLock(wopi, data.put, PUT_LOCK);
-  const agents = { wopi: newAgent(), durable: newAgent(), pipe: newAgent(), loaded: newAgent() };
+  const agents = { wopi: newAgent(), durable: newAgent(), pipe: newAgent(), fresh: newAgent() };
   const wopiUrl = `${wopi.url}/wopi/files/${data.put.fileId}/contents?access_token=${encodeURIComponent(data.put.token)}`;
   const putHeaders = { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': PUT_LOCK };
   const minCount = 1;
@@ -328,14 +347,14 @@ async function putFile(report, wopi, barePut, size, barePutLoaded) {
         }),
     },
     {
-      // The durable route again, in a process that has also loaded express-wopi and made a
-      // router: the same I/O, with the heap an app using the library has (context).
-      key: 'durable route, library loaded',
+      // The durable route again, in a process that has loaded nothing but express: the same I/O,
+      // with a near-empty heap that V8 collects more cheaply than any app's (context).
+      key: 'durable route, fresh process',
       run: (s) =>
-        repeat(() => upload(agents.loaded, `${barePutLoaded.url}/durable/put-loaded-${label}.bin`, data.path, size, putHeaders), {
+        repeat(() => upload(agents.fresh, `${barePutFresh.url}/durable/put-fresh-${label}.bin`, data.path, size, putHeaders), {
           seconds: s,
           minCount,
-          pid: barePutLoaded.pid,
+          pid: barePutFresh.pid,
         }),
     },
   ];
@@ -348,8 +367,8 @@ async function putFile(report, wopi, barePut, size, barePutLoaded) {
     row(scenario, 'MiB/s', m('express-wopi'), m('durable route'), durable, { min: 0.9 }),
     row(scenario, 'MiB/s', m('express-wopi'), m('pipe route'), 'plain req.pipe(createWriteStream), no fsync (context)'),
     cpuRow(scenario, size, cpu('express-wopi'), cpu('durable route'), durable),
-    row(scenario, 'MiB/s', m('express-wopi'), m('durable route, library loaded'), `${LOADED} (context)`),
-    cpuRow(scenario, size, cpu('express-wopi'), cpu('durable route, library loaded'), `${LOADED} (context)`, { target: false }),
+    row(scenario, 'MiB/s', m('express-wopi'), m('durable route, fresh process'), `${FRESH} (context)`),
+    cpuRow(scenario, size, cpu('express-wopi'), cpu('durable route, fresh process'), `${FRESH} (context)`, { target: false }),
   );
   pushRounds(report, `${scenario} MiB/s`, pick(rounds, 'express-wopi', 'durable route'), (r) => r.mibps);
   for (const agent of Object.values(agents)) agent.destroy();
@@ -373,8 +392,11 @@ function cpuRow(scenario, size, wopiMsPerMiB, baseMsPerMiB, baselineName, { targ
   );
 }
 
-/** The durable route's context twin: express-wopi loaded in the same process (see bench/README.md). */
-const LOADED = 'bare durable route, express-wopi loaded in its process';
+/** express.static's context twin: a fresh process that has not loaded express-wopi (see bench/README.md). */
+const STATIC_FRESH = 'express.static in a fresh process, express-wopi not loaded';
+
+/** The durable route's context twin: a fresh process that has not loaded express-wopi (see bench/README.md). */
+const FRESH = 'bare durable route in a fresh process, express-wopi not loaded';
 
 /** The bare session route's documents: copies of the session documents under names of their own. */
 function bareSessionDocuments() {
@@ -491,9 +513,9 @@ async function peakRss(report, base) {
   const { small, medium, large } = settings.sizes;
   const cases = [
     { server: 'express-wopi', op: 'PutFile', kind: { kind: 'wopi', ...base } },
-    { server: 'bare durable route', op: 'PutFile', kind: { kind: 'bare-put', root: files.root } },
+    { server: 'bare durable route', op: 'PutFile', kind: baseline({ kind: 'bare-put', root: files.root }) },
     { server: 'express-wopi', op: 'GetFile', kind: { kind: 'wopi', ...base } },
-    { server: 'express.static', op: 'GetFile', kind: { kind: 'static', root: files.root } },
+    { server: 'express.static', op: 'GetFile', kind: baseline({ kind: 'static', root: files.root }) },
   ];
   let hwmResettable = true;
   for (const c of cases) {
@@ -571,7 +593,7 @@ const TRANSFER = 'transfer';
 const SESSION = 'session';
 
 /**
- * A B A B …: a warm-up pass for every side, then the rounds, each side in the same order. Request
+ * A B A B …: a warm-up pass for every side (`warmSeconds`), then the rounds, each side in the same order. Request
  * rates run `loadRounds` rounds of `loadSeconds` per side; transfers run `transferRounds` short
  * rounds (one or a few transfers per side), so that both sides see the same moments of a machine
  * whose load changes.
@@ -580,7 +602,10 @@ async function alternate(scenario, sides, kind) {
   const rounds = { [LOAD]: settings.loadRounds, [TRANSFER]: settings.transferRounds, [SESSION]: settings.sessionRounds }[kind];
   const seconds = { [LOAD]: settings.loadSeconds, [TRANSFER]: settings.transferSeconds, [SESSION]: settings.sessionSeconds }[kind];
   const results = Object.fromEntries(sides.map((s) => [s.key, []]));
-  for (const side of sides) await side.run(kind === TRANSFER ? 0 : settings.warmSeconds);
+  // Transfers too warm up for `warmSeconds`: one transfer was the whole warm-up once, and a
+  // 100 KiB save's code was still being compiled in the first rounds (express-wopi at 0.70 to
+  // 0.75 × the durable route in rounds 1 to 6, 0.89 to 0.99 × from round 7 on, in one full run).
+  for (const side of sides) await side.run(settings.warmSeconds);
   for (let round = 1; round <= rounds; round++) {
     for (const side of sides) {
       const result = await side.run(seconds);

@@ -8,11 +8,17 @@
 //   bare-stat   the same, after one asynchronous fs.stat of a file (what any file server pays)
 //   static      express.static over the same folder
 //   bare-put    two bare upload routes: durable (temp file, fsync, rename, folder fsync) and a plain pipe
-//               (with loadLibrary: the same, express-wopi loaded in the process, for context)
 //   bare-redis  a bare route doing one Redis round trip per request
 //   bare-session  the routes an editor session uses, doing the same I/O as FileSystemStorage and
 //               a lock store, no more: stat (CheckFileInfo, lock requests), read (GetFile), durable
 //               write (PutFile), and locks in a Map (or, with redisUrl, one Redis round trip each)
+//
+// With `loadLibrary` (the dist/ path), a bare server first loads express-wopi and mounts a router
+// it never calls, so that its heap is that of the wopi server it is compared with: run.js starts
+// every baseline that way. V8 collects a process whose heap has grown past its first few MiB
+// differently (full collections for each request's Buffers), and a baseline in a fresh, nearly
+// empty process would measure that rather than the work express-wopi adds per request (see
+// docs/performance.md, "Baselines with the same heap").
 'use strict';
 
 const fs = require('node:fs');
@@ -28,6 +34,7 @@ async function main() {
   const app = express();
   app.disable('x-powered-by');
   const close = [];
+  if (config.loadLibrary && config.kind !== 'wopi') loadUnusedRouter(app, config);
 
   switch (config.kind) {
     case 'wopi': {
@@ -72,18 +79,6 @@ async function main() {
       break;
     }
     case 'bare-put': {
-      if (config.loadLibrary) {
-        // Context only: the same routes in a process that has also loaded express-wopi and made
-        // a router it never uses, so that the heap is that of an app using the library. V8
-        // collects a larger heap differently (full collections for the request's Buffers).
-        const wopi = require(config.loadLibrary);
-        const unused = wopi.createWopiRouter({
-          storage: new wopi.FileSystemStorage({ root: config.root }),
-          auth: new wopi.JwtAuth({ secret: config.secret }),
-          locks: new wopi.MemoryLockStore(),
-        });
-        app.use('/unused-wopi', unused);
-      }
       const [major, minor] = process.versions.node.split('.').map(Number);
       if (major === 20 && minor < 10) throw new Error('the durable route needs Node 20.10 or later (createWriteStream `flush`)');
       // Same durability as FileSystemStorage: a new file in the same folder, fsynced, renamed
@@ -148,6 +143,17 @@ async function main() {
   });
   // The parent went away without telling us: do not linger.
   process.on('disconnect', () => process.exit(0));
+}
+
+/** Loads express-wopi and mounts a router no request reaches: the heap of an app using the library. */
+function loadUnusedRouter(app, { loadLibrary, libraryRoot, secret }) {
+  const wopi = require(loadLibrary);
+  const unused = wopi.createWopiRouter({
+    storage: new wopi.FileSystemStorage({ root: libraryRoot }),
+    auth: new wopi.JwtAuth({ secret }),
+    locks: new wopi.MemoryLockStore(),
+  });
+  app.use('/unused-wopi', unused);
 }
 
 /**
