@@ -33,6 +33,9 @@ export function checkDeclaredSize(ctx: WopiContext, sizeHeader?: string): number
  */
 export function limitedBody(ctx: WopiContext, declaredSize?: number): Readable {
   const { maxFileSize } = ctx.options;
+  // The body first: when a body parser consumed it this throws, and no byte counter (with its
+  // idle timer, which would fail a stream nobody listens to a minute later) is left behind.
+  const body = requestBody(ctx);
   const limiter = limitBytes(
     maxFileSize,
     () => tooLarge(maxFileSize),
@@ -42,7 +45,7 @@ export function limitedBody(ctx: WopiContext, declaredSize?: number): Readable {
     idleLimit(ctx),
   );
   // pump (not pipe) so that a client abort also fails the stream storage is reading.
-  pump(requestBody(ctx), limiter).catch(() => undefined);
+  pump(body, limiter).catch(() => undefined);
   return limiter;
 }
 
@@ -95,8 +98,9 @@ function requestBody(ctx: WopiContext): Readable {
 
 /** Reads a small text body (UTF-8) into a string; 400 when it is larger than `maxBytes`. */
 export async function readTextBody(ctx: WopiContext, maxBytes: number): Promise<string> {
+  const body = requestBody(ctx); // first, as in limitedBody
   const limiter = limitBytes(maxBytes, () => new BadRequestError(`The body is larger than ${maxBytes} bytes`), undefined, idleLimit(ctx));
-  pump(requestBody(ctx), limiter).catch(() => undefined);
+  pump(body, limiter).catch(() => undefined);
   const chunks: Buffer[] = [];
   for await (const chunk of limiter) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

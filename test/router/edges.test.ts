@@ -4,11 +4,15 @@
  */
 import express from 'express';
 import request from 'supertest';
-import { createWopiRouter, JwtAuth, MemoryLockStore, MemoryStorage, WopiError, type WopiStorage } from '../../src';
+import { createWopiRouter, JwtAuth, MemoryLockStore, MemoryStorage, MemoryUserInfoStore, WopiError, type WopiStorage } from '../../src';
 import { TEST_SECRET } from '../helpers/create-app';
 
 /** An app whose storage holds one locked file (lock `L`); `wrap` may put a storage in front of it. */
-async function setup(before?: express.RequestHandler, wrap: (memory: MemoryStorage) => WopiStorage = (m) => m) {
+async function setup(
+  before?: express.RequestHandler,
+  wrap: (memory: MemoryStorage) => WopiStorage = (m) => m,
+  options: { uploadIdleTimeoutMs?: number; userInfo?: MemoryUserInfoStore } = {},
+) {
   const memory = new MemoryStorage();
   const fileId = memory.addFile('doc.docx', 'old content');
   const auth = new JwtAuth({ secret: TEST_SECRET });
@@ -16,7 +20,7 @@ async function setup(before?: express.RequestHandler, wrap: (memory: MemoryStora
   await locks.lock(fileId, 'L', 60_000);
   const app = express();
   if (before) app.use(before);
-  app.use('/wopi', createWopiRouter({ storage: wrap(memory), locks, auth }));
+  app.use('/wopi', createWopiRouter({ storage: wrap(memory), locks, auth, ...options }));
   const { accessToken } = await auth.issueToken({ fileId, userId: 'u1', permissions: { write: true } });
   return { app, fileId, memory, accessToken };
 }
@@ -44,6 +48,34 @@ describe('a body parser mounted before the router', () => {
     expect(res.status).toBe(500);
     expect(res.text).toBe('Internal Server Error');
     expect(memory.getContent(fileId).toString()).toBe('old content');
+  });
+
+  // A refused body used to leave its byte counter behind with the idle timer running: when the
+  // timer fired (a minute later by default) it failed a stream nobody listened to, an unhandled
+  // 'error' event that would bring down the host's process.
+  test.each([
+    ['PutFile', '/contents', { 'X-WOPI-Override': 'PUT', 'X-WOPI-Lock': 'L' }],
+    ['PutUserInfo', '', { 'X-WOPI-Override': 'PUT_USER_INFO' }],
+  ])('%s with a decoded body leaves nothing behind that fails later', async (_name, suffix, headers) => {
+    const { app, fileId, accessToken } = await setup(express.text({ type: '*/*' }), undefined, {
+      uploadIdleTimeoutMs: 20,
+      userInfo: new MemoryUserInfoStore(),
+    });
+    const res = await request(app)
+      .post(`/wopi/files/${fileId}${suffix}`)
+      .query({ access_token: accessToken })
+      .set({ ...headers, 'Content-Type': 'text/plain' })
+      .send('new content');
+    expect(res.status).toBe(500);
+    const unhandled: unknown[] = [];
+    const onUncaught = (err: unknown): void => void unhandled.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200)); // ten idle limits
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(unhandled).toEqual([]);
   });
 });
 
