@@ -86,8 +86,8 @@ export function describeWopiLockStore(
      * Locks `fileId` with `held`, lets part of that lifetime pass, renews it through `renew`, and
      * checks the lock named `expected` is still there after the first lifetime would have ended.
      * The renewal gets ten short lifetimes and the check comes soon after the first one ends, so a
-     * stalled machine (CI under load) cannot make a correct store fail; a store that keeps the old
-     * lifetime still does.
+     * correct store fails only if the machine stalls for more than a short lifetime before the
+     * renewal (CI under load did for half of one); a store that keeps the old lifetime always does.
      */
     const expectRenewalOutlivesTheOldLifetime = async (
       held: string,
