@@ -19,41 +19,29 @@ describeWopiStorage(
   { capabilities: [...ALL] },
 );
 
-describeWopiStorage(
-  'FileSystemStorage',
-  async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-suite-'));
-    const storage = new FileSystemStorage({ root });
-    return {
-      storage,
-      addFile: async (name, content) => {
-        await writeFile(path.join(root, name), content);
-        return storage.fileIdFor(name);
-      },
-      cleanup: () => rm(root, { recursive: true, force: true }),
-    };
-  },
-  { capabilities: [...ALL] },
-);
-
-// The same storage with every metadata read on the thread pool (the default reads on the event
-// loop when the folder is on a local disk, as it is here).
-describeWopiStorage(
-  "FileSystemStorage (metadataReads: 'thread-pool')",
-  async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-suite-'));
-    const storage = new FileSystemStorage({ root, metadataReads: 'thread-pool' });
-    return {
-      storage,
-      addFile: async (name, content) => {
-        await writeFile(path.join(root, name), content);
-        return storage.fileIdFor(name);
-      },
-      cleanup: () => rm(root, { recursive: true, force: true }),
-    };
-  },
-  { capabilities: [...ALL] },
-);
+// FileSystemStorage as configured by default (its metadata reads on the event loop, the folder
+// being on a local disk here), and with every metadata read on the thread pool.
+for (const [name, options] of [
+  ['FileSystemStorage', {}],
+  ["FileSystemStorage (metadataReads: 'thread-pool')", { metadataReads: 'thread-pool' }],
+] as const) {
+  describeWopiStorage(
+    name,
+    async () => {
+      const root = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-suite-'));
+      const storage = new FileSystemStorage({ root, ...options });
+      return {
+        storage,
+        addFile: async (fileName, content) => {
+          await writeFile(path.join(root, fileName), content);
+          return storage.fileIdFor(fileName);
+        },
+        cleanup: () => rm(root, { recursive: true, force: true }),
+      };
+    },
+    { capabilities: [...ALL] },
+  );
+}
 
 describeWopiLockStore('MemoryLockStore', () => new MemoryLockStore(), { capabilities: ['admin', 'list'] });
 describeWopiLockStore('MemoryLockStore (office lock IDs)', () => new MemoryLockStore({ lockIdComparison: 'office' }), {
