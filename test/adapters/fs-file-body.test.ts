@@ -6,7 +6,7 @@
  * readers that keep the socket's buffer full.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { openSync, readlinkSync, readdirSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -19,6 +19,7 @@ import { CHUNK_BYTES as READ_CHUNK_BYTES } from '../../src/adapters/fs/durable-w
 import { TEST_SECRET } from '../helpers/create-app';
 import { listen } from '../helpers/raw-http';
 import { pump } from '../../src/util/pump';
+import { linuxOnly as linux, openDescriptorsOn, until } from '../helpers/descriptors';
 
 const SIZES = [0, 1, 4096, READ_CHUNK_BYTES - 1, READ_CHUNK_BYTES, READ_CHUNK_BYTES + 1, 3 * READ_CHUNK_BYTES + 17];
 
@@ -29,28 +30,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** The descriptors this process has open on `file`. */
-function openDescriptorsOn(file: string): string[] {
-  const fds = '/proc/self/fd';
-  return readdirSync(fds).filter((fd) => {
-    try {
-      return readlinkSync(path.join(fds, fd)) === file;
-    } catch {
-      return false;
-    }
-  });
-}
-
-const linux = process.platform === 'linux' ? test : test.skip;
-
-async function until(check: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('FileBody as a Readable', () => {
   test.each(SIZES)('%d bytes: every byte, in chunks no larger than a read, and the file closed', async (size) => {

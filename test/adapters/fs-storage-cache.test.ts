@@ -136,6 +136,58 @@ describe('FileSystemStorage: resolved IDs are re-checked on every call', () => {
   });
 });
 
+/** A save through instance `a`, with the answer (or the status it failed with). */
+async function save(a: FileSystemStorage, id: string, content: string) {
+  return a.writeFile(id, Readable.from([Buffer.from(content)]), writeContext()).then(
+    (info) => ({ name: info.name, size: info.size }),
+    (err: { status?: number }) => err.status ?? 500,
+  );
+}
+
+// A save in the root starts from the same shortcut (one stat, no ID record read): it must land
+// where the ID names the file now, or nowhere.
+describe('FileSystemStorage: a save after the resolved file changed', () => {
+  test('renamed by another instance: the save lands on the new name', async () => {
+    const { a, b, id } = await twoInstances();
+    await b.renameFile(id, ['renamed.docx']);
+    expect(await save(a, id, 'saved')).toEqual({ name: 'renamed.docx', size: 5 });
+    expect(await readFile(path.join(sandbox.root, 'renamed.docx'), 'utf8')).toBe('saved');
+    await expect(readFile(path.join(sandbox.root, 'doc.docx'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  test('deleted by another instance: 404, and no file made at its old path', async () => {
+    const { a, b, id } = await twoInstances();
+    await b.deleteFile(id);
+    expect(await save(a, id, 'saved')).toBe(404);
+    await expect(readFile(path.join(sandbox.root, 'doc.docx'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  test('replaced by a symbolic link out of the root: 404, nothing written outside', async () => {
+    const { a, id } = await twoInstances();
+    const file = path.join(sandbox.root, 'doc.docx');
+    await unlink(file);
+    await symlink(sandbox.outsideFile, file);
+    expect(await save(a, id, 'saved')).toBe(404);
+    expect(await readFile(sandbox.outsideFile, 'utf8')).toBe(OUTSIDE_CONTENT);
+  });
+
+  test('moved away on disk and another file put in its place: the save replaces what the record names', async () => {
+    const { a, id } = await twoInstances('first');
+    await rename(path.join(sandbox.root, 'doc.docx'), path.join(sandbox.root, 'elsewhere.docx'));
+    await writeFile(path.join(sandbox.root, 'doc.docx'), 'second file');
+    expect(await save(a, id, 'saved')).toEqual({ name: 'doc.docx', size: 5 });
+    expect(await readFile(path.join(sandbox.root, 'elsewhere.docx'), 'utf8')).toBe('first');
+  });
+
+  test('saved twice in a row, and by another instance in between: each save replaces the latest', async () => {
+    const { a, b, id } = await twoInstances();
+    expect(await save(a, id, 'one')).toEqual({ name: 'doc.docx', size: 3 });
+    expect(await save(b, id, 'two!')).toEqual({ name: 'doc.docx', size: 4 });
+    expect(await save(a, id, 'three')).toEqual({ name: 'doc.docx', size: 5 });
+    expect((await b.getFileInfo(id)).size).toBe(5);
+  });
+});
+
 describe('FileSystemStorage: readFile sends the file as it was when opened', () => {
   test('bytes appended in place after the open are not sent: the stream has exactly info.size bytes', async () => {
     for (const fresh of [true, false]) {

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { log } from '../../log';
 import { pump } from '../../util/pump';
 import { errorCode } from './errno';
-import { fdClose, fdOpen, fdStat, type JailedFolder } from './jailed-folder';
+import { closeQuietly, fdClose, fdOpen, fdStat, type JailedFolder } from './jailed-folder';
 import type { MetadataReads } from './metadata-reads';
 
 const debug = log('storage:fs');
@@ -63,7 +63,10 @@ export async function writeTemporary(
     signal.throwIfAborted();
     if (options.fsync) await fdSync(fd);
     closed = true;
-    await fdClose(fd);
+    // Once durable, nothing waits for the close: it runs while the commit step does. Without
+    // fsync, close is where some file systems (NFS) report a failed write: waited for.
+    if (options.fsync) closeQuietly(fd);
+    else await fdClose(fd);
     return name;
   } catch (err) {
     // A failed pipeline destroys `out`, and destroying an fs stream closes its descriptor even

@@ -63,6 +63,7 @@ export async function createInContainer(
 ): Promise<CreatedFile> {
   const locate: LocateFolder = () => site.containerPath(containerId);
   const { held } = await HeldFolder.open(site.jail, site.lock, locate, async () => undefined);
+  if (site.fsync) held.folder.syncSoon();
   try {
     const temp = await writeTemporary(held.folder, content, context.signal, { fsync: site.fsync });
     try {

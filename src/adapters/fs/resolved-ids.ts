@@ -50,6 +50,18 @@ export class ResolvedIds {
   }
 
   /**
+   * {@link statIfUnchanged} for a file directly in the root, else `undefined` without a look: a
+   * save (writeFile) then knows the file's name and mode from one stat, with no ID record to
+   * read. Only there, as for {@link openIfUnchanged}: the folder a save writes into is reached by
+   * path only for the root.
+   */
+  async statInRootIfUnchanged(fileId: string): Promise<{ rel: string; st: BigIntStats } | undefined> {
+    const known = this.known.get(fileId);
+    if (known === undefined || known.rel.includes('/')) return undefined;
+    return this.statIfUnchanged(fileId);
+  }
+
+  /**
    * As {@link statIfUnchanged}, checked on an open descriptor: the bytes read are the very inode
    * that was resolved inside the root. The descriptor is the caller's to close.
    *

@@ -180,9 +180,24 @@ export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
         now = await this.pathOf(fileId);
         return folderOf(now);
       };
-      const { held, seen: before } = await HeldFolder.open(this.jail, this.lock, locate, (folder) =>
-        regularFile(folder.path(nameOf(now)), this.reads),
+      // First, a file in the root whose inode is unchanged since its ID was last resolved (as
+      // the getFileInfo before every save has just checked) needs no ID record read and no
+      // second look: one stat says where it is and what mode the new content keeps.
+      let unchanged: BigIntStats | undefined;
+      const locateFirst: LocateFolder = async () => {
+        const fast = await this.resolved.statInRootIfUnchanged(fileId);
+        if (fast === undefined) return locate();
+        now = fast.rel;
+        unchanged = fast.st;
+        return '';
+      };
+      const { held, seen: before } = await HeldFolder.open(
+        this.jail,
+        this.lock,
+        locateFirst,
+        async (folder) => unchanged ?? regularFile(folder.path(nameOf(now)), this.reads),
       );
+      if (this.fsync) held.folder.syncSoon();
       try {
         const temp = await writeTemporary(held.folder, content, context.signal, {
           mode: Number(before.mode & 0o777n),
