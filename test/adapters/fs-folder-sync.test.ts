@@ -9,6 +9,7 @@ import path from 'node:path';
 import { FileNotFoundError } from '../../src/errors';
 import { FileSystemStorage } from '../../src';
 import { PathFolder } from '../../src/adapters/fs/jailed-folder';
+import { MetadataReads } from '../../src/adapters/fs/metadata-reads';
 import { writeTemporary } from '../../src/adapters/fs/durable-write';
 import { linuxOnly, openDescriptorsOn, until } from '../helpers/descriptors';
 import { putFile, tempFiles, useFsSandbox, writeContext } from '../helpers/fs-sandbox';
@@ -50,6 +51,42 @@ describe('PathFolder.syncSoon', () => {
     expect(await rejection(folder.sync())).toMatchObject({ code: 'ENOENT' });
     folder.syncSoon();
     await expect(folder.close()).resolves.toBeUndefined();
+  });
+});
+
+describe.each(['auto', 'thread-pool'] as const)('PathFolder with metadata reads %s', (mode) => {
+  linuxOnly('syncSoon, sync: synced, the folder closed (at once where reads run on the event loop)', async () => {
+    const reads = new MetadataReads(sandbox.root, mode);
+    await reads.decide();
+    const folder = new PathFolder(sandbox.root, '', reads);
+    folder.syncSoon();
+    // On the event loop the folder is opened when synced, not ahead: nothing is open yet.
+    if (reads.synchronous) expect(openDescriptorsOn(sandbox.root)).toEqual([]);
+    await folder.sync();
+    if (reads.synchronous) expect(openDescriptorsOn(sandbox.root)).toEqual([]);
+    await closed(sandbox.root);
+    await folder.close();
+    expect(openDescriptorsOn(sandbox.root)).toEqual([]);
+  });
+
+  test('a folder that cannot be opened: sync reports it', async () => {
+    const gone = path.join(sandbox.base, 'gone');
+    const reads = new MetadataReads(sandbox.root, mode);
+    await reads.decide();
+    const folder = new PathFolder(gone, '', reads);
+    folder.syncSoon();
+    expect(await rejection(folder.sync())).toMatchObject({ code: 'ENOENT' });
+    await expect(folder.close()).resolves.toBeUndefined();
+  });
+
+  linuxOnly('closeSynced closes the descriptor (at once on the event loop)', async () => {
+    const reads = new MetadataReads(sandbox.root, mode);
+    await reads.decide();
+    const fd = await reads.openFolder(sandbox.root);
+    expect(openDescriptorsOn(sandbox.root)).toHaveLength(1);
+    reads.closeSynced(fd);
+    if (reads.synchronous) expect(openDescriptorsOn(sandbox.root)).toEqual([]);
+    await closed(sandbox.root);
   });
 });
 

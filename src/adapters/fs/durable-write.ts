@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { log } from '../../log';
 import { pump } from '../../util/pump';
 import { errorCode } from './errno';
-import { closeQuietly, fdClose, fdOpen, fdStat, type JailedFolder } from './jailed-folder';
+import { closeSynced, fdClose, fdOpen, fdStat, type JailedFolder } from './jailed-folder';
 import type { MetadataReads } from './metadata-reads';
 
 const debug = log('storage:fs');
@@ -65,7 +65,7 @@ export async function writeTemporary(
     closed = true;
     // Once durable, nothing waits for the close: it runs while the commit step does. Without
     // fsync, close is where some file systems (NFS) report a failed write: waited for.
-    if (options.fsync) closeQuietly(fd);
+    if (options.fsync) closeSynced(fd, options.reads);
     else await fdClose(fd);
     return name;
   } catch (err) {

@@ -69,21 +69,27 @@ export class PathFolder implements JailedFolder {
   }
 
   async sync(): Promise<void> {
-    const opening = this.opening ?? fdOpen(this.abs, 'r');
+    const opening = this.opening ?? this.openSelf();
     this.opening = undefined;
     const fd = await opening;
     try {
       await syncFolder(fd);
     } finally {
       // Nothing waits for the close: the fsync has done all a folder's descriptor is for.
-      closeQuietly(fd);
+      closeSynced(fd, this.reads);
     }
   }
 
   syncSoon(): void {
-    if (this.opening !== undefined) return;
-    this.opening = fdOpen(this.abs, 'r');
+    // Where reads run on the event loop, opening the folder when it is synced costs less than
+    // a hand-off to the thread pool now.
+    if (this.opening !== undefined || this.reads?.synchronous) return;
+    this.opening = this.openSelf();
     this.opening.catch(() => undefined); // reported by sync(), which awaits it
+  }
+
+  private openSelf(): Promise<number> {
+    return this.reads ? this.reads.openFolder(this.abs) : fdOpen(this.abs, 'r');
   }
 
   stat(): Promise<BigIntStats> {
@@ -157,9 +163,18 @@ async function listTyped(dir: string): Promise<Dirent[]> {
   return entries;
 }
 
-/** Closes `fd` without waiting; a failure is only logged (the descriptor is gone either way). */
-export function closeQuietly(fd: number): void {
+/** Closes `fd` in the background; a failure is only logged (the descriptor is gone either way). */
+export function closeInBackground(fd: number): void {
   fdClose(fd).catch((err: unknown) => debug('close of descriptor %d failed: %s', fd, (err as Error).message));
+}
+
+/**
+ * Closes `fd`, which has nothing left to write, without waiting for it: through `reads` (on the
+ * event loop where metadata reads run there), else in the background.
+ */
+export function closeSynced(fd: number, reads: MetadataReads | undefined): void {
+  if (reads === undefined) closeInBackground(fd);
+  else reads.closeSynced(fd);
 }
 
 async function syncFolder(fd: number): Promise<void> {

@@ -25,13 +25,15 @@
  * the thread pool then would cost CPU where CPU is short, and gain nothing; a file system that is
  * really slow makes every read slow, and three in a row come within moments.
  *
- * Only reads: nothing that creates, renames, changes or syncs a file runs on the event loop, as a
- * metadata change may wait on the file system's journal.
+ * Only reads, and two calls as short that a save makes: opening a folder for its fsync (a lookup,
+ * as a stat is) and closing a descriptor with nothing left to write (read only, or fsynced).
+ * Nothing that creates, renames, changes or syncs a file runs on the event loop, as a metadata
+ * change may wait on the file system's journal.
  */
 import { closeSync, fstatSync, lstatSync, openSync, statfs, statSync, type BigIntStats } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { log } from '../../log';
-import { fdClose, fdOpen, fdStat } from './jailed-folder';
+import { closeInBackground, fdClose, fdOpen, fdStat } from './jailed-folder';
 
 const debug = log('storage:fs');
 
@@ -173,6 +175,32 @@ export class MetadataReads {
   /** `fstat` of an open descriptor, with `bigint`. */
   fstat(fd: number): Promise<BigIntStats> {
     return this.readsOnLoop() ? this.settled('fstat', () => fstatSync(fd, { bigint: true })) : fdStat(fd, { bigint: true });
+  }
+
+  /** Opens the folder `path` for reading (to fsync it), as `fs.promises.open(path, 'r')` gives its descriptor. */
+  openFolder(path: string): Promise<number> {
+    return this.readsOnLoop() ? this.settled('open', () => openSync(path, 'r')) : fdOpen(path, 'r');
+  }
+
+  /**
+   * Closes `fd`, which has nothing left to write (opened read only, or fsynced), without waiting
+   * for it: on the event loop when reads run there (a close with nothing to flush takes a few
+   * microseconds, a hand-off to the thread pool more), else in the background. A failure is only
+   * logged: the descriptor is gone either way.
+   */
+  closeSynced(fd: number): void {
+    if (!this.readsOnLoop()) {
+      closeInBackground(fd);
+      return;
+    }
+    const started = this.clock();
+    try {
+      closeSync(fd);
+    } catch (err) {
+      debug('close of descriptor %d failed: %s', fd, (err as Error).message);
+    } finally {
+      this.timed(started, 'close');
+    }
   }
 
   /**
