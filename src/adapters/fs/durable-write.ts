@@ -63,9 +63,10 @@ export async function writeTemporary(
     signal.throwIfAborted();
     if (options.fsync) await fdSync(fd);
     closed = true;
-    // Once durable, nothing waits for the close: it runs while the commit step does. Without
-    // fsync, close is where some file systems (NFS) report a failed write: waited for.
-    if (options.fsync) closeSynced(fd, options.reads);
+    // Once durable, nothing waits for the close: it runs while the commit step does. Waited for
+    // without fsync (close is where a network file system reports a failed write) and on Windows
+    // (where a file still open may refuse to be renamed).
+    if (options.fsync && process.platform !== 'win32') closeSynced(fd, options.reads);
     else await fdClose(fd);
     return name;
   } catch (err) {
