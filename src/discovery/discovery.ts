@@ -19,11 +19,23 @@ import {
 
 const discoveryLog = log('discovery');
 
-/** The subset of `fetch` the client uses; pass your own to add a proxy, TLS settings or headers. */
-export type DiscoveryFetch = (
-  url: string,
-  init: { signal: AbortSignal; headers: Record<string, string> },
-) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+/**
+ * The subset of `fetch` the client uses; pass your own to add a proxy, TLS settings or headers.
+ * A response with `body` (a web `ReadableStream`, as `fetch` gives) is read with a size limit and
+ * abandoned past it; one with `text()` only is read whole, then checked.
+ */
+export type DiscoveryFetch = (url: string, init: { signal: AbortSignal; headers: Record<string, string> }) => Promise<DiscoveryResponse>;
+
+/** What {@link DiscoveryFetch} resolves with: the parts of a `fetch` Response the client reads. */
+export interface DiscoveryResponse {
+  ok: boolean;
+  status: number;
+  text(): Promise<string>;
+  /** The response headers; `Content-Length` above the limit refuses the document unread. */
+  headers?: { get(name: string): string | null };
+  /** The body as a stream, read chunk by chunk up to the limit. */
+  body?: ReadableStream<Uint8Array> | null;
+}
 
 export interface WopiDiscoveryOptions {
   /**
@@ -109,7 +121,7 @@ const DEFAULT_RETRY_AFTER_MS = 30_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_PROOF_REFRESH_INTERVAL_MS = 60_000;
 /** Largest discovery document accepted (Microsoft's is a few hundred kilobytes). */
-const MAX_DISCOVERY_CHARS = 16 * 1024 * 1024;
+const MAX_DISCOVERY_BYTES = 16 * 1024 * 1024;
 
 /**
  * A WOPI client's discovery document (`<editor>/hosting/discovery`), fetched on first use and
@@ -288,8 +300,7 @@ export class WopiDiscovery {
         headers: { Accept: 'application/xml, text/xml;q=0.9, */*;q=0.1' },
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const xml = await response.text();
-      if (xml.length > MAX_DISCOVERY_CHARS) throw new Error(`document larger than ${MAX_DISCOVERY_CHARS} characters`);
+      const xml = await readLimited(response, MAX_DISCOVERY_BYTES);
       const document = parseDiscoveryXml(xml);
       const entry: Entry = { document, keys: this.keysOf(document), fetchedAt: Date.now() };
       this.entry = entry;
@@ -338,4 +349,39 @@ function discoveryUrl(value: string): string {
   const url = new URL(value);
   if ((url.pathname === '/' || url.pathname === '') && url.search === '') url.pathname = '/hosting/discovery';
   return url.toString();
+}
+
+/**
+ * The response's text, refused past `maxBytes` without holding more than that: a `Content-Length`
+ * above it is refused before reading, a streamed body is cancelled once it passes it, and a
+ * response that only has `text()` is checked after (a custom fetch without a stream).
+ */
+async function readLimited(response: DiscoveryResponse, maxBytes: number): Promise<string> {
+  const tooLarge = (): Error => new Error(`document larger than ${maxBytes} bytes`);
+  const declared = Number(response.headers?.get('content-length') ?? Number.NaN);
+  const body = response.body;
+  if (declared > maxBytes) {
+    await body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (body === undefined || body === null || typeof body.getReader !== 'function') {
+    const text = await response.text();
+    if (Buffer.byteLength(text) > maxBytes) throw tooLarge();
+    return text;
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  // As Response.text() decodes: UTF-8, a byte-order mark dropped, bad bytes replaced.
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }

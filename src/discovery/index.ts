@@ -9,6 +9,7 @@ export { WopiDiscovery, DEFAULT_DISCOVERY_TTL_MS } from './discovery';
 export type {
   WopiDiscoveryOptions,
   DiscoveryFetch,
+  DiscoveryResponse,
   ActionUrlOptions,
   ResolvedAction,
   DiscoveryStatus,

@@ -3,6 +3,8 @@
  * fetching, the TTL and background refresh, an editor that goes down, one that was never up,
  * action URLs, and the proof-key refresh throttle.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WopiConfigError, type WopiConfigErrorCode } from '../../src';
 import { DiscoveryActionNotFoundError, DiscoveryError, WopiDiscovery, type WopiDiscoveryOptions } from '../../src/discovery';
 import { fixture, proofKeyElement, startFakeWopiClient, withProofKey, type FakeWopiClient } from '../helpers/fake-wopi-client';
@@ -20,9 +22,9 @@ afterEach(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until `condition` holds (polling), failing after a second. */
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 1000;
+/** Waits until `condition` holds (polling), failing after `ms` (a second). */
+async function until(condition: () => boolean, ms = 1000): Promise<void> {
+  const deadline = Date.now() + ms;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await sleep(5);
@@ -354,5 +356,78 @@ describe('options', () => {
     });
     await d.get();
     expect(calls).toEqual(['https://office.example.com/hosting/discovery']);
+  });
+});
+
+describe('a document larger than 16 MiB', () => {
+  const LIMIT = 16 * 1024 * 1024;
+
+  /** A server whose discovery body never ends (or declares `declared` bytes); counts what it sent. */
+  async function endlessEditor(declared?: number) {
+    const state = { sent: 0, closed: false };
+    const chunk = Buffer.alloc(256 * 1024, 'x');
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/xml', ...(declared === undefined ? {} : { 'Content-Length': String(declared) }) });
+      res.on('close', () => {
+        state.closed = true;
+      });
+      const more = (): void => {
+        while (!res.destroyed && state.sent < 8 * LIMIT) {
+          state.sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+      };
+      more();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hosting/discovery`;
+    return { state, url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it('streamed without end: refused once past the limit, the connection dropped, not read to the end', async () => {
+    const editor = await endlessEditor();
+    try {
+      const err = await rejection(new WopiDiscovery({ url: editor.url, timeoutMs: 10_000 }).get());
+      expect(err).toBeInstanceOf(DiscoveryError);
+      expect(err.message).toBe(`WOPI discovery ${editor.url} could not be fetched: document larger than ${LIMIT} bytes`);
+      await until(() => editor.state.closed, 5000);
+      // Stopped near the limit (plus what the sockets buffer), far from the 128 MiB on offer.
+      expect(editor.state.sent).toBeLessThan(3 * LIMIT);
+    } finally {
+      await editor.close();
+    }
+  });
+
+  it('declared by Content-Length: refused before its body is read', async () => {
+    const editor = await endlessEditor(LIMIT + 1);
+    try {
+      const err = await rejection(new WopiDiscovery({ url: editor.url }).get());
+      expect(err.message).toBe(`WOPI discovery ${editor.url} could not be fetched: document larger than ${LIMIT} bytes`);
+      await until(() => editor.state.closed, 5000);
+      expect(editor.state.sent).toBeLessThan(3 * LIMIT);
+    } finally {
+      await editor.close();
+    }
+  });
+
+  it('from a custom fetch with text() only: refused after reading', async () => {
+    const d = new WopiDiscovery({
+      url: 'https://office.example.com',
+      fetch: async () => ({ ok: true, status: 200, text: async () => `${fixture('collabora')}${' '.repeat(LIMIT)}` }),
+    });
+    expect((await rejection(d.get())).message).toMatch(/document larger than 16777216 bytes$/);
+  });
+
+  it('a byte-order mark and multi-byte characters are decoded as text() decodes them', async () => {
+    const xml = fixture('collabora').replace('<!-- Written', '<!-- Größe ✓ --><!-- Written');
+    expect(xml).toContain('Größe');
+    const editor = http.createServer((_req, res) => res.end(`\uFEFF${xml}`));
+    await new Promise<void>((resolve) => editor.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(editor.address() as AddressInfo).port}/hosting/discovery`;
+      expect((await new WopiDiscovery({ url }).get()).actions[0]?.app).toBe('writer');
+    } finally {
+      await new Promise<void>((resolve) => editor.close(() => resolve()));
+    }
   });
 });
