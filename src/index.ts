@@ -83,7 +83,7 @@ export type {
 export { ACTIVITY_STATUS, MAX_ACTIVITIES_BODY_BYTES } from './protocol/activities';
 
 export { FileSystemStorage } from './adapters/fs/storage';
-export type { FileSystemStorageOptions, FileSystemEntry } from './adapters/fs/storage';
+export type { FileSystemStorageOptions, FileSystemEntry, TemporaryFileSweep } from './adapters/fs/storage';
 export type { MetadataReadsMode } from './adapters/fs/metadata-reads';
 export { MemoryStorage } from './adapters/memory-storage';
 export type { MemoryFileOptions, MemoryStorageOptions } from './adapters/memory-storage';

@@ -4,17 +4,19 @@
  *
  *   express-wopi serve <dir> [--port N] [--host H] [--secret S] [--max-file-size BYTES] [--json] …
  *   express-wopi token --secret S --file-id ID [--user U] [--read-only] [--ttl SECONDS] [--json]
+ *   express-wopi sweep <dir> [--older-than SECONDS] [--metadata-dir DIR] [--json]
  *   express-wopi locks list|release … --redis URL [--redis-prefix P]
  *   express-wopi simulate <WOPISrc> --token T --editor onlyoffice|collabora|microsoft [--json] …
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve, type RunningServer } from './serve';
 import { LOCKS_USAGE, runLocksCommand } from './locks';
 import { SIMULATE_USAGE, runSimulateCommand } from './simulate';
 import { JwtAuth } from '../adapters/jwt-auth';
+import { FileSystemStorage } from '../adapters/fs/storage';
 import { WopiConfigError } from '../errors';
 
 export const USAGE = `Usage:
@@ -46,6 +48,13 @@ export const USAGE = `Usage:
       --ttl SECONDS         lifetime (default 36000)
       --json                print {"accessToken":…,"accessTokenTtl":…}
 
+  express-wopi sweep <dir> [options]   remove the temporary files that saves interrupted by a
+                                        crash left in <dir> (hidden, never served)
+      --older-than SECONDS  only those last written longer ago than this (default 3600); keep it
+                            above the servers' uploadIdleTimeoutMs
+      --metadata-dir DIR    the storage's metadataDir, when not <dir>/.express-wopi
+      --json                print {"saves":[…],"records":[…]}
+
 ${LOCKS_USAGE}
 ${SIMULATE_USAGE}`;
 
@@ -66,6 +75,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | Runnin
   try {
     if (command === 'serve') return await serveCommand(rest, io);
     if (command === 'token') return await tokenCommand(rest, io);
+    if (command === 'sweep') return await sweepCommand(rest, io);
     if (command === 'locks') return await runLocksCommand(rest, io);
     if (command === 'simulate') return await runSimulateCommand(rest, io);
     if (command === undefined) {
@@ -167,6 +177,37 @@ async function serveCommand(args: string[], io: CliIo): Promise<RunningServer> {
     io.stdout.write('\nPress Ctrl-C to stop.\n');
   }
   return running;
+}
+
+async function sweepCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'older-than': { type: 'string', default: '3600' },
+      'metadata-dir': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('sweep takes exactly one folder');
+  const dir = positionals[0] as string;
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${dir} is not a folder`);
+  const olderThanMs = integerOption('--older-than', values['older-than'], 0) * 1000;
+  const storage = new FileSystemStorage({
+    root: dir,
+    ...(values['metadata-dir'] === undefined ? {} : { metadataDir: values['metadata-dir'] }),
+  });
+  const swept = await storage.sweepTemporaryFiles({ olderThanMs });
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(swept)}\n`);
+  } else {
+    const lines = [...swept.saves, ...swept.records.map((r) => `(metadata) ${r}`)];
+    io.stdout.write(
+      lines.length === 0 ? 'no left-over temporary files\n' : `removed ${lines.length}:\n${lines.map((l) => `  ${l}\n`).join('')}`,
+    );
+  }
+  return 0;
 }
 
 async function tokenCommand(args: string[], io: CliIo): Promise<number> {

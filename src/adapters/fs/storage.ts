@@ -34,10 +34,16 @@ import { createInContainer, type CreationSite } from './relative-publish';
 import { HeldFolder, type LocateFolder } from './held-folder';
 import { TreeLock } from './tree-lock';
 import { FsContainers } from './containers';
+import { DEFAULT_SWEEP_AGE_MS, sweepTemporaryFiles, type TemporaryFileSweep } from './temp-sweep';
+import { OptionChecks } from '../../util/validate';
+
+export type { TemporaryFileSweep } from './temp-sweep';
 
 export type { FileSystemEntry, FileSystemStorageOptions } from './options';
 
 const debug = log('storage:fs');
+
+const SWEEP_OPTIONS: ReadonlySet<string> = new Set(['olderThanMs']);
 
 /**
  * Serves the files of one folder (and its sub-folders), and its folders as containers.
@@ -77,12 +83,14 @@ export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
   /** What creating a file asks of this storage (relative-publish.ts). */
   private readonly site: CreationSite;
   private readonly containers: FsContainers;
+  private readonly metadataDir: string;
 
   constructor(options: FileSystemStorageOptions) {
     const resolved = resolveFsOptions(options);
     this.root = resolved.root;
     this.ownerId = resolved.ownerId;
     this.fsync = resolved.fsync;
+    this.metadataDir = resolved.metadataDir;
     this.reads = new MetadataReads(this.root, resolved.metadataReads);
     this.jail = new RootJail(this.root, resolved.metadataDir, this.reads);
     this.resolved = new ResolvedIds(this.reads);
@@ -145,6 +153,25 @@ export class FileSystemStorage implements WopiStorage, WopiContainerStorage {
         entries.push({ fileId: await this.tree.fileIdOf(rel, known), name, path: rel });
       return entries;
     });
+  }
+
+  /**
+   * Removes what saves interrupted by a crash left behind: their hidden temporary files
+   * (`.express-wopi.<12 hex>.wopi-tmp`, in any folder under the root) and temporary copies of ID
+   * records (in `metadataDir`), when last written more than `olderThanMs` ago (default one hour).
+   * Never served or listed, they only take space. Safe while saves run, in this process or
+   * another: a save writes to its temporary file whenever bytes arrive and gives up after
+   * `uploadIdleTimeoutMs` without any, so keep `olderThanMs` well above that option. Run it at
+   * startup or now and then (`express-wopi sweep <dir>` does it from the command line).
+   *
+   * @throws WopiConfigError when `olderThanMs` is not a non-negative integer
+   */
+  async sweepTemporaryFiles(options: { olderThanMs?: number } = {}): Promise<TemporaryFileSweep> {
+    const check = new OptionChecks('FileSystemStorage.sweepTemporaryFiles');
+    check.options(options, 'or nothing');
+    check.knownKeys(options, SWEEP_OPTIONS);
+    const olderThanMs = check.nonNegativeInteger('olderThanMs', options.olderThanMs, DEFAULT_SWEEP_AGE_MS, 'milliseconds');
+    return sweepTemporaryFiles(this.jail, this.metadataDir, olderThanMs);
   }
 
   async getFileInfo(fileId: string): Promise<WopiFileInfo> {
