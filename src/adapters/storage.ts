@@ -225,6 +225,13 @@ export interface WopiContainerInfo {
   name: string;
   /** The ID of the container this one is in; `null` for a root container, which has no parent. */
   parentId: string | null;
+  /**
+   * `false` when {@link WopiContainerStorage.renameContainer} would refuse this container whoever
+   * asks (FileSystemStorage: a folder holding its metadata folder), so that CheckContainerInfo
+   * answers `UserCanRename: false` rather than offer a rename that fails. Absent: renamable, as
+   * any container but a root is.
+   */
+  renamable?: boolean;
 }
 
 /** A file in a container's listing. */

@@ -3,7 +3,8 @@ import { canCreate, canRename, canWrite } from '../protocol/permissions';
 
 /**
  * CheckContainerInfo — `GET /containers/:id`: the container's name and what the user may do in
- * it. A root container can be neither renamed nor deleted. The `checkContainerInfo` hook adds or
+ * it. A root container can be neither renamed nor deleted, and one the storage says is not
+ * `renamable` cannot be renamed. The `checkContainerInfo` hook adds or
  * overrides properties (`HostUrl`, `SharingUrl`, breadcrumbs).
  */
 export const checkContainerInfo = optionalOperation({
@@ -21,7 +22,7 @@ export const checkContainerInfo = optionalOperation({
       UserCanCreateChildContainer: canCreate(user),
       UserCanCreateChildFile: canCreate(user),
       UserCanDelete: !isRoot && canWrite(user),
-      UserCanRename: !isRoot && canRename(user),
+      UserCanRename: !isRoot && container.renamable !== false && canRename(user),
       // No licensing checks and no education accounts on this host; Office's native clients
       // compare these between a container and what is created in it.
       IsEduUser: false,

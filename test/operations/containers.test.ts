@@ -525,3 +525,39 @@ describe.each(TREES)('containers through the router on %s', (_name, makeTree) =>
     expect(() => createApp({ storage: partial })).toThrow(/getRootContainerId/);
   });
 });
+
+describe('a container the storage cannot rename', () => {
+  test('FileSystemStorage, the folder holding metadataDir: UserCanRename false, and RenameContainer 400 as it said', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'express-wopi-containers-meta-'));
+    trees.push({ storage: new MemoryStorage(), fileId: '', cleanup: () => rm(root, { recursive: true, force: true }) });
+    await mkdir(path.join(root, 'Projects'), { recursive: true });
+    await mkdir(path.join(root, 'Other'), { recursive: true });
+    await writeFile(path.join(root, 'Projects', 'plan.docx'), 'plan');
+    await writeFile(path.join(root, 'Other', 'note.docx'), 'note');
+    const storage = new FileSystemStorage({ root, metadataDir: path.join(root, 'Projects', 'meta') });
+    const { app, token } = createApp({ storage, containers: true });
+    const [, projects] = await ancestors(
+      app,
+      await storage.fileIdFor('Projects/plan.docx'),
+      await token(await storage.fileIdFor('Projects/plan.docx')),
+    );
+    const [, other] = await ancestors(
+      app,
+      await storage.fileIdFor('Other/note.docx'),
+      await token(await storage.fileIdFor('Other/note.docx')),
+    );
+
+    expect((await request(app).get(local(projects!.Url))).body).toMatchObject({
+      Name: 'Projects',
+      UserCanRename: false,
+      UserCanDelete: true,
+    });
+    expect((await request(app).get(local(other!.Url))).body).toMatchObject({ Name: 'Other', UserCanRename: true, UserCanDelete: true });
+    expect(await storage.getContainerInfo(await storage.containerIdFor('Projects'))).toMatchObject({ renamable: false });
+    expect(await storage.getContainerInfo(await storage.containerIdFor('Other'))).not.toHaveProperty('renamable');
+
+    const refused = await post(app, projects!.Url, 'RENAME_CONTAINER', { 'X-WOPI-RequestedName': encodeUtf7('Renamed') });
+    expect(refused.status).toBe(400);
+    expect((await post(app, other!.Url, 'RENAME_CONTAINER', { 'X-WOPI-RequestedName': encodeUtf7('Renamed') })).status).toBe(200);
+  });
+});

@@ -210,7 +210,9 @@ export class FsContainers implements WopiContainerStorage {
 
   private async infoOf(at: Located): Promise<WopiContainerInfo> {
     if (at.kind === 'root') return { name: this.site.rootName, parentId: null };
-    return { name: nameOf(at.rel), parentId: await this.site.tree.parentIdOf(at) };
+    const info: WopiContainerInfo = { name: nameOf(at.rel), parentId: await this.site.tree.parentIdOf(at) };
+    if (this.site.jail.holdsMetadata(at.rel)) info.renamable = false; // see renamable()
+    return info;
   }
 
   /** Runs `work` with the folder `rel` opened through the jail (404 when it is not a folder), and closes it after. */
