@@ -299,7 +299,10 @@ export class WopiDiscovery {
         signal: AbortSignal.timeout(this.timeoutMs),
         headers: { Accept: 'application/xml, text/xml;q=0.9, */*;q=0.1' },
       });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => undefined); // the error page is not read
+        throw new Error(`HTTP ${response.status}`);
+      }
       const xml = await readLimited(response, MAX_DISCOVERY_BYTES);
       const document = parseDiscoveryXml(xml);
       const entry: Entry = { document, keys: this.keysOf(document), fetchedAt: Date.now() };
