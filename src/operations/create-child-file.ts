@@ -11,8 +11,7 @@ import { boundedCandidates, readTargetHeaders } from './name-headers';
 import { saveContext } from './request-body';
 import { commitStep } from './commit-step';
 import { encodeUtf7 } from '../protocol/utf7';
-import { fileUrl } from './resource-urls';
-import { emit } from '../event-dispatch';
+import { answerCreatedFile } from './created-file';
 
 /**
  * CreateChildFile — `POST /containers/:id`, `X-WOPI-Override: CREATE_CHILD_FILE`: a new, empty
@@ -73,17 +72,7 @@ export const createChildFile = optionalOperation({
       throw err;
     }
     ctx.log('created %s as %s', created.fileId, created.info.name);
-    emit(ctx, step.replaced === undefined ? 'created' : 'saved', {
-      fileId: created.fileId,
-      file: created.info,
-      save,
-      containerId: ctx.containerId,
-    });
-    const url = await fileUrl(ctx, created.fileId);
-    const hostUrls = ctx.options.hostUrls
-      ? await ctx.options.hostUrls({ req: ctx.req, fileId: created.fileId, name: created.info.name, user: ctx.user })
-      : undefined;
-    return { json: { Name: created.info.name, Url: url, ...hostUrls } };
+    return answerCreatedFile(ctx, created, step.replaced !== undefined, { save, containerId: ctx.containerId });
   },
 });
 

@@ -10,9 +10,8 @@ import { canCreate, canWrite } from '../protocol/permissions';
 import { encodeUtf7 } from '../protocol/utf7';
 import { boundedCandidates, readTargetHeaders } from './name-headers';
 import { checkDeclaredSize, limitedBody, saveContext } from './request-body';
-import { fileUrl } from './resource-urls';
+import { answerCreatedFile } from './created-file';
 import { commitStep } from './commit-step';
-import { emit } from '../event-dispatch';
 
 /**
  * PutRelativeFile — `X-WOPI-Override: PUT_RELATIVE`: creates a new file next to this one ("Save
@@ -84,18 +83,7 @@ export const putRelativeFile = optionalOperation({
       throw err;
     }
     ctx.log('created %s as %s', created.fileId, created.info.name);
-    emit(ctx, step.replaced === undefined ? 'created' : 'saved', {
-      fileId: created.fileId,
-      file: created.info,
-      save,
-      sourceFileId: ctx.fileId,
-    });
-
-    const url = await fileUrl(ctx, created.fileId, issueToken);
-    const hostUrls = ctx.options.hostUrls
-      ? await ctx.options.hostUrls({ req: ctx.req, fileId: created.fileId, name: created.info.name, user: ctx.user })
-      : undefined;
-    return { json: { Name: created.info.name, Url: url, ...hostUrls } };
+    return answerCreatedFile(ctx, created, step.replaced !== undefined, { save, sourceFileId: ctx.fileId }, issueToken);
   },
 });
 

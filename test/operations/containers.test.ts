@@ -265,6 +265,22 @@ describe.each(TREES)('containers through the router on %s', (_name, makeTree) =>
     expect(drafts.body).toMatchObject({ Name: 'Drafts', BreadcrumbFolderName: 'Projects' });
   });
 
+  test('CreateChildFile whose answer cannot be made (hostUrls fails): 500, the new file deleted again, no created event', async () => {
+    const created: string[] = [];
+    const hostUrls = async () => {
+      throw new Error('host page service down');
+    };
+    const { app, fileId, t } = await setup({ hostUrls, events: { created: (e) => void created.push(e.fileId) } });
+    const [, projects] = await ancestors(app, fileId, t);
+    const listing = async () =>
+      (await request(app).get(below(projects!.Url, 'children'))).body.ChildFiles.map((f: { Name: string }) => f.Name);
+    const before = await listing();
+    const res = await post(app, projects!.Url, 'CREATE_CHILD_FILE', { 'X-WOPI-RelativeTarget': encodeUtf7('new.docx') });
+    expect(res.status).toBe(500);
+    expect(await listing()).toEqual(before);
+    expect(created).toEqual([]);
+  });
+
   test('CreateChildFile: an empty file with PutRelativeFile’s name rules, and locks respected', async () => {
     const { app, fileId, t } = await setup();
     const [, projects] = await ancestors(app, fileId, t);

@@ -1,9 +1,16 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
-import type { FileSystemStorage, WopiPermissions, WopiRouterOptions } from '../../src';
+import {
+  JwtAuth,
+  type FileSystemStorage,
+  type WopiIssueTokenRequest,
+  type WopiEvent,
+  type WopiPermissions,
+  type WopiRouterOptions,
+} from '../../src';
 import { decodeUtf7, encodeUtf7 } from '../../src/protocol/utf7';
-import { createApp } from '../helpers/create-app';
+import { createApp, TEST_SECRET } from '../helpers/create-app';
 import { allBytes, STORAGES, testOnlyOn, useStorage } from '../helpers/ops-storages';
 import { checkFileInfo, fileUrl, getFile, lockReq, putRelativeReq } from '../helpers/wopi-requests';
 import { expectConflict, expectLockHeader, expectNoLockHeader, expectNoToken } from '../helpers/wopi-assertions';
@@ -564,6 +571,78 @@ describe.each(STORAGES)('PutRelativeFile on %s', (name, makeStorage) => {
         [['exact.docx'], false],
         [['exact.docx'], true],
       ]);
+    });
+  });
+
+  describe('when the answer cannot be made after the file was created', () => {
+    /** An auth that checks tokens as the app's does and fails to issue them while `down`. */
+    function flakyAuth() {
+      const jwt = new JwtAuth({ secret: TEST_SECRET });
+      const state = { down: true };
+      const auth = {
+        authenticate: (token: string, id: string) => jwt.authenticate(token, id),
+        issueToken: async (req: WopiIssueTokenRequest) => {
+          if (state.down) throw new Error('token service down');
+          return jwt.issueToken(req);
+        },
+      };
+      return { auth, state };
+    }
+
+    function recordEvents() {
+      const seen: string[] = [];
+      const listeners = {
+        created: (e: WopiEvent) => void seen.push(e.type),
+        saved: (e: WopiEvent) => void seen.push(e.type),
+      };
+      return { seen, listeners };
+    }
+
+    test("the auth cannot issue the new file's token: 500, the new file deleted again, no created event", async () => {
+      const { auth, state } = flakyAuth();
+      const { seen, listeners } = recordEvents();
+      const { app, fileId, t } = await setup({ auth, events: listeners });
+      const before = await fx().names();
+      const res = await putRelativeReq(app, fileId, t, 'PDF BYTES', { 'X-WOPI-SuggestedTarget': '.pdf' });
+      expect(res.status).toBe(500);
+      expect(await fx().names()).toEqual(before);
+      expect(seen).toEqual([]);
+      await expectOriginalUntouched(fileId);
+      // Once the auth is back, the editor's retry takes the same name: no copy was left behind.
+      state.down = false;
+      await expectCreated(
+        await putRelativeReq(app, fileId, t, 'PDF BYTES', { 'X-WOPI-SuggestedTarget': '.pdf' }),
+        'report.pdf',
+        'PDF BYTES',
+      );
+      expect(seen).toEqual(['created']);
+    });
+
+    test('the hostUrls hook fails: the same', async () => {
+      const { seen, listeners } = recordEvents();
+      const hostUrls = async () => {
+        throw new Error('host page service down');
+      };
+      const { app, fileId, t } = await setup({ hostUrls, events: listeners });
+      const before = await fx().names();
+      const res = await putRelativeReq(app, fileId, t, 'x', { 'X-WOPI-RelativeTarget': encodeUtf7('copy.docx') });
+      expect(res.status).toBe(500);
+      expect(await fx().names()).toEqual(before);
+      expect(seen).toEqual([]);
+    });
+
+    test('a file it replaced cannot be put back: 500, the new content stays, and its saved event is sent', async () => {
+      const { auth } = flakyAuth();
+      const { seen, listeners } = recordEvents();
+      const { app, fileId, t } = await setup({ auth, events: listeners });
+      const targetId = await fx().addFile('copy.docx', 'old copy');
+      const res = await putRelativeReq(app, fileId, t, 'new copy', {
+        'X-WOPI-RelativeTarget': encodeUtf7('copy.docx'),
+        'X-WOPI-OverwriteRelativeTarget': 'true',
+      });
+      expect(res.status).toBe(500);
+      expect((await fx().content(targetId)).toString()).toBe('new copy');
+      expect(seen).toEqual(['saved']);
     });
   });
 
