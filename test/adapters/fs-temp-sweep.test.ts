@@ -75,10 +75,17 @@ describe('FileSystemStorage.sweepTemporaryFiles', () => {
       const recordsBefore = { ids: await readdir(path.join(meta, 'ids')), paths: await readdir(path.join(meta, 'paths')) };
       await aged(path.join(meta, 'ids', `${fileId}.00aa11bb22cc.tmp`), 2 * HOUR_MS);
       await aged(path.join(meta, 'paths', 'somehash.33dd44ee55ff.tmp'), 2 * HOUR_MS);
+      await aged(path.join(meta, 'users', 'userhash.77aa88bb99cc.tmp'), 2 * HOUR_MS); // serve's user info
+      await aged(path.join(meta, 'users', 'userhash'), 2 * HOUR_MS, 'kept: a record');
       await aged(path.join(meta, 'ids', `${fileId}.66ff77aa88bb.tmp`), 1000);
 
       const swept = await storage.sweepTemporaryFiles();
-      expect(swept.records.sort()).toEqual([`ids/${fileId}.00aa11bb22cc.tmp`, 'paths/somehash.33dd44ee55ff.tmp']);
+      expect(swept.records.sort()).toEqual([
+        `ids/${fileId}.00aa11bb22cc.tmp`,
+        'paths/somehash.33dd44ee55ff.tmp',
+        'users/userhash.77aa88bb99cc.tmp',
+      ]);
+      expect(await readdir(path.join(meta, 'users'))).toEqual(['userhash']);
       expect((await readdir(path.join(meta, 'ids'))).sort()).toEqual([...recordsBefore.ids, `${fileId}.66ff77aa88bb.tmp`].sort());
       expect((await readdir(path.join(meta, 'paths'))).sort()).toEqual(recordsBefore.paths.sort());
       expect((await storage.getFileInfo(fileId)).name).toBe('a.docx'); // the records still work

@@ -3,7 +3,7 @@
  * folder (`.express-wopi.<12 hex>.wopi-tmp`, durable-write.ts) and renames it over the file, or
  * removes it on any failure; a process that dies in between (killed, out of memory, power lost)
  * leaves it there. An ID record is replaced the same way (`<record>.<12 hex>.tmp` in the metadata
- * folder's `ids/` and `paths/`). Nothing ever lists, serves or reads them; they only take space.
+ * folder's `ids/` and `paths/`, and `users/` for user info kept there). Nothing ever lists, serves or reads them; they only take space.
  *
  * {@link sweepTemporaryFiles} removes the ones last written more than a given age ago. A save in
  * progress writes to its temporary file whenever body bytes arrive, and a body that makes no
@@ -24,8 +24,11 @@ const debug = log('storage:fs');
 export const SAVE_TEMP_NAME = /^\.express-wopi\.[0-9a-f]{12}\.wopi-tmp$/;
 /** An ID record's temporary copy, as `writeAtomically` and `createExclusively` name it. */
 const RECORD_TEMP_NAME = /\.[0-9a-f]{12}\.tmp$/;
-/** The folders of the metadata folder that hold records. */
-const RECORD_FOLDERS = ['ids', 'paths'];
+/**
+ * The folders of the metadata folder that hold records: the ID records, and `users/`, where
+ * `express-wopi serve` keeps its FileSystemUserInfoStore (whose records are replaced the same way).
+ */
+const RECORD_FOLDERS = ['ids', 'paths', 'users'];
 
 /** The default age past which a temporary file is left over: one hour. */
 export const DEFAULT_SWEEP_AGE_MS = 60 * 60 * 1000;
