@@ -25,6 +25,14 @@ export const CHUNK_BYTES = 256 * 1024;
 /** The suffix of every temporary file a save makes (dot-files: never listed, never served). */
 export const TEMP_SUFFIX = '.wopi-tmp';
 
+/**
+ * A save's temporary file, as {@link writeTemporary} names it, and a record's temporary copy, as
+ * {@link writeAtomically} and {@link createExclusively} name it: what a crash can leave behind
+ * (temp-sweep.ts removes them).
+ */
+export const SAVE_TEMP_NAME = /^\.express-wopi\.[0-9a-f]{12}\.wopi-tmp$/;
+export const RECORD_TEMP_NAME = /\.[0-9a-f]{12}\.tmp$/;
+
 export interface TemporaryOptions {
   /** Permissions for the new file (a save keeps the original's); default from the umask. */
   mode?: number;
@@ -130,7 +138,7 @@ export async function readTextIfExists(file: string): Promise<string | undefined
  * file empty or half written. Returns false when the file already exists.
  */
 export async function createExclusively(file: string, text: string): Promise<boolean> {
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = recordTempName(file);
   await writeFile(temp, text, { flag: 'wx' });
   try {
     return await linkIfFree(temp, file);
@@ -141,7 +149,7 @@ export async function createExclusively(file: string, text: string): Promise<boo
 
 /** Replaces `file` with one holding `text`: readers see the old or the new text, never a mix. */
 export async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = recordTempName(file);
   await writeFile(temp, text);
   try {
     await rename(temp, file);
@@ -149,4 +157,9 @@ export async function writeAtomically(file: string, text: string): Promise<void>
     await unlink(temp).catch(() => undefined);
     throw err;
   }
+}
+
+/** A temporary copy of the record `file`, beside it (matches {@link RECORD_TEMP_NAME}). */
+function recordTempName(file: string): string {
+  return `${file}.${randomBytes(6).toString('hex')}.tmp`;
 }

@@ -14,16 +14,13 @@ import { lstat, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { FileNotFoundError } from '../../errors';
 import { log } from '../../log';
+import { RECORD_TEMP_NAME, SAVE_TEMP_NAME } from './durable-write';
 import { errorCode, folderOf, nameOf } from './errno';
 import { walkFolders } from './folder-names';
 import type { RootJail } from './root-jail';
 
 const debug = log('storage:fs');
 
-/** A save's temporary file, as `writeTemporary` names it. */
-export const SAVE_TEMP_NAME = /^\.express-wopi\.[0-9a-f]{12}\.wopi-tmp$/;
-/** An ID record's temporary copy, as `writeAtomically` and `createExclusively` name it. */
-const RECORD_TEMP_NAME = /\.[0-9a-f]{12}\.tmp$/;
 /**
  * The folders of the metadata folder that hold records: the ID records, and `users/`, where
  * `express-wopi serve` keeps its FileSystemUserInfoStore (whose records are replaced the same way).
