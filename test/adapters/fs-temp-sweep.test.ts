@@ -110,14 +110,20 @@ describe('FileSystemStorage.sweepTemporaryFiles', () => {
     await expect(storage.sweepTemporaryFiles(options as { olderThanMs?: number })).rejects.toBeInstanceOf(WopiConfigError);
   });
 
-  test('a save in progress is left alone by the default age, and saves once its body has arrived', async () => {
+  /** `a.docx` holding "original", and a save of it whose first half is in its temporary file. */
+  async function saveHeldMidBody() {
     await putFile(sandbox.root, 'a.docx', 'original');
     const storage = new FileSystemStorage({ root: sandbox.root });
-    const fileId = await storage.fileIdFor('a.docx');
     const body = new PassThrough();
-    const saving = storage.writeFile(fileId, body, writeContext());
+    const saving = storage.writeFile(await storage.fileIdFor('a.docx'), body, writeContext());
+    saving.catch(() => undefined); // awaited by the test
     body.write('first half, ');
     await waitForTemporaryWrite(sandbox.root, 5);
+    return { storage, body, saving };
+  }
+
+  test('a save in progress is left alone by the default age, and saves once its body has arrived', async () => {
+    const { storage, body, saving } = await saveHeldMidBody();
     expect(await storage.sweepTemporaryFiles()).toEqual({ saves: [], records: [] });
     body.end('second half');
     await saving;
@@ -125,14 +131,7 @@ describe('FileSystemStorage.sweepTemporaryFiles', () => {
   });
 
   test('even an age of 0 during a save loses nothing: that save fails, the original stays whole', async () => {
-    await putFile(sandbox.root, 'a.docx', 'original');
-    const storage = new FileSystemStorage({ root: sandbox.root });
-    const fileId = await storage.fileIdFor('a.docx');
-    const body = new PassThrough();
-    const saving = storage.writeFile(fileId, body, writeContext());
-    saving.catch(() => undefined);
-    body.write('first half, ');
-    await waitForTemporaryWrite(sandbox.root, 5);
+    const { storage, body, saving } = await saveHeldMidBody();
     expect((await storage.sweepTemporaryFiles({ olderThanMs: 0 })).saves).toHaveLength(1);
     body.end('second half');
     await expect(saving).rejects.toMatchObject({ code: 'ENOENT' });
